@@ -1,0 +1,197 @@
+import { spawn } from "node:child_process";
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { AdapterError } from "../../src/errors.js";
+import type { AdapterAction, Artifact } from "../types.js";
+import { adapterAction } from "../shared/action.js";
+import { envNameArg, optionalInt, optionalText } from "../shared/args.js";
+import { formatDuration } from "../shared/clock.js";
+import { AdapterFailure, abortError } from "../shared/errors.js";
+
+export interface ShellAdapterOptions {
+  /**
+   * The environment every command starts from, e.g. { PATH, HOME, LANG } picked by the composition
+   * root. Nothing else from the bot's environment reaches a command: further variables must be listed in
+   * the step's `env` and are then granted as credentials by the executor.
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Folder relative `cwd` values are resolved from; the bot's working directory by default. */
+  baseDir?: string;
+  /** How long a stopped command gets after SIGTERM before SIGKILL; default 5 s. */
+  killGraceMs?: number;
+}
+
+export const runArgs = z.strictObject({
+  /** argv: the program and its arguments, never a shell line. */
+  command: z
+    .array(z.string({ error: "must be a list of strings" }), { error: "must be argv, a list like [npm, run, build] (no shell)" })
+    .min(1, "must name the program to run"),
+  cwd: optionalText(),
+  /** Names of environment variables to pass to the command (granted as credentials). */
+  env: z.array(envNameArg, { error: "must be a list of environment variable names" }).default([]),
+  timeoutSeconds: optionalInt(1, 6 * 3600),
+});
+
+const DEFAULT_TIMEOUT_SECONDS = 600;
+/** Output beyond this is dropped with an explicit marker rather than exhausting memory: 16 MiB. */
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+const TAIL_LINES = 20;
+
+/** Renders argv for people, quoting what a shell would need quoted (display only; nothing is run by a shell). */
+export function displayCommand(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+/**
+ * Runs a program (argv, no shell) with only the allowed environment. Output from stdout and stderr is
+ * kept in arrival order in one text artifact, whole. A non-zero exit fails with the exit code and the
+ * last lines, and the error still carries the full output as an artifact.
+ */
+export function createRunAction(options: ShellAdapterOptions = {}): AdapterAction {
+  const baseDir = options.baseDir ?? process.cwd();
+  const killGraceMs = options.killGraceMs ?? 5000;
+  return adapterAction("shell", "run", {
+    description: "Run a program (argv, no shell) with an allow-listed environment; capture its output; fail on non-zero exit.",
+    args: runArgs,
+    risk: "write",
+    credentialsFor: (args) =>
+      args.env.map((name) => ({ name, description: `passed to \`${args.command[0]}\` as an environment variable` })),
+    dryRun: (args) => ({
+      calls: [],
+      summary: `would run \`${displayCommand(args.command)}\`${args.cwd ? ` in ${args.cwd}` : ""}${args.env.length ? ` with ${args.env.join(", ")}` : ""} (timeout ${args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS} s)`,
+    }),
+    run(args, ctx) {
+      const cwd = args.cwd ? (isAbsolute(args.cwd) ? args.cwd : resolve(baseDir, args.cwd)) : baseDir;
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(options.baseEnv ?? {})) if (v !== undefined) env[k] = v;
+      for (const name of args.env) env[name] = ctx.credentials[name] ?? "";
+      const shown = displayCommand(args.command);
+      const timeoutMs = (args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = AbortSignal.any([ctx.signal, timeout]);
+      const started = performance.now();
+
+      return new Promise((resolvePromise, reject) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        let dropped = 0;
+        let stdoutBytes = 0;
+        let stderrBytes = 0;
+        let settled = false;
+        const collect = (chunk: Buffer) => {
+          if (bytes + chunk.length > MAX_OUTPUT_BYTES) {
+            dropped += chunk.length;
+            return;
+          }
+          chunks.push(chunk);
+          bytes += chunk.length;
+        };
+        const output = (): string => {
+          const text = ctx.scrub.text(Buffer.concat(chunks).toString("utf8"));
+          return dropped > 0
+            ? `${text}\n[opsroom: output over ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB; the last ${dropped} bytes were not kept]`
+            : text;
+        };
+        const artifact = (): Artifact => ({ kind: "text", title: `Output of ${shown}`, filename: "output.log", content: output() });
+
+        // detached: the command leads its own process group, so stopping it also stops what it started.
+        const child = spawn(args.command[0]!, args.command.slice(1), {
+          cwd,
+          env,
+          signal,
+          killSignal: "SIGTERM",
+          detached: true,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        ctx.log.info({ command: args.command[0], pid: child.pid }, "command started");
+        child.stdout.on("data", (c: Buffer) => {
+          stdoutBytes += c.length;
+          collect(c);
+        });
+        child.stderr.on("data", (c: Buffer) => {
+          stderrBytes += c.length;
+          collect(c);
+        });
+
+        const killGroup = (sig: NodeJS.Signals) => {
+          if (child.pid === undefined) return;
+          try {
+            process.kill(-child.pid, sig);
+          } catch {
+            // Already gone.
+          }
+        };
+        const onAbort = () => {
+          killGroup("SIGTERM");
+          setTimeout(() => killGroup("SIGKILL"), killGraceMs).unref();
+          if (settled) return;
+          settled = true;
+          if (ctx.signal.aborted) return reject(abortError("shell", "run", `\`${shown}\``, ctx.signal.reason));
+          reject(
+            new AdapterFailure(
+              "shell",
+              "run",
+              "ADAPTER_TIMEOUT",
+              `\`${shown}\` did not finish within ${formatDuration(timeoutMs)} and was stopped.`,
+              {
+                retryable: true,
+                artifacts: [artifact()],
+                hint: "Raise timeoutSeconds if it needs longer.",
+              },
+            ),
+          );
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+
+        child.on("error", (err: NodeJS.ErrnoException) => {
+          if (err.name === "AbortError") return; // handled by onAbort
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener("abort", onAbort);
+          const notFound = err.code === "ENOENT";
+          reject(
+            new AdapterError(
+              "shell",
+              "run",
+              notFound ? "SHELL_COMMAND_NOT_FOUND" : "SHELL_SPAWN_FAILED",
+              notFound
+                ? `cannot run \`${shown}\`: ${args.command[0]} was not found on PATH, or the folder ${cwd} does not exist.`
+                : `cannot run \`${shown}\`: ${err.code ?? err.message}.`,
+              { cause: err },
+            ),
+          );
+        });
+        child.on("close", (code, sig) => {
+          signal.removeEventListener("abort", onAbort);
+          if (settled) return;
+          settled = true;
+          const ms = performance.now() - started;
+          const text = output();
+          const lines = text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
+          const data = { exitCode: code, signal: sig, durationMs: Math.round(ms), stdoutBytes, stderrBytes, lines: lines.length };
+          if (code === 0) {
+            resolvePromise({
+              summary: `\`${shown}\` exited 0 in ${formatDuration(ms)} (${lines.length} line${lines.length === 1 ? "" : "s"} of output)`,
+              data,
+              artifacts: [{ kind: "text", title: `Output of ${shown}`, filename: "output.log", content: text }],
+            });
+            return;
+          }
+          const tail = lines.slice(-TAIL_LINES).join("\n");
+          const how = code === null ? `was killed by ${sig ?? "a signal"}` : `exited with code ${code}`;
+          reject(
+            new AdapterFailure(
+              "shell",
+              "run",
+              "SHELL_EXIT_NONZERO",
+              `\`${shown}\` ${how} after ${formatDuration(ms)}.${tail ? ` Last lines:\n${tail}` : " It printed nothing."}`,
+              {
+                artifacts: [{ kind: "text", title: `Output of ${shown}`, filename: "output.log", content: text }],
+              },
+            ),
+          );
+        });
+      });
+    },
+  });
+}

@@ -1,0 +1,255 @@
+import { z } from "zod";
+import { AdapterError } from "../../src/errors.js";
+import type { AdapterAction } from "../types.js";
+import { adapterAction, type ActionContext } from "../shared/action.js";
+import { boolArg, listArg, optionalArg, optionalInt, optionalText } from "../shared/args.js";
+import {
+  clientFor,
+  DEFAULT_ENVIRONMENTS,
+  postgrestError,
+  SUPABASE_CREDENTIALS,
+  SUPABASE_URL,
+  type SupabaseAdapterOptions,
+} from "./client.js";
+
+/** A row of feature_flags as created by the flags migration (seed 003). */
+export interface FlagRow {
+  id: string;
+  flag_key: string;
+  description: string | null;
+  is_enabled: boolean;
+  rollout_percentage: number | null;
+  environment: string;
+  target_user_ids: string[] | null;
+  metadata: Record<string, unknown> | null;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+const COLUMNS = "id,flag_key,description,is_enabled,rollout_percentage,environment,target_user_ids,metadata,created_at,updated_at";
+const TABLE = "feature_flags";
+
+const flagArg = z
+  .string({ error: "must be a flag key like featureMatrix" })
+  .regex(/^[A-Za-z][\w.-]{0,99}$/, "must be a flag key like featureMatrix (letters, digits, _ . -)");
+
+const envArg = z.string({ error: "must be the opsroom environment name, like prod" }).min(1, "must not be empty");
+/** The value of the feature_flags.environment column, when it differs from the mapped env name. */
+const environmentArg = optionalText(z.string().min(1).max(100));
+
+function columnValue(args: { env: string; environment?: string | undefined }, map: Readonly<Record<string, string>>): string {
+  return args.environment ?? map[args.env] ?? args.env;
+}
+
+function cohortsOf(row: FlagRow): string[] {
+  const cohorts = row.metadata?.cohorts;
+  return Array.isArray(cohorts) ? cohorts.map(String) : [];
+}
+
+function flagView(row: FlagRow) {
+  return {
+    flag: row.flag_key,
+    environment: row.environment,
+    enabled: row.is_enabled,
+    rolloutPercentage: row.rollout_percentage ?? 0,
+    cohorts: cohortsOf(row),
+    description: row.description,
+    targetUserCount: row.target_user_ids?.length ?? 0,
+    updatedAt: row.updated_at,
+  };
+}
+
+function describeFlag(row: FlagRow): string {
+  const cohorts = cohortsOf(row);
+  return `${row.flag_key}: ${row.is_enabled ? "on" : "off"}, ${row.rollout_percentage ?? 0}%${cohorts.length ? `, cohorts ${cohorts.join(", ")}` : ""}`;
+}
+
+export function createListFlags(options: SupabaseAdapterOptions): AdapterAction {
+  const map = options.environments ?? DEFAULT_ENVIRONMENTS;
+  return adapterAction("supabase", "listFlags", {
+    description: "List the feature flags of an environment from the feature_flags table.",
+    args: z.strictObject({ env: envArg, environment: environmentArg }),
+    risk: "read",
+    credentials: SUPABASE_CREDENTIALS,
+    async run(args, ctx) {
+      const environment = columnValue(args, map);
+      const { data, error, status } = await clientFor(ctx, options)
+        .from(TABLE)
+        .select(COLUMNS)
+        .eq("environment", environment)
+        .order("flag_key")
+        .retry(false)
+        .abortSignal(ctx.signal);
+      if (error) throw postgrestError(ctx, `list feature flags for ${environment}`, error, status);
+      const rows = (data ?? []) as unknown as FlagRow[];
+      const enabled = rows.filter((r) => r.is_enabled).length;
+      return {
+        summary: `${rows.length} flag${rows.length === 1 ? "" : "s"} in ${args.env} (${environment}), ${enabled} on`,
+        data: { env: args.env, environment, flags: rows.map(flagView) },
+        artifacts: [{ kind: "text", title: `Feature flags in ${args.env}`, content: rows.map(describeFlag).join("\n") || "(none)" }],
+      };
+    },
+  });
+}
+
+async function readFlag(
+  ctx: ActionContext,
+  options: SupabaseAdapterOptions,
+  flag: string,
+  environment: string,
+  env: string,
+): Promise<FlagRow> {
+  const client = clientFor(ctx, options);
+  const { data, error, status } = await client
+    .from(TABLE)
+    .select(COLUMNS)
+    .eq("flag_key", flag)
+    .eq("environment", environment)
+    .retry(false)
+    .abortSignal(ctx.signal);
+  if (error) throw postgrestError(ctx, `read flag ${flag}`, error, status);
+  const row = (data as unknown as FlagRow[] | null)?.[0];
+  if (row) return row;
+  // flag_key is UNIQUE across environments, so the row may exist for another one: say which.
+  const other = await client.from(TABLE).select("environment").eq("flag_key", flag).retry(false).abortSignal(ctx.signal);
+  const elsewhere = ((other.data ?? []) as Array<{ environment: string }>).map((r) => r.environment);
+  throw new AdapterError(
+    "supabase",
+    ctx.action,
+    "SUPABASE_FLAG_NOT_FOUND",
+    elsewhere.length > 0
+      ? `flag ${flag} exists in feature_flags only for environment ${elsewhere.join(", ")}, not ${environment} (opsroom env ${env}).`
+      : `flag ${flag} is not in the feature_flags table (looked for environment ${environment}).`,
+    {
+      hint:
+        elsewhere.length > 0
+          ? `Pass environment: ${elsewhere[0]} in the step, or map ${env} to it in the adapter's environments.`
+          : "Insert the flag's row first (flag_key is unique), or check the spelling against the config's flags.",
+    },
+  );
+}
+
+export function createGetFlag(options: SupabaseAdapterOptions): AdapterAction {
+  const map = options.environments ?? DEFAULT_ENVIRONMENTS;
+  return adapterAction("supabase", "getFlag", {
+    description: "Read one feature flag: enabled, rollout percentage, cohorts.",
+    args: z.strictObject({ flag: flagArg, env: envArg, environment: environmentArg }),
+    risk: "read",
+    credentials: SUPABASE_CREDENTIALS,
+    async run(args, ctx) {
+      const row = await readFlag(ctx, options, args.flag, columnValue(args, map), args.env);
+      return { summary: `${describeFlag(row)} in ${args.env}`, data: flagView(row) };
+    },
+  });
+}
+
+export const setFlagArgs = z
+  .strictObject({
+    flag: flagArg,
+    env: envArg,
+    environment: environmentArg,
+    enabled: optionalArg(boolArg()),
+    rolloutPercentage: optionalInt(0, 100),
+    cohorts: optionalArg(listArg(z.string().regex(/^[\w.-]+$/, "must be a cohort name like ops"), "must be a list of cohort names")),
+  })
+  .refine((a) => a.enabled !== undefined || a.rolloutPercentage !== undefined || a.cohorts !== undefined, {
+    message: "needs at least one of enabled, rolloutPercentage, cohorts",
+  });
+
+type SetArgs = z.output<typeof setFlagArgs>;
+
+function patchFor(args: SetArgs, before: FlagRow | undefined, now: string) {
+  return {
+    ...(args.enabled !== undefined ? { is_enabled: args.enabled } : {}),
+    ...(args.rolloutPercentage !== undefined ? { rollout_percentage: args.rolloutPercentage } : {}),
+    ...(args.cohorts !== undefined ? { metadata: { ...(before?.metadata ?? {}), cohorts: args.cohorts } } : {}),
+    updated_at: now,
+  };
+}
+
+/**
+ * Changes a flag with a compare-and-set on updated_at: the PATCH only matches the row we read, so a
+ * change someone made in between is never silently overwritten (SUPABASE_CONFLICT, retryable).
+ */
+export function createSetFlag(options: SupabaseAdapterOptions): AdapterAction {
+  const map = options.environments ?? DEFAULT_ENVIRONMENTS;
+  return adapterAction("supabase", "setFlag", {
+    description: "Turn a feature flag on or off, set its rollout percentage or cohorts; returns a before → after diff.",
+    args: setFlagArgs,
+    risk: "write",
+    credentials: SUPABASE_CREDENTIALS,
+    dryRun(args, ctx) {
+      const environment = columnValue(args, map);
+      const base = (ctx.credentials[SUPABASE_URL.name] ?? "$SUPABASE_URL").replace(/\/+$/, "");
+      const patch = patchFor(args, undefined, "<now>");
+      const body = {
+        ...patch,
+        ...(args.cohorts !== undefined ? { metadata: `<current metadata with cohorts = ${JSON.stringify(args.cohorts)}>` } : {}),
+      };
+      const where = `flag_key=eq.${args.flag}&environment=eq.${environment}`;
+      return {
+        calls: [
+          { method: "GET", url: `${base}/rest/v1/${TABLE}?select=${COLUMNS}&${where}`, note: "current row" },
+          { method: "PATCH", url: `${base}/rest/v1/${TABLE}?${where}&updated_at=eq.<as read>`, body },
+        ],
+        summary: `would set ${args.flag} in ${args.env} (${environment}): ${changeText(args)} (PATCH ${base}/rest/v1/${TABLE}?${where})`,
+      };
+    },
+    async run(args, ctx) {
+      const environment = columnValue(args, map);
+      const before = await readFlag(ctx, options, args.flag, environment, args.env);
+      const patch = patchFor(args, before, new Date().toISOString());
+      let query = clientFor(ctx, options).from(TABLE).update(patch).eq("flag_key", args.flag).eq("environment", environment);
+      query = before.updated_at === null ? query.is("updated_at", null) : query.eq("updated_at", before.updated_at);
+      const { data, error, status } = await query.select(COLUMNS).retry(false).abortSignal(ctx.signal);
+      if (error) throw postgrestError(ctx, `update flag ${args.flag}`, error, status);
+      const after = (data as unknown as FlagRow[] | null)?.[0];
+      if (!after) {
+        throw new AdapterError(
+          "supabase",
+          "setFlag",
+          "SUPABASE_CONFLICT",
+          `flag ${args.flag} in ${environment} changed while opsroom was updating it; nothing was written.`,
+          { retryable: true, hint: "Run the step again to apply the change on top of the new value." },
+        );
+      }
+      const diff = flagDiff(before, after);
+      return {
+        summary: `${args.flag} in ${args.env}: ${diff.summary || "no change"}`,
+        data: { before: flagView(before), after: flagView(after) },
+        artifacts: [{ kind: "diff", title: `${args.flag} (${environment})`, content: diff.text }],
+      };
+    },
+  });
+}
+
+function changeText(args: SetArgs): string {
+  return [
+    args.enabled !== undefined ? `enabled → ${args.enabled}` : "",
+    args.rolloutPercentage !== undefined ? `rollout → ${args.rolloutPercentage}%` : "",
+    args.cohorts !== undefined ? `cohorts → ${args.cohorts.join(", ") || "(none)"}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+function flagDiff(before: FlagRow, after: FlagRow): { summary: string; text: string } {
+  const fields: Array<[string, string, string]> = [
+    ["is_enabled", String(before.is_enabled), String(after.is_enabled)],
+    ["rollout_percentage", `${before.rollout_percentage ?? 0}`, `${after.rollout_percentage ?? 0}`],
+    ["cohorts", cohortsOf(before).join(", ") || "(none)", cohortsOf(after).join(", ") || "(none)"],
+  ];
+  const lines = [`feature_flags ${before.flag_key} (${before.environment})`];
+  const changes: string[] = [];
+  for (const [name, from, to] of fields) {
+    if (from === to) {
+      lines.push(`  ${name}: ${from}`);
+    } else {
+      lines.push(`- ${name}: ${from}`, `+ ${name}: ${to}`);
+      changes.push(
+        name === "rollout_percentage" ? `rollout ${from}% → ${to}%` : `${name === "is_enabled" ? "enabled" : name} ${from} → ${to}`,
+      );
+    }
+  }
+  return { summary: changes.join(", "), text: lines.join("\n") };
+}

@@ -1,0 +1,58 @@
+import { loadConfig } from "../config/load-config.js";
+import { ConfigError } from "../errors.js";
+import { reportStartupError, startBot, startWorkerOnly, type Io } from "../main.js";
+import { openStore } from "../store/open-store.js";
+import { validateRunbooksCommand } from "./runbooks-command.js";
+
+const USAGE = `usage: opsroom <command>
+
+  start                       run the bot (Slack with tokens, else the local console)
+  worker                      run executors only, against DATABASE_URL
+  parse [--json] [--now ISO] [--tz ZONE] [--config PATH] [TEXT]
+                              show how a message is understood (each stdin line without TEXT)
+  runbooks validate [DIR]     check every runbook file
+  migrate                     apply database migrations and exit
+`;
+
+/** The `opsroom` command: one subcommand per job; returns the exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "start":
+    case undefined:
+      return startBot(io);
+    case "worker":
+      return startWorkerOnly(io);
+    case "parse": {
+      const { runParseCommand } = await import("./parse-command.js");
+      return runParseCommand(rest, io);
+    }
+    case "runbooks":
+      if (rest[0] === "validate") return validateRunbooksCommand(rest.slice(1), io);
+      io.stderr.write(USAGE);
+      return 2;
+    case "migrate":
+      return migrateCommand(io);
+    case "help":
+    case "--help":
+    case "-h":
+      io.stdout.write(USAGE);
+      return 0;
+    default:
+      io.stderr.write(`unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function migrateCommand(io: Io): Promise<number> {
+  try {
+    const config = loadConfig(io.env);
+    const store = await openStore({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.OPSROOM_DATA_DIR });
+    await store.close();
+    io.stdout.write(`migrations applied (${config.env.DATABASE_URL ? "DATABASE_URL" : config.env.OPSROOM_DATA_DIR})\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof Error) return reportStartupError(error, io);
+    throw error;
+  }
+}

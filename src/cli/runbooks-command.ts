@@ -1,0 +1,24 @@
+import path from "node:path";
+import { createAdapters } from "../../adapters/index.js";
+import { loadConfig } from "../config/load-config.js";
+import { ConfigError, formatConfigIssue } from "../errors.js";
+import { createActionLookup } from "../executor/action-catalog.js";
+import type { Io } from "../main.js";
+import { loadRunbooks } from "../runbook/load-runbooks.js";
+
+/** `opsroom runbooks validate [DIR]`: the same checks as at start, reported file:line: field: reason. */
+export async function validateRunbooksCommand(args: string[], io: Io): Promise<number> {
+  const dir = args[0] ? path.resolve(args[0]) : loadConfig(io.env).runbooksDir;
+  try {
+    const runbooks = loadRunbooks(dir, createActionLookup(createAdapters()).catalog);
+    io.stdout.write(
+      `${runbooks.length} runbook${runbooks.length === 1 ? "" : "s"} OK in ${dir}: ${runbooks.map((r) => r.id).join(", ")}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
+    io.stderr.write(`${error.issues.length} problem${error.issues.length === 1 ? "" : "s"} found\n`);
+    return 1;
+  }
+}

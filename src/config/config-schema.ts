@@ -1,0 +1,156 @@
+import { z } from "zod";
+
+/** A name people type: lowercase letters, digits, dashes and underscores. */
+const Name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must be a word of letters, digits, - or _");
+
+/**
+ * Where and how a service runs. Set at the service level as defaults and per environment as
+ * overrides; the planner merges them into one `target`.
+ */
+export const TargetSettingsSchema = z
+  .object({
+    healthUrl: z.url().optional().describe("URL the healthcheck requests; 2xx means healthy"),
+    healthExpect: z.string().optional().describe("text the health response body must contain"),
+    latencyBudgetMs: z.number().int().positive().optional(),
+    url: z.url().optional().describe("public URL of the service"),
+    repository: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")
+      .optional(),
+    branch: z.string().optional().describe("default ref to deploy"),
+    deployVia: z.enum(["workflow_dispatch", "deployments", "vercel", "digitalocean"]).optional(),
+    workflow: z.string().optional().describe("GitHub Actions workflow file for workflow_dispatch"),
+    vercelProject: z.string().optional(),
+    vercelTeam: z.string().optional(),
+    digitaloceanApp: z.string().optional(),
+    digitaloceanComponent: z.string().optional(),
+    databaseUrlEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, "must be an environment variable name")
+      .optional()
+      .describe("name of the environment variable holding this environment's database URL"),
+    migrationsDir: z.string().optional(),
+  })
+  .strict();
+
+export const EnvironmentSchema = z
+  .object({
+    aliases: z.array(z.string().min(1)).default([]),
+    description: z.string().optional(),
+    /** Protected environments need an approval from someone other than the requester. */
+    protected: z.boolean().default(false),
+    settings: TargetSettingsSchema.default({}),
+  })
+  .strict();
+
+export const ServiceSchema = TargetSettingsSchema.extend({
+  aliases: z.array(z.string().min(1)).default([]),
+  description: z.string().optional(),
+  owner: z.string().optional(),
+  environments: z.record(z.string(), TargetSettingsSchema).default({}),
+}).strict();
+
+export const FlagSchema = z
+  .object({
+    description: z.string().optional(),
+    owner: z.string().optional(),
+    cohorts: z.array(z.string()).default([]),
+    dependsOn: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const ApproverSetSchema = z
+  .object({
+    users: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, "must be a Slack user id like U0123ABC")).default([]),
+    groups: z.array(z.string().regex(/^S[A-Z0-9]+$/, "must be a Slack user group id like S0123ABC")).default([]),
+  })
+  .strict();
+
+export const ApprovalRuleSchema = z
+  .object({
+    env: z.string().optional(),
+    runbook: z.string().optional(),
+    approvers: ApproverSetSchema.optional(),
+    required: z.number().int().min(0).max(10).optional(),
+    selfApproval: z.boolean().optional(),
+    expiresInMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
+  })
+  .strict();
+
+export const ApprovalPolicySchema = z
+  .object({
+    approvers: ApproverSetSchema.default({ users: [], groups: [] }),
+    required: z.number().int().min(0).max(10).default(1),
+    selfApproval: z.boolean().default(true),
+    expiresInMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
+    rules: z.array(ApprovalRuleSchema).default([]),
+  })
+  .strict();
+
+export const ConfigFileSchema = z
+  .object({
+    timeZone: z
+      .string()
+      .refine((tz) => isTimeZone(tz), "must be an IANA time zone like Europe/Berlin or UTC")
+      .default("UTC"),
+    environments: z.record(Name, EnvironmentSchema).refine((e) => Object.keys(e).length > 0, "needs at least one environment"),
+    services: z.record(Name, ServiceSchema).default({}),
+    flags: z.record(Name, FlagSchema).default({}),
+    approvals: ApprovalPolicySchema.default({
+      approvers: { users: [], groups: [] },
+      required: 1,
+      selfApproval: true,
+      expiresInMinutes: 30,
+      rules: [],
+    }),
+    incidentChannels: z.array(z.string()).default(["inc-*", "incident-*"]),
+    /** Extra environment variables whose values must be redacted everywhere. */
+    secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const envNames = new Set(Object.keys(config.environments));
+    for (const [service, def] of Object.entries(config.services)) {
+      for (const env of Object.keys(def.environments)) {
+        if (!envNames.has(env)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["services", service, "environments", env],
+            message: `unknown environment "${env}" (known: ${[...envNames].join(", ")})`,
+          });
+        }
+      }
+    }
+    for (const [flag, def] of Object.entries(config.flags)) {
+      def.dependsOn.forEach((dep, i) => {
+        if (!(dep in config.flags)) {
+          ctx.addIssue({ code: "custom", path: ["flags", flag, "dependsOn", i], message: `unknown flag "${dep}"` });
+        }
+      });
+    }
+  });
+
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+export type TargetSettings = z.output<typeof TargetSettingsSchema>;
+export type ServiceConfig = z.output<typeof ServiceSchema>;
+export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
+export type ApprovalPolicyConfig = z.output<typeof ApprovalPolicySchema>;
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

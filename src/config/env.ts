@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable opsroom reads, in one place. `readEnv` is given the environment as a
+ * plain object so tests never touch process.env.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: optionalString.pipe(
+    z.string().startsWith("xoxb-", "must start with xoxb- (OAuth & Permissions → Bot User OAuth Token)").optional(),
+  ),
+  SLACK_APP_TOKEN: optionalString.pipe(
+    z.string().startsWith("xapp-", "must start with xapp- (Basic Information → App-Level Tokens, scope connections:write)").optional(),
+  ),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_API_URL: optionalString.pipe(z.url().optional()),
+  DATABASE_URL: optionalString,
+  OPSROOM_CONFIG: optionalString,
+  OPSROOM_RUNBOOKS_DIR: optionalString,
+  OPSROOM_DATA_DIR: optionalString.transform((v) => v ?? "./.opsroom"),
+  PORT: optionalString.transform((v) => Number(v ?? "8787")).pipe(z.number().int("must be a port number").min(0).max(65535)),
+  LOG_LEVEL: optionalString.transform((v) => v ?? "info").pipe(z.enum(logLevels)),
+  GITHUB_TOKEN: optionalString,
+  VERCEL_TOKEN: optionalString,
+  SUPABASE_URL: optionalString.pipe(z.url().optional()),
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  DIGITALOCEAN_TOKEN: optionalString,
+  ENABLE_USAGE_METRICS: optionalString.transform((v) => v === "1" || v === "true"),
+  METRICS_SOURCE: optionalString.transform((v) => v ?? "opsroom"),
+  METRICS_SAMPLE_RATE: optionalString.transform((v) => Number(v ?? "100")).pipe(z.number().int("must be an integer 1-100").min(1).max(100)),
+  METRICS_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+});
+
+export type Env = z.output<typeof EnvSchema>;
+
+/** Variables whose values are secrets: never logged, stored or shown. */
+export const SECRET_ENV_NAMES = [
+  "SLACK_BOT_TOKEN",
+  "SLACK_APP_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "DATABASE_URL",
+  "GITHUB_TOKEN",
+  "VERCEL_TOKEN",
+  "SUPABASE_SERVICE_ROLE_KEY",
+  "DIGITALOCEAN_TOKEN",
+  "METRICS_WEBHOOK_URL",
+] as const;

@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "../errors.js";
+import { ConfigFileSchema, type ConfigFile } from "./config-schema.js";
+import { EnvSchema, SECRET_ENV_NAMES, type Env } from "./env.js";
+import { parseYamlSource, validateYaml } from "./yaml-source.js";
+
+/** The project root: config paths in the repo are resolved from here, not from the cwd. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config/opsroom.example.yml");
+export const DEFAULT_RUNBOOKS_DIR = path.join(PROJECT_ROOT, "runbooks");
+
+/** Everything opsroom was started with: validated, typed and frozen. */
+export interface Config extends ConfigFile {
+  readonly env: Env;
+  readonly configPath: string;
+  readonly runbooksDir: string;
+  /** Values that must never be logged, stored or shown (tokens, keys, connection strings). */
+  readonly secretValues: readonly string[];
+  /** Every environment variable, for adapters' declared credentials (looked up by name only). */
+  readonly credentialSource: Readonly<Record<string, string | undefined>>;
+}
+
+/** Reads the environment and the config file; throws ConfigError listing every problem. */
+export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>): Config {
+  const envResult = EnvSchema.safeParse(rawEnv);
+  if (!envResult.success) {
+    throw new ConfigError(
+      envResult.error.issues.map((issue) => ({
+        file: "environment",
+        line: undefined,
+        field: issue.path.join("."),
+        message: issue.message,
+      })),
+    );
+  }
+  const env = envResult.data;
+  const configPath = path.resolve(env.OPSROOM_CONFIG ?? DEFAULT_CONFIG_PATH);
+  const file = loadConfigFile(configPath, rawEnv);
+  const secretNames = [...SECRET_ENV_NAMES, ...file.secretEnv, ...databaseUrlEnvNames(file)];
+  const config: Config = {
+    ...file,
+    env,
+    configPath,
+    runbooksDir: path.resolve(env.OPSROOM_RUNBOOKS_DIR ?? DEFAULT_RUNBOOKS_DIR),
+    secretValues: secretNames.map((name) => rawEnv[name]).filter((v): v is string => !!v),
+    credentialSource: { ...rawEnv },
+  };
+  return deepFreeze(config);
+}
+
+/** Parses one config file. `${NAME}` and `${NAME:-default}` in strings are read from `rawEnv`. */
+export function loadConfigFile(configPath: string, rawEnv: Readonly<Record<string, string | undefined>>): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(configPath, "utf8");
+  } catch (cause) {
+    throw new ConfigError(
+      [{ file: configPath, line: undefined, field: "", message: `cannot read config file: ${(cause as Error).message}` }],
+      { cause },
+    );
+  }
+  const source = parseYamlSource(interpolateEnv(text, rawEnv), configPath);
+  return validateYaml(source, ConfigFileSchema);
+}
+
+function interpolateEnv(text: string, rawEnv: Readonly<Record<string, string | undefined>>): string {
+  return text.replace(/\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => rawEnv[name] || fallback || "");
+}
+
+function databaseUrlEnvNames(file: ConfigFile): string[] {
+  const names = Object.values(file.services).flatMap((s) => [
+    s.databaseUrlEnv,
+    ...Object.values(s.environments).map((e) => e.databaseUrlEnv),
+  ]);
+  names.push(...Object.values(file.environments).map((e) => e.settings.databaseUrlEnv));
+  return names.filter((n): n is string => !!n);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

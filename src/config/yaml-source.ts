@@ -1,0 +1,61 @@
+import { isCollection, isNode, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { ConfigError, type ConfigIssue } from "../errors.js";
+
+/** A parsed YAML file that can say on which line a field path sits, for error messages. */
+export interface YamlSource {
+  readonly file: string;
+  readonly value: unknown;
+  lineOf(path: readonly PropertyKey[]): number | undefined;
+}
+
+/** Parses YAML keeping positions; syntax errors become a ConfigError with file and line. */
+export function parseYamlSource(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => ({
+        file,
+        line: error.linePos?.[0].line,
+        field: "",
+        message: `invalid YAML: ${error.message.split("\n")[0]}`,
+      })),
+    );
+  }
+  const lineOf = (path: readonly PropertyKey[]): number | undefined => {
+    // Walk down as far as the path exists; a missing field is reported at its parent.
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+      if (depth > 0 && isCollection(doc.getIn(path.slice(0, depth - 1) as unknown[], true))) {
+        const parent = doc.getIn(path.slice(0, depth - 1) as unknown[], true);
+        if (isNode(parent) && parent.range) return lineCounter.linePos(parent.range[0]).line;
+      }
+    }
+    return undefined;
+  };
+  return { file, value: doc.toJS(), lineOf };
+}
+
+/** Formats a zod path the way people read it: `services.api.environments.prod.healthUrl`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`)).join("");
+}
+
+/** Turns zod issues into located config issues. */
+export function locateIssues(source: YamlSource, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  return issues.map((issue) => ({
+    file: source.file,
+    line: source.lineOf(issue.path),
+    field: formatPath(issue.path),
+    message: issue.message,
+  }));
+}
+
+/** Validates a YAML source against a schema, throwing every problem at once. */
+export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S): z.output<S> {
+  const result = schema.safeParse(source.value);
+  if (!result.success) throw new ConfigError(locateIssues(source, result.error.issues));
+  return result.data;
+}

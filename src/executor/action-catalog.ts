@@ -1,0 +1,31 @@
+import type { Adapter, AdapterAction } from "../../adapters/types.js";
+import type { ActionCatalog } from "../runbook/load-runbooks.js";
+
+/** Finds `adapter.action` among the adapters main.ts constructed. */
+export interface ActionLookup {
+  find(uses: string): AdapterAction | undefined;
+  catalog: ActionCatalog;
+}
+
+export function createActionLookup(adapters: readonly Adapter[]): ActionLookup {
+  const byId = new Map(adapters.map((a) => [a.id, a]));
+  const find = (uses: string) => {
+    const [adapterId = "", actionName = ""] = uses.split(".");
+    return byId.get(adapterId)?.actions[actionName];
+  };
+  return {
+    find,
+    catalog: (uses) => {
+      const [adapterId = "", actionName = ""] = uses.split(".");
+      const adapter = byId.get(adapterId);
+      if (!adapter) return { known: false, reason: `unknown adapter "${adapterId}" (known: ${[...byId.keys()].join(", ")})` };
+      if (!adapter.actions[actionName]) {
+        return {
+          known: false,
+          reason: `adapter "${adapterId}" has no action "${actionName}" (known: ${Object.keys(adapter.actions).join(", ")})`,
+        };
+      }
+      return { known: true };
+    },
+  };
+}

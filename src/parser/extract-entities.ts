@@ -1,0 +1,174 @@
+import { FUNCTION_WORDS } from "./english.js";
+import type { Lexicon } from "./lexicon.js";
+import type { LexMatch } from "./match-lexicon.js";
+import { normWord, type Token } from "./tokenize.js";
+import { isTypoOf } from "./fuzzy-match.js";
+
+export type EntityType = "env" | "service" | "flag" | "cohort" | "ref" | "number" | "percent";
+
+/** A value found in the message, with the tokens it came from. */
+export interface Entity {
+  type: EntityType;
+  value: string | number;
+  start: number;
+  end: number;
+  fuzzy: boolean;
+  /** For numbers: a unit or marker right next to it ("x" in x4, "replicas" in "5 replicas"). */
+  unit?: string;
+}
+
+const TIME_UNITS = new Set([
+  "s",
+  "sec",
+  "secs",
+  "second",
+  "seconds",
+  "m",
+  "min",
+  "mins",
+  "minute",
+  "minutes",
+  "h",
+  "hr",
+  "hrs",
+  "hour",
+  "hours",
+  "d",
+  "day",
+  "days",
+  "week",
+  "weeks",
+  "wk",
+  "wks",
+  "am",
+  "pm",
+  "month",
+  "months",
+  "ms",
+]);
+const TIME_PREPS = new Set(["at", "since", "until", "till", "between", "before", "after", "by", "around", "from"]);
+const PERCENT_WORDS = new Set(["percent", "pct", "per", "%"]);
+const REF_CUES = new Set(["branch", "tag", "ref", "commit", "sha", "version", "build", "revision", "rev"]);
+/** A cohort named like a common word ("all") counts only after these: "enable X for all". */
+const COHORT_CUES = new Set(["for", "to", "of"]);
+const NAMED_REFS = new Set(["main", "master", "trunk", "develop", "head"]);
+const VERSION = /^v?\d+(?:\.\d+){2,3}(?:[-+][0-9a-z.-]+)?$|^v\d+(?:\.\d+)?(?:[-+][0-9a-z.-]+)?$/i;
+const SHA = /^(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}$/i;
+const BRANCH = /^(?!https?:)(?=[\w./-]*[a-z])[a-z0-9][\w.-]*\/[\w./-]*[\w]$/i;
+const TAGGED = /^[a-z][a-z]*[-_]v?\d[\w.-]*$/i;
+
+/**
+ * Catalog values (from the lexicon matches), refs, numbers and percentages. Refs come in the forms
+ * people type: `api@v1.2.3`, `payments#main`, `v2.4.0`, `1.4.0`, SHAs, `fix/login-timeout`,
+ * `release-2026.03`, "branch main", "tag v2".
+ */
+export function extractEntities(tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon): Entity[] {
+  const entities: Entity[] = [];
+  const taken: number[] = new Array<number>(tokens.length).fill(0);
+  for (const m of matches) {
+    if (m.tokens.length !== m.end - m.start) continue;
+    for (const e of m.entries) {
+      if (e.kind === "cohort" && FUNCTION_WORDS.has(tokens[m.start]!.lower) && !COHORT_CUES.has(tokens[m.start - 1]?.lower ?? "")) continue;
+      if (e.kind === "env" || e.kind === "service" || e.kind === "flag" || e.kind === "cohort") {
+        entities.push({ type: e.kind, value: e.value, start: m.start, end: m.end, fuzzy: m.fuzzy });
+        for (let k = m.start; k < m.end; k++) taken[k] = 1;
+      }
+    }
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === "percent") {
+      entities.push({ type: "percent", value: t.value, start: i, end: i + 1, fuzzy: false });
+      continue;
+    }
+    if (t.kind === "number") {
+      const next = tokens[i + 1];
+      const prev = tokens[i - 1];
+      if (next && PERCENT_WORDS.has(next.lower)) {
+        entities.push({ type: "percent", value: t.value, start: i, end: i + 2, fuzzy: false });
+        i++;
+      } else if (next && TIME_UNITS.has(next.lower)) {
+        continue;
+      } else if (prev && TIME_PREPS.has(prev.lower)) {
+        continue;
+      } else if (prev && prev.lower === "and" && tokens[i - 3]?.lower === "between") {
+        continue;
+      } else {
+        entities.push({
+          type: "number",
+          value: t.value,
+          start: i,
+          end: i + 1,
+          fuzzy: false,
+          ...(next && next.kind === "word" ? { unit: next.lower } : {}),
+        });
+      }
+      continue;
+    }
+    if (t.kind !== "word" || taken[i]) continue;
+    // Refs and multipliers carry a digit or a joiner; plain words skip the patterns below.
+    const prev = tokens[i - 1];
+    if (!/[\d@#/._-]/.test(t.raw)) {
+      if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower))
+        entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+      else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities))
+        entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+      continue;
+    }
+    const multiplier = /^x(\d{1,4})$|^(\d{1,4})x$/.exec(t.lower);
+    if (multiplier) {
+      entities.push({ type: "number", value: Number(multiplier[1] ?? multiplier[2]), start: i, end: i + 1, fuzzy: false, unit: "x" });
+      continue;
+    }
+    const attached = /^([a-z][\w-]*)[@#](.+)$/i.exec(t.raw);
+    if (attached) {
+      // "api@v1.2.3", and "the payment service@v1.2.3" where the alias ends at the @.
+      const head = normWord(attached[1]!.toLowerCase());
+      let from = i;
+      let service = resolveService(head, lexicon);
+      for (let back = 1; !service && back <= 2 && i - back >= 0 && tokens[i - back]!.kind === "word"; back++) {
+        let key = head;
+        for (let k = 1; k <= back; k++) key = tokens[i - k]!.norm + key;
+        service = resolveService(key, lexicon);
+        if (service) from = i - back;
+      }
+      if (service) {
+        entities.push({ type: "service", value: service.value, start: from, end: i + 1, fuzzy: service.fuzzy });
+        entities.push({ type: "ref", value: attached[2]!, start: i, end: i + 1, fuzzy: false });
+        continue;
+      }
+    }
+    if (VERSION.test(t.raw) || SHA.test(t.raw) || BRANCH.test(t.raw) || TAGGED.test(t.raw)) {
+      entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+    } else if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower) && /^[\w./-]+$/.test(t.raw)) {
+      entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+    } else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) {
+      entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+    }
+  }
+  entities.sort((a, b) => a.start - b.start);
+  return entities;
+}
+
+function namedRefContext(tokens: readonly Token[], i: number, entities: readonly Entity[]): boolean {
+  const prev = tokens[i - 1];
+  if (!prev) return false;
+  if (prev.lower === "from" || prev.lower === "of") return true;
+  if (tokens[i + 1]?.lower === "branch") return true;
+  // "deploy main of api": the ref, then the service it belongs to.
+  if (tokens[i + 1]?.lower === "of" && entities.some((e) => e.type === "service" && e.start === i + 2)) return true;
+  return entities.some((e) => e.type === "service" && e.end === i);
+}
+
+function resolveService(key: string, lexicon: Lexicon): { value: string; fuzzy: boolean } | undefined {
+  const exact = lexicon.forms.get(key)?.entries.find((e) => e.kind === "service");
+  if (exact && exact.kind === "service") return { value: exact.value, fuzzy: false };
+  if (key.length < 4) return undefined;
+  for (let len = key.length - 1; len <= key.length + 1; len++) {
+    for (const f of lexicon.fuzzy.get(`${key.charAt(0)}${len}`) ?? []) {
+      const entry = f.entries.find((e) => e.kind === "service");
+      if (entry && entry.kind === "service" && isTypoOf(key, f.key)) return { value: entry.value, fuzzy: true };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,308 @@
+import type { RunbookParam } from "../runbook/runbook-schema.js";
+import { FUNCTION_WORDS, NEGATIONS } from "./english.js";
+import type { Entity } from "./extract-entities.js";
+import { extractTimes } from "./extract-times.js";
+import type { ParamValue } from "./intent.js";
+import type { Lexicon, RunbookInfo } from "./lexicon.js";
+import type { LexMatch } from "./match-lexicon.js";
+import type { Token } from "./tokenize.js";
+
+export interface FilledParams {
+  params: Record<string, ParamValue>;
+  missing: string[];
+  /** Params given twice with different values ("deploy api to staging and prod"): ask, never pick one. */
+  conflicts: { param: string; choices: string[] }[];
+  /** Tokens read as free text or times: the chosen runbook explains them. */
+  consumed: Set<number>;
+}
+
+export interface FillInput {
+  text: string;
+  tokens: readonly Token[];
+  matches: readonly LexMatch[];
+  entities: readonly Entity[];
+  lexicon: Lexicon;
+  now: Date;
+  timeZone: string;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+const LIST_JOINERS = new Set(["and", "or", "&", "+", "plus"]);
+const LIST_MARKERS = new Set(["cohort", "cohorts", "users", "user", "group", "groups", "team", "teams", "folks", "people"]);
+const TRAILING_NOISE = new Set(["please", "thanks", "now", "asap", "today", "quickly", "quick", "pls", "kthx"]);
+
+/** Reads the time params (with chrono, only when the text has a time cue); a default never stands in for a time given. */
+export function addTimes(info: RunbookInfo, input: FillInput, params: Record<string, ParamValue>, consumed: Set<number>): void {
+  if (info.timeParams.length === 0) return;
+  const { tokens, entities } = input;
+  const masked: [number, number][] = [];
+  for (const e of entities) if (e.type === "ref" || e.type === "percent") masked.push([tokens[e.start]!.start, tokens[e.end - 1]!.end]);
+  const times = extractTimes(input.text, info.timeParams, { now: input.now, timeZone: input.timeZone, past: info.pastTimes, masked });
+  for (const [name, value] of Object.entries(times.values)) params[name] = value;
+  for (const [from, to] of times.spans) tokens.forEach((t, i) => t.start >= from && t.end <= to && consumed.add(i));
+}
+
+/** Reads the values of a runbook's params from the message; defaults fill what is not given. */
+export function fillParams(info: RunbookInfo, input: FillInput, options: { times: boolean } = { times: true }): FilledParams {
+  const { tokens, entities } = input;
+  const params: Record<string, ParamValue> = {};
+  const conflicts: FilledParams["conflicts"] = [];
+  const defs = info.params;
+  const usedEntities = new Set<Entity>();
+  const consumed = new Set<number>();
+
+  // Catalog-typed params: by cue word first, then in order of appearance.
+  for (const type of ["env", "service", "flag", "ref"] as const) {
+    const slots = info.paramsOfType.get(type);
+    if (!slots) continue;
+    const found = entities.filter((e) => e.type === type);
+    if (slots.length === 1) {
+      const [name, def] = slots[0]!;
+      const distinct = distinctValues(found);
+      if (distinct.length > 1 && (type === "env" || type === "service") && joinedList(tokens, found))
+        conflicts.push({ param: name, choices: distinct });
+      else if (distinct.length === 1) params[name] = distinct[0]!;
+      else if (distinct.length > 1) {
+        const cued = found.filter((e) => hasCueBefore(tokens, e.start, def.cues));
+        const cuedValues = [...new Set(cued.map((e) => String(e.value)))];
+        if (cuedValues.length === 1) params[name] = cuedValues[0]!;
+        else if (type === "ref" || type === "flag") params[name] = distinct[0]!;
+        else conflicts.push({ param: name, choices: distinct });
+      }
+      continue;
+    }
+    const left = [...found];
+    for (const [name, def] of slots) {
+      const index = left.findIndex((e) => hasCueBefore(tokens, e.start, def.cues));
+      if (index >= 0) {
+        params[name] = String(left[index]!.value);
+        left.splice(index, 1);
+      }
+    }
+    for (const [name] of slots) {
+      if (name in params) continue;
+      const next = left.shift();
+      if (next) params[name] = String(next.value);
+    }
+  }
+
+  // Numbers: integers by their cue or unit ("to 5", "5 replicas", "x4"); percentages by % or "to 50" for a percent param.
+  for (const [name, def] of defs) {
+    if (def.type === "integer") {
+      const numbers = entities.filter((e) => e.type === "number" && !usedEntities.has(e));
+      const cued = numbers.find((e) => (e.unit !== undefined && def.cues.includes(e.unit)) || hasCueBefore(tokens, e.start, def.cues));
+      const pick = cued ?? (numbers.length === 1 ? numbers[0] : undefined);
+      if (pick && inRange(Number(pick.value), def)) {
+        params[name] = Number(pick.value);
+        usedEntities.add(pick);
+      }
+    }
+  }
+  for (const [name, def] of defs) {
+    if (def.type !== "percent") continue;
+    const explicit = entities.find((e) => e.type === "percent");
+    const bare = entities.find(
+      (e) => e.type === "number" && !usedEntities.has(e) && e.unit !== "x" && hasCueBefore(tokens, e.start, def.cues),
+    );
+    const pick = explicit ?? bare;
+    if (pick && inRange(Number(pick.value), { ...def, min: def.min ?? 0, max: def.max ?? 100 })) params[name] = Number(pick.value);
+  }
+
+  for (const [name, def] of defs) {
+    if (def.type === "list") {
+      const list = readList(tokens, entities, def.cues);
+      if (list.length > 0) params[name] = list;
+    } else if (def.type === "enum" || def.type === "boolean") {
+      const value = readChoice(name, def, info, input, params);
+      if (value !== undefined) params[name] = def.type === "boolean" ? value === "true" : value;
+    }
+  }
+
+  if (options.times) addTimes(info, input, params, consumed);
+
+  const strings = defs.filter(([, d]) => d.type === "string");
+  for (const [name, def] of strings) {
+    const value = readString(name, def, info, input, strings.length === defs.length);
+    if (value) {
+      params[name] = value.text;
+      for (let k = value.from; k < value.to; k++) consumed.add(k);
+    }
+  }
+
+  for (const [name, def] of defs) {
+    if (!(name in params) && def.default !== undefined && !conflicts.some((c) => c.param === name)) params[name] = def.default;
+  }
+  const missing = defs.filter(([name, def]) => def.required && !(name in params)).map(([name]) => name);
+  return { params, missing, conflicts, consumed };
+}
+
+/** The entities' values as strings, each once, in order of first appearance. */
+function distinctValues(found: readonly Entity[]): string[] {
+  const out: string[] = [];
+  for (const e of found) {
+    const value = String(e.value);
+    if (!out.includes(value)) out.push(value);
+  }
+  return out;
+}
+
+/** "staging and prod", "api, web": two values of one kind side by side, a list where one value is allowed. */
+function joinedList(tokens: readonly Token[], found: readonly Entity[]): boolean {
+  for (let i = 1; i < found.length; i++) {
+    const a = found[i - 1]!;
+    const b = found[i]!;
+    if (b.start === a.end && /[,/&+]/.test(tokens[b.start]!.sep)) return true;
+    if (b.start === a.end + 1 && LIST_JOINERS.has(tokens[a.end]!.lower)) return true;
+  }
+  return false;
+}
+
+function inRange(value: number, def: { min?: number | undefined; max?: number | undefined }): boolean {
+  return Number.isInteger(value) && (def.min === undefined || value >= def.min) && (def.max === undefined || value <= def.max);
+}
+
+/** Whether one of `cues` stands right before token `at` (an article may sit between: "to the staging env"). */
+function hasCueBefore(tokens: readonly Token[], at: number, cues: readonly string[]): boolean {
+  if (cues.length === 0) return false;
+  let k = at - 1;
+  while (k >= 0 && (tokens[k]!.lower === "the" || tokens[k]!.lower === "a")) k--;
+  const prev = tokens[k];
+  if (!prev) return false;
+  if (cues.includes(prev.lower)) return true;
+  return prev.kind === "arrow" && cues.includes("->");
+}
+
+/** "for ops, admin", "to mentors and ops", "of admins", "for the demo cohort". */
+function readList(tokens: readonly Token[], entities: readonly Entity[], cues: readonly string[]): string[] {
+  const out: string[] = [];
+  let lastEnd = -1;
+  for (const e of entities) {
+    if (e.type !== "cohort") continue;
+    const value = String(e.value);
+    const continues =
+      lastEnd >= 0 &&
+      e.start - lastEnd <= 1 &&
+      (e.start === lastEnd ? /[,/]/.test(tokens[e.start]!.sep) : LIST_JOINERS.has(tokens[lastEnd]!.lower));
+    const cued = hasCueBefore(tokens, e.start, cues) || (lastEnd >= 0 && e.start === lastEnd && /,/.test(tokens[e.start]!.sep));
+    const marked = LIST_MARKERS.has(tokens[e.end]?.lower ?? "");
+    if ((continues || cued || marked) && !out.includes(value)) {
+      out.push(value);
+      lastEnd = e.end;
+    }
+  }
+  // Cohorts the config does not list, named as such: "for the beta cohort".
+  for (let i = 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if ((t.lower === "cohort" || t.lower === "cohorts") && tokens[i - 1]!.kind === "word") {
+      const prev = tokens[i - 1]!;
+      const known = entities.some((e) => e.start === i - 1);
+      if (!known && !FUNCTION_WORDS.has(prev.lower) && !out.includes(prev.lower)) out.push(prev.lower);
+    }
+  }
+  return out;
+}
+
+/** An enum or boolean value from its synonyms: the longest phrase wins ("turn off" over "off"), then the earliest. */
+function readChoice(
+  name: string,
+  def: RunbookParam,
+  info: RunbookInfo,
+  input: FillInput,
+  params: Record<string, ParamValue>,
+): string | undefined {
+  const { tokens, matches, entities } = input;
+  const entityStarts = new Set(entities.filter((e) => e.type === "env" || e.type === "service").map((e) => e.start));
+  let best: { value: string; words: number; start: number } | undefined;
+  for (const m of matches) {
+    for (const e of m.entries) {
+      if (e.kind !== "synonym" || e.runbook !== info.id || e.param !== name) continue;
+      if (m.words === 1 && entityStarts.has(m.end)) continue;
+      const insideEntity = entities.some(
+        (x) => (x.type === "flag" || x.type === "service") && x.start <= m.start && m.end <= x.end && x.end - x.start > m.words,
+      );
+      if (insideEntity) continue;
+      let value = e.value;
+      if (def.type === "boolean" && value === "true" && NEGATIONS.has(tokens[m.start - 1]?.lower ?? "")) value = "false";
+      if (!best || m.words > best.words || (m.words === best.words && m.start < best.start))
+        best = { value, words: m.words, start: m.start };
+    }
+  }
+  if (best) return best.value;
+  // "{percent}" as a synonym: the value when that param was given ("ramp X to 50%" → rollout).
+  for (const [value, list] of Object.entries(def.synonyms ?? {})) {
+    for (const s of list) {
+      const ref = /^\{([a-zA-Z0-9]+)\}$/.exec(s)?.[1];
+      if (ref && ref in params) return value;
+    }
+  }
+  // "enable usage metrics" names the flag ENABLE_USAGE_METRICS and says "enable": the first word counts twice.
+  for (const x of entities) {
+    if (x.type !== "flag" || x.end - x.start < 2) continue;
+    for (const m of matches) {
+      if (m.start !== x.start) continue;
+      for (const e of m.entries) if (e.kind === "synonym" && e.runbook === info.id && e.param === name) return e.value;
+    }
+    const word = tokens[x.start]!.lower;
+    const direct = Object.entries(def.synonyms ?? {}).find(([, list]) => list.includes(word));
+    if (direct) return direct[0];
+  }
+  return undefined;
+}
+
+/**
+ * Free text after one of the param's cues ("spec for user authentication", "throwing 500s since 10am"),
+ * stopping at another param's cue or value; the only param of a runbook takes the rest of the clause.
+ */
+function readString(
+  name: string,
+  def: RunbookParam,
+  info: RunbookInfo,
+  input: FillInput,
+  onlyStrings: boolean,
+): { text: string; from: number; to: number } | undefined {
+  const { tokens, matches, entities, text } = input;
+  const own = new Set<number>();
+  let triggerEnd = 0;
+  for (const m of matches) {
+    if (m.entries.some((e) => "runbook" in e && e.runbook === info.id && (e.kind === "verb" || e.kind === "keyword"))) {
+      for (const k of m.tokens) own.add(k);
+      if (triggerEnd === 0) triggerEnd = m.end;
+    }
+  }
+  const otherCues = info.otherCues.get(name) ?? EMPTY;
+  const entityAt = new Set<number>();
+  for (const e of entities) for (let k = e.start; k < e.end; k++) entityAt.add(k);
+  const colon = def.cues.includes(":") ? tokens.findIndex((t, i) => i > 0 && t.sep.includes(":")) : -1;
+  let start = -1;
+  if (colon > 0) start = colon;
+  else {
+    for (let i = triggerEnd; i < tokens.length; i++) {
+      if (def.cues.includes(tokens[i]!.lower) && !own.has(i)) {
+        start = i + 1;
+        break;
+      }
+    }
+  }
+  if (start < 0 && onlyStrings && triggerEnd > 0) start = triggerEnd;
+  if (start >= 0 && start < tokens.length) {
+    while (start < tokens.length && FUNCTION_WORDS.has(tokens[start]!.lower) && !entityAt.has(start)) start++;
+    let end = start;
+    const clause = tokens[start]?.clause;
+    while (
+      end < tokens.length &&
+      (onlyStrings ||
+        (tokens[end]!.clause === clause && !otherCues.has(tokens[end]!.lower) && !entityAt.has(end) && tokens[end]!.kind !== "clock"))
+    )
+      end++;
+    while (end > start && TRAILING_NOISE.has(tokens[end - 1]!.lower)) end--;
+    if (end > start) return { text: text.slice(tokens[start]!.start, tokens[end - 1]!.end).trim(), from: start, to: end };
+  }
+  if (onlyStrings) return undefined;
+  // No cue: the runbook's own keywords that describe it ("down", "slow", "500s").
+  const words: string[] = [];
+  for (const m of matches) {
+    if (m.entries.some((e) => e.kind === "keyword" && e.runbook === info.id))
+      words.push(text.slice(tokens[m.start]!.start, tokens[m.end - 1]!.end));
+  }
+  return words.length > 0 ? { text: words.join(" "), from: 0, to: 0 } : undefined;
+}

@@ -1,0 +1,167 @@
+import type { Runbook } from "../runbook/runbook-schema.js";
+import { askForMissing, askToChoose, askWhichRunbook } from "./clarify.js";
+import { detectPastTalk, inflectedRunbooks } from "./detect-non-command.js";
+import { extractEntities } from "./extract-entities.js";
+import { addTimes, fillParams, type FilledParams } from "./fill-params.js";
+import type { Intent, ParamValue, ParseContext } from "./intent.js";
+import { getLexicon } from "./lexicon.js";
+import { matchLexicon } from "./match-lexicon.js";
+import { mightBeCommand } from "./prefilter.js";
+import { cannotScore, coverageOf, scoreRunbooks, type Candidate } from "./score-runbooks.js";
+import { tokenize, type Token } from "./tokenize.js";
+import { attachFacts } from "./word-facts.js";
+
+/**
+ * Only the start of a message is parsed. A command is a sentence or two (the longest in the corpus is
+ * under 100 characters); a message of kilobytes is a pasted log or an essay, and reading only its
+ * first 1,000 characters keeps the parser's worst case bounded (a 100 KB message costs what a 1 KB one does).
+ */
+export const MAX_PARSE_CHARS = 1000;
+
+/** Below this score no runbook is considered meant (one trigger verb opening a clause scores 3). */
+const MIN_SCORE = 2;
+/** Two runbooks closer than this are ambiguous; for a mutating one, the parser asks instead of picking. */
+const AMBIGUOUS_MARGIN = 0.6;
+/** Share of a message's content words the chosen runbook must explain ("deploy freeze starts friday" explains 1 of 4). */
+const MIN_COVERAGE = { mutating: 0.6, read: 0.5 };
+
+/**
+ * Text → Intent: which runbook the message asks for (or null when it is not a command), with the params
+ * it names in canonical form. Pure and deterministic: no network, no Slack (markup is stripped before),
+ * `now` and the time zone come from `ctx`. Driven by the runbooks' triggers and params and the catalog.
+ *
+ * @example
+ * parseText("deploy api to stagin", ctx)
+ * // → { runbook: "deploy", params: { service: "api", env: "staging" }, confidence: 0.8, missing: [], clarify: null, alternatives: [] }
+ */
+export function parseText(text: string, ctx: ParseContext): Intent {
+  const none: Intent = { text, runbook: null, params: {}, confidence: 0, missing: [], clarify: null, alternatives: [] };
+  const input = typeof text === "string" ? cap(text) : "";
+  const lexicon = getLexicon(ctx.runbooks, ctx.catalog);
+  if (!mightBeCommand(input, lexicon)) return none;
+  const tokens = tokenize(input);
+  if (tokens.length === 0) return none;
+  attachFacts(tokens, lexicon);
+  // Talk about the past ("who deployed…", "the flag was flipped") needs only the words: judged before
+  // the lexicon is matched, which is the costlier step for an incident channel's chatter.
+  if (detectPastTalk(tokens, lexicon)) return none;
+  const { matches } = matchLexicon(tokens, lexicon);
+  // Most chatter names no runbook word and no flag: stop before anything costlier.
+  if (!matches.some((m) => m.trigger) && !tokens.some((t) => t.facts!.phrases !== undefined)) return none;
+  // Every trigger word negated, reported, past…: no runbook can score; skip entities and scoring.
+  if (cannotScore(tokens, matches, lexicon)) return none;
+
+  const entities = extractEntities(tokens, matches, lexicon);
+  const candidates = scoreRunbooks(tokens, matches, entities, lexicon, inflectedRunbooks(tokens, lexicon));
+  const fillInput = { text: input, tokens, matches, entities, lexicon, now: ctx.now, timeZone: ctx.timeZone };
+
+  // The best candidate that is a request for it; params are read only for the ones considered.
+  let chosen: { candidate: Candidate; filled: FilledParams; coverage: number } | undefined;
+  for (const candidate of candidates) {
+    if (candidate.score < MIN_SCORE) break;
+    // Cheap rejections first: a mutating runbook that cannot turn read-only needs a command verb; a
+    // runbook without free-text params cannot explain more of the message than its words and values.
+    const info = candidate.info;
+    if (info.mutating && !info.runbook.readOnlyWhen && candidate.verb !== "command") continue;
+    if (!info.paramTypes.has("string") && coverageOf(tokens, candidate.explains, undefined, candidate.clauses) < MIN_COVERAGE.read)
+      continue;
+    // Times (chrono) are read only for the runbook chosen; words of a time expression count as explained anyway.
+    const filled = fillParams(candidate.info, fillInput, { times: false });
+    const coverage = viableCoverage(candidate, filled, tokens);
+    if (coverage < 0) continue;
+    addTimes(candidate.info, fillInput, filled.params, filled.consumed);
+    chosen = { candidate, filled, coverage };
+    break;
+  }
+  if (!chosen) return none;
+  // Others are judged without reading their params: a mutating one counts only with a command verb.
+  const viable = candidates.filter((c) => c === chosen.candidate || (c.score >= MIN_SCORE && (!c.info.mutating || c.verb === "command")));
+
+  const best = chosen.candidate;
+  const second = candidates.find((c) => c !== best && c.score >= MIN_SCORE && (viable.includes(c) || c.info.mutating));
+  const margin = second ? best.score - second.score : best.score;
+  const confidence = confidenceOf(best.score, margin, chosen.coverage);
+  const alternatives = candidates
+    .filter((c) => c !== best && viable.includes(c) && c.score >= best.score - 2)
+    .slice(0, 3)
+    .map((c) => ({ runbook: c.info.id, confidence: confidenceOf(c.score, c.score - best.score, chosen.coverage) }));
+
+  // Unsure between two runbooks and one of them changes something: ask.
+  if (second && margin < AMBIGUOUS_MARGIN && (best.info.mutating || second.info.mutating) && viable.includes(second)) {
+    return {
+      ...none,
+      confidence: round(confidence / 2),
+      clarify: askWhichRunbook([best.info.id, second.info.id], lexicon),
+      alternatives: [best, second].map((c) => ({ runbook: c.info.id, confidence: confidenceOf(c.score, 0, chosen.coverage) })),
+    };
+  }
+
+  const { params, missing, conflicts } = chosen.filled;
+  const conflictParams = conflicts.map((c) => c.param);
+  const allMissing = [...new Set([...missing, ...conflictParams])];
+  const clarify =
+    conflicts.length > 0
+      ? askToChoose(best.info, conflicts[0]!.param, conflicts[0]!.choices)
+      : askForMissing(best.info, allMissing, params, lexicon);
+  return {
+    text,
+    runbook: best.info.id,
+    params: ordered(best.info.runbook, params),
+    confidence,
+    missing: allMissing,
+    clarify,
+    alternatives,
+  };
+}
+
+/** The coverage of a candidate the message really asks for and explains well enough; -1 otherwise. */
+function viableCoverage(candidate: Candidate, filled: FilledParams, tokens: readonly Token[]): number {
+  const mutating = candidate.info.mutating && !isReadOnly(candidate.info.runbook, filled.params);
+  // A mutating runbook needs a request: its verb opening a clause ("deploy …", "can you deploy …").
+  if (mutating && candidate.verb !== "command") return -1;
+  if (mutating && isBareAnaphora(tokens, candidate, filled)) return -1;
+  const coverage = coverageOf(tokens, candidate.explains, filled.consumed, candidate.clauses);
+  return coverage >= (mutating ? MIN_COVERAGE.mutating : MIN_COVERAGE.read) ? coverage : -1;
+}
+
+function cap(text: string): string {
+  if (text.length <= MAX_PARSE_CHARS) return text;
+  const cut = text.lastIndexOf(" ", MAX_PARSE_CHARS);
+  return text.slice(0, cut > MAX_PARSE_CHARS / 2 ? cut : MAX_PARSE_CHARS);
+}
+
+/** `readOnlyWhen` of the runbook holds for these params (flag status, migrate dry run). */
+function isReadOnly(runbook: Runbook, params: Record<string, ParamValue>): boolean {
+  const when = runbook.readOnlyWhen;
+  if (!when || Object.keys(when).length === 0) return false;
+  return Object.entries(when).every(([name, value]) => params[name] === value);
+}
+
+/** "lgtm ship it": a verb and a pronoun, no value at all — refers to something said before, not a command. */
+function isBareAnaphora(tokens: readonly Token[], candidate: Candidate, filled: FilledParams): boolean {
+  const given = Object.keys(filled.params).filter(
+    (k) => candidate.info.runbook.params[k]?.default === undefined || filled.params[k] !== candidate.info.runbook.params[k]?.default,
+  );
+  if (given.length > 0) return false;
+  return tokens.some(
+    (t, i) =>
+      (t.lower === "it" || t.lower === "this" || t.lower === "that" || t.lower === "them") && i > 0 && candidate.explains.has(i - 1),
+  );
+}
+
+function confidenceOf(score: number, margin: number, coverage: number): number {
+  const strength = 1 - Math.exp(-Math.max(0, score) / 3.5);
+  const clear = margin >= 1 ? 1 : 0.8 + 0.2 * Math.max(0, margin);
+  return round(Math.min(0.99, Math.max(0.05, strength * (0.7 + 0.3 * coverage) * clear + 0.1)));
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Params in the runbook's declared order, so output is stable. */
+function ordered(runbook: Runbook, params: Record<string, ParamValue>): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const name of Object.keys(runbook.params)) if (name in params) out[name] = params[name]!;
+  return out;
+}

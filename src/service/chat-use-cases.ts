@@ -1,0 +1,357 @@
+import { InputError, PolicyError } from "../errors.js";
+import type { DryRunStep } from "../executor/dry-run.js";
+import type { PreflightResult } from "../executor/run-preflight.js";
+import type { Intent, ParamValue } from "../parser/intent.js";
+import { parseText } from "../parser/parse-text.js";
+import { buildPlan } from "../planner/build-plan.js";
+import type { Plan } from "../planner/plan.js";
+import type { Runbook } from "../runbook/runbook-schema.js";
+import type { SlackDeliveries } from "../store/slack-deliveries.js";
+import { TERMINAL_STATUSES, type Approval, type Run, type RunOrigin, type WorkerInfo } from "../store/types.js";
+import type { OpsServiceDeps, Requester, SubmitResult } from "./ops-service.js";
+import { helpText, notACommandReply } from "./help-text.js";
+import { coerceParam, missingParams, paramFields, type ParamField } from "./param-fields.js";
+
+/** A run created (or found again by its idempotency key) from a plan. */
+export interface PlannedRun {
+  plan: Plan;
+  run: Run;
+  created: boolean;
+  preflight?: PreflightResult;
+}
+
+type PlanRun = (runbook: Runbook, params: Record<string, ParamValue>, requester: Requester) => Promise<PlannedRun>;
+
+/**
+ * What to ask next when a request is incomplete: one missing param with its choices, or which
+ * runbook was meant ("Did you mean …").
+ *
+ * @example { text: "Which env?", runbook: "deploy", params: { service: "api" }, field: { name: "env", choices: ["dev", "staging", "prod"], … }, alternatives: [] }
+ */
+export interface Question {
+  text: string;
+  runbook: string | null;
+  params: Record<string, ParamValue>;
+  field?: ParamField;
+  alternatives: { runbook: string; title: string }[];
+}
+
+/** What a typed request would become, decided without creating anything (see `previewText`). */
+export type PreviewResult = Exclude<SubmitResult, { kind: "planned" }> | { kind: "plan"; intent: Intent; plan: Plan };
+
+export type ParamsResult = ({ kind: "planned" } & PlannedRun) | { kind: "ask"; question: Question };
+
+/** A run plus what a card needs to show its buttons and approval line. */
+export interface RunDescription {
+  run: Run;
+  approvals: Approval[];
+  /** Approvals that count: bound to the current plan hash, the requester's own excluded when self-approval is off. */
+  approvalsCounted: number;
+  /** Approving asks "are you sure?" first (protected environments, e.g. prod). */
+  confirmApprove: boolean;
+  canEdit: boolean;
+  canCancel: boolean;
+  canRetry: boolean;
+}
+
+/** Read-only runbooks offered as buttons when a message in an incident channel reads like an incident. */
+export interface TriageOffer {
+  options: { runbook: string; title: string; params: Record<string, ParamValue> }[];
+}
+
+export interface WorkerStatus extends WorkerInfo {
+  status: "healthy" | "late" | "lost" | "stopped";
+  heartbeatAgeMs: number;
+}
+
+/** Everything an App Home shows one person. */
+export interface AppHomeSnapshot {
+  pendingForMe: { run: Run; confirmApprove: boolean }[];
+  running: Run[];
+  queued: Run[];
+  scheduled: Run[];
+  recent: Run[];
+  workers: WorkerStatus[];
+}
+
+/** Read-only runbooks an incident channel is offered, in this order, when they are loaded. */
+export const TRIAGE_RUNBOOKS = ["incident-triage", "logs", "healthcheck"] as const;
+
+const DEFAULT_WORKER_LEASE_MS = 30_000;
+
+/**
+ * Use cases chat front ends need beyond submit/approve: asking for missing params, editing a plan
+ * (a new plan hash, so earlier approvals are void), retrying a failed run, incident triage offers,
+ * and the views of App Home. The policy decisions live here, not in the Slack layer.
+ */
+export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
+  const { store, config, runbooks } = deps;
+  const byId = new Map(runbooks.map((r) => [r.id, r]));
+  const requireRunbook = (id: string) => {
+    const runbook = byId.get(id);
+    if (!runbook) throw new InputError("PLAN_UNKNOWN_RUNBOOK", `There is no runbook "${id}" (known: ${[...byId.keys()].join(", ")}).`);
+    return runbook;
+  };
+  const requireRun = async (runId: string) => {
+    const run = await store.getRun(runId);
+    if (!run) throw new InputError("RUN_NOT_FOUND", `There is no run ${runId}.`);
+    return run;
+  };
+  const isApprover = async (run: Run, user: string): Promise<boolean> => {
+    const { users, groups } = run.plan.approval.approvers;
+    if (users.length === 0 && groups.length === 0) return true;
+    if (users.includes(user)) return true;
+    for (const group of groups) {
+      if (((await deps.directory?.groupMembers(group)) ?? []).includes(user)) return true;
+    }
+    return false;
+  };
+  const describe = (run: Run, approvals: Approval[]): RunDescription => {
+    const counted = approvals.filter(
+      (a) => a.decision === "approve" && a.planHash === run.planHash && (run.selfApproval || a.approver !== run.requestedBy),
+    );
+    return {
+      run,
+      approvals,
+      approvalsCounted: counted.length,
+      confirmApprove: isProtected(run),
+      canEdit: run.status === "pending_approval",
+      canCancel: (run.status === "queued" || run.status === "running") && run.cancelRequestedAt === null,
+      canRetry: run.status === "failed",
+    };
+  };
+  const isProtected = (run: Run) => run.env !== null && config.environments[run.env]?.protected === true;
+  const questionForParams = (runbook: Runbook, params: Record<string, ParamValue>, missing: string[], text?: string): Question => {
+    const field = paramFields(runbook, config, params).find((f) => f.name === missing[0]);
+    return {
+      text: text ?? `Which ${missing[0]} for ${runbook.title.toLowerCase()}?${field?.description ? ` (${field.description})` : ""}`,
+      runbook: runbook.id,
+      params,
+      ...(field ? { field } : {}),
+      alternatives: [],
+    };
+  };
+
+  return {
+    /** Delivery dedupe and status-message leases for the Slack front end. */
+    get deliveries(): SlackDeliveries {
+      return store.slackDeliveries;
+    },
+
+    /** What the bot can do, for a bare mention or an empty `/ops`. */
+    helpText: () => helpText(runbooks),
+
+    /** Records where a run's card lives (channel, thread, message ts) so any process can update it. */
+    attachOrigin: (runId: string, origin: RunOrigin) => store.setRunOrigin(runId, origin),
+
+    /** Whether `user` is named by the plan's approver policy (directly or through a group). */
+    mayApprove: (run: Run, user: string) => isApprover(run, user),
+
+    /** The run with its approvals and what may be done with it now. */
+    async describeRun(runId: string): Promise<RunDescription | undefined> {
+      const run = await store.getRun(runId);
+      return run ? describe(run, await store.listApprovals(runId)) : undefined;
+    },
+
+    /** `describeRun` for a run just created (no approvals yet), without reading it back. */
+    describeNewRun: (run: Run): RunDescription => describe(run, []),
+
+    /**
+     * `submitText` without the run: the same decision (help, question, not a command, or the plan it
+     * would make), pure and fast. A front end can show the plan at once and then create the run with
+     * `submitPlan(plan.runbook, intent.params, …)`, which builds the identical plan (same hash).
+     */
+    previewText(text: string): PreviewResult {
+      const intent = parseText(text, { ...deps.parseContext, now: deps.clock() });
+      if (intent.runbook === "help") return { kind: "help", text: helpText(runbooks) };
+      if (intent.runbook === null) {
+        return intent.clarify
+          ? { kind: "clarify", intent, question: intent.clarify }
+          : { kind: "not-command", intent, reply: notACommandReply(runbooks) };
+      }
+      if (intent.missing.length > 0)
+        return { kind: "clarify", intent, question: intent.clarify ?? `${intent.runbook} needs ${intent.missing.join(", ")}.` };
+      const runbook = byId.get(intent.runbook);
+      if (!runbook) throw new InputError("PARSE_UNKNOWN_RUNBOOK", `I understood "${intent.runbook}" but there is no such runbook loaded.`);
+      return { kind: "plan", intent, plan: buildPlan({ runbook, params: intent.params }, config) };
+    },
+
+    /** The question for an incomplete request (a `clarify` result of submitText). */
+    questionFor(intent: Intent, text: string): Question {
+      const alternatives = intent.alternatives.flatMap((a) => {
+        const runbook = byId.get(a.runbook);
+        return runbook && runbook.id !== "help" ? [{ runbook: runbook.id, title: runbook.title }] : [];
+      });
+      const runbook = intent.runbook ? byId.get(intent.runbook) : undefined;
+      if (!runbook) return { text, runbook: null, params: intent.params, alternatives };
+      const missing = intent.missing.length > 0 ? intent.missing : missingParams(runbook, intent.params);
+      if (missing.length === 0) return { text, runbook: runbook.id, params: intent.params, alternatives };
+      return { ...questionForParams(runbook, intent.params, missing, text), alternatives };
+    },
+
+    /** A plan from params picked on buttons or a form: planned when complete, otherwise the next question. */
+    async submitParams(runbookId: string, params: Record<string, ParamValue>, requester: Requester): Promise<ParamsResult> {
+      const runbook = requireRunbook(runbookId);
+      const missing = missingParams(runbook, params);
+      if (missing.length > 0) return { kind: "ask", question: questionForParams(runbook, params, missing) };
+      return { kind: "planned", ...(await planRun(runbook, params, requester)) };
+    },
+
+    /** The form for a runbook: every param with its choices and current value. */
+    paramFields(runbookId: string, params: Record<string, ParamValue> = {}): { runbook: Runbook; fields: ParamField[] } {
+      const runbook = requireRunbook(runbookId);
+      return { runbook, fields: paramFields(runbook, config, params) };
+    },
+
+    /** Form input → typed params, with a message per field that is wrong. */
+    readParams(
+      runbookId: string,
+      raw: Record<string, string | undefined>,
+    ): { params: Record<string, ParamValue>; errors: Record<string, string> } {
+      const runbook = requireRunbook(runbookId);
+      const params: Record<string, ParamValue> = {};
+      const errors: Record<string, string> = {};
+      for (const field of paramFields(runbook, config)) {
+        try {
+          const value = coerceParam(field, raw[field.name], deps.clock(), config.timeZone);
+          if (value !== undefined) params[field.name] = value;
+          else if (field.required && field.default === undefined) errors[field.name] = `\`${field.name}\` is required.`;
+        } catch (error) {
+          errors[field.name] = error instanceof InputError ? error.userMessage : String(error);
+        }
+      }
+      return { params, errors };
+    },
+
+    /**
+     * Replaces a plan waiting for approval with one built from new params. The new plan is a new run
+     * with a new hash; the old run is cancelled, so approvals given for it can never start anything.
+     */
+    async editPlan(
+      runId: string,
+      params: Record<string, ParamValue>,
+      requester: Requester,
+    ): Promise<{ previous: Run; unchanged: boolean } & PlannedRun> {
+      const previous = await requireRun(runId);
+      if (previous.status !== "pending_approval") {
+        throw new PolicyError(
+          "POLICY_NOT_EDITABLE",
+          `This plan is ${previous.status.replace("_", " ")}; only a plan waiting for approval can be edited.`,
+        );
+      }
+      const runbook = requireRunbook(previous.runbook);
+      const plan = buildPlan({ runbook, params }, config); // invalid params fail here, before anything changes
+      if (plan.hash === previous.planHash) return { previous, unchanged: true, plan: previous.plan, run: previous, created: false };
+      const cancelled = await store.requestCancel(runId, requester.user);
+      if (cancelled.status !== "cancelled") {
+        throw new PolicyError("POLICY_NOT_EDITABLE", "This plan was approved and started while you edited it; it can no longer be edited.");
+      }
+      const next = await planRun(runbook, params, { ...requester, idempotencyKey: `edit:${runId}` });
+      return { previous, unchanged: false, ...next };
+    },
+
+    /** A new plan for a failed run's request; mutating runbooks need approval again. One retry per run. */
+    async retryRun(runId: string, requester: Requester): Promise<PlannedRun> {
+      const previous = await requireRun(runId);
+      if (previous.status !== "failed")
+        throw new PolicyError(
+          "POLICY_NOT_RETRYABLE",
+          `Only a failed run can be retried; this one is ${previous.status.replace("_", " ")}.`,
+        );
+      const { at: _at, ...params } = previous.params;
+      return planRun(requireRunbook(previous.runbook), params, { ...requester, idempotencyKey: `retry:${runId}` });
+    },
+
+    /** A deferred preflight (see `Requester.deferPreflight`): runs it for a plan still waiting for approval. */
+    async preflight(runId: string): Promise<PreflightResult | undefined> {
+      const run = await requireRun(runId);
+      if (run.status !== "pending_approval" || !run.mutating || !deps.preflight) return undefined;
+      return deps.preflight(run);
+    },
+
+    /** Every call the run's plan would make, computed without calling anything. */
+    async dryRunOf(runId: string): Promise<{ run: Run; steps: DryRunStep[] }> {
+      const run = await requireRun(runId);
+      return { run, steps: deps.describeCalls ? await deps.describeCalls(run.plan) : [] };
+    },
+
+    /** Plans waiting for approval that `user` may approve and has not decided on yet. */
+    async listPendingApprovalsFor(user: string): Promise<Run[]> {
+      const now = deps.clock().getTime();
+      const pending = await store.listRuns({ statuses: ["pending_approval"], limit: 100 });
+      const mine: Run[] = [];
+      for (const run of pending) {
+        if (run.expiresAt && run.expiresAt.getTime() <= now) continue;
+        if (!run.selfApproval && run.requestedBy === user) continue;
+        if (!(await isApprover(run, user))) continue;
+        if ((await store.listApprovals(run.id)).some((a) => a.approver === user)) continue;
+        mine.push(run);
+      }
+      return mine;
+    },
+
+    /** What App Home shows `user`: their pending approvals, the queue, recent runs and worker health. */
+    async appHomeSnapshot(user: string): Promise<AppHomeSnapshot> {
+      const now = deps.clock().getTime();
+      const [pending, running, queuedAll, recentAll, workers] = await Promise.all([
+        this.listPendingApprovalsFor(user),
+        store.listRuns({ statuses: ["running"], limit: 20 }),
+        store.listRuns({ statuses: ["queued"], limit: 40 }),
+        store.listRuns({ statuses: [...TERMINAL_STATUSES], limit: 10 }),
+        store.listWorkers(),
+      ]);
+      return {
+        pendingForMe: pending.map((run) => ({ run, confirmApprove: isProtected(run) })),
+        running,
+        queued: queuedAll.filter((r) => r.runAt.getTime() <= now),
+        scheduled: queuedAll.filter((r) => r.runAt.getTime() > now),
+        recent: recentAll,
+        workers: workers.map((w) => workerStatus(w, now)),
+      };
+    },
+
+    /** Whether a channel name matches the config's incident channel patterns (`inc-*`). */
+    isIncidentChannel(name: string): boolean {
+      return config.incidentChannels.some((pattern) => globToRegExp(pattern).test(name));
+    },
+
+    /**
+     * For a message in an incident channel: when it reads like an incident report (the parser picks
+     * incident triage, or it uses the triage runbook's incident words), the read-only triage runbooks
+     * to offer, with the service and environment it named. Nothing is ever run from the message itself.
+     */
+    triageOffer(text: string): TriageOffer | undefined {
+      const intent = parseText(text, { ...deps.parseContext, now: deps.clock() });
+      const triage = byId.get("incident-triage");
+      const reads = intent.runbook === "incident-triage" || (triage !== undefined && mentionsAny(text, triage.triggers.keywords));
+      if (!reads) return undefined;
+      const options = TRIAGE_RUNBOOKS.flatMap((id) => {
+        const runbook = byId.get(id);
+        if (!runbook || runbook.risk !== "read") return [];
+        const params = Object.fromEntries(Object.entries(intent.params).filter(([name]) => name in runbook.params));
+        return [{ runbook: id, title: runbook.title, params }];
+      });
+      return options.length > 0 ? { options } : undefined;
+    },
+  };
+}
+
+function workerStatus(worker: WorkerInfo, now: number): WorkerStatus {
+  const leaseMs = worker.leaseMs ?? DEFAULT_WORKER_LEASE_MS;
+  const heartbeatAgeMs = Math.max(0, now - worker.heartbeatAt.getTime());
+  const status = worker.stoppedAt ? "stopped" : heartbeatAgeMs > leaseMs ? "lost" : heartbeatAgeMs > (leaseMs * 2) / 3 ? "late" : "healthy";
+  return { ...worker, status, heartbeatAgeMs };
+}
+
+function mentionsAny(text: string, words: readonly string[]): boolean {
+  const lower = ` ${text.toLowerCase().replace(/[^a-z0-9%]+/g, " ")} `;
+  return words.some((word) => lower.includes(` ${word.toLowerCase()} `));
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split("")
+    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${body}$`, "i");
+}

@@ -1,0 +1,186 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/load-config.js";
+import { InputError, PolicyError } from "../errors.js";
+import type { DryRunStep } from "../executor/dry-run.js";
+import type { PreflightResult } from "../executor/run-preflight.js";
+import type { Intent, ParamValue, ParseContext } from "../parser/intent.js";
+import { parseText } from "../parser/parse-text.js";
+import { buildPlan } from "../planner/build-plan.js";
+import type { Plan } from "../planner/plan.js";
+import type { Runbook } from "../runbook/runbook-schema.js";
+import type { DecisionResult, Store } from "../store/store.js";
+import type { Run, RunOrigin } from "../store/types.js";
+import { createChatUseCases } from "./chat-use-cases.js";
+import { helpText, notACommandReply } from "./help-text.js";
+
+/** Who asked, from where, and a key that makes a retried delivery return the same run. */
+export interface Requester {
+  user: string;
+  source: string;
+  origin?: RunOrigin;
+  idempotencyKey?: string;
+  /**
+   * Skip the preflight while planning; the caller runs it with `preflight(runId)` once the plan is
+   * shown (Slack posts the card at once and fills the preflight in when it lands).
+   */
+  deferPreflight?: boolean;
+}
+
+export type SubmitResult =
+  | { kind: "planned"; intent: Intent; plan: Plan; run: Run; created: boolean; preflight?: PreflightResult }
+  | { kind: "clarify"; intent: Intent; question: string }
+  | { kind: "help"; text: string }
+  | { kind: "not-command"; intent: Intent; reply: string };
+
+/** Resolves Slack user groups (or any directory) when the policy names groups of approvers. */
+export interface ApproverDirectory {
+  groupMembers(groupId: string): Promise<readonly string[]>;
+}
+
+export interface OpsServiceDeps {
+  store: Store;
+  config: Config;
+  runbooks: readonly Runbook[];
+  parseContext: Omit<ParseContext, "now">;
+  clock: () => Date;
+  log: Logger;
+  directory?: ApproverDirectory;
+  /** Runs a mutating plan's read-only validate and preflight steps before anyone can approve it. */
+  preflight?: (run: Run) => Promise<PreflightResult>;
+  /** Describes every call a plan would make without making any. */
+  describeCalls?: (plan: Plan) => Promise<DryRunStep[]>;
+}
+
+/**
+ * The use cases every front end shares: the console and Slack translate input into these calls and
+ * their results into text or blocks, nothing more.
+ */
+export function createOpsService(deps: OpsServiceDeps) {
+  const { store, config, runbooks } = deps;
+  const byId = new Map(runbooks.map((r) => [r.id, r]));
+
+  const planRun = async (runbook: Runbook, params: Record<string, ParamValue>, requester: Requester) => {
+    const plan = buildPlan({ runbook, params }, config);
+    const needsApproval = plan.approval.required > 0;
+    const expiresAt = needsApproval ? new Date(deps.clock().getTime() + plan.approval.expiresInMinutes * 60_000) : undefined;
+    const { run, created } = await store.createRun({
+      plan,
+      status: needsApproval ? "pending_approval" : "queued",
+      requestedBy: requester.user,
+      source: requester.source,
+      ...(requester.origin ? { origin: requester.origin } : {}),
+      ...(requester.idempotencyKey ? { idempotencyKey: requester.idempotencyKey } : {}),
+      ...(expiresAt ? { expiresAt } : {}),
+    });
+    // Approvers should see the diff, the commits or the flag change before they can say yes.
+    const preflight =
+      created && run.status === "pending_approval" && deps.preflight && !requester.deferPreflight ? await deps.preflight(run) : undefined;
+    return { plan: run.plan, run, created, ...(preflight ? { preflight } : {}) };
+  };
+
+  return {
+    runbooks,
+
+    parse(text: string): Intent {
+      return parseText(text, { ...deps.parseContext, now: deps.clock() });
+    },
+
+    /** A message typed by a person: understood, planned, and queued or held for approval. */
+    async submitText(text: string, requester: Requester): Promise<SubmitResult> {
+      const intent = this.parse(text);
+      if (intent.runbook === "help") return { kind: "help", text: helpText(runbooks) };
+      if (intent.runbook === null) {
+        return intent.clarify
+          ? { kind: "clarify", intent, question: intent.clarify }
+          : { kind: "not-command", intent, reply: notACommandReply(runbooks) };
+      }
+      if (intent.missing.length > 0) {
+        return { kind: "clarify", intent, question: intent.clarify ?? `${intent.runbook} needs ${intent.missing.join(", ")}.` };
+      }
+      const runbook = byId.get(intent.runbook);
+      if (!runbook) throw new InputError("PARSE_UNKNOWN_RUNBOOK", `I understood "${intent.runbook}" but there is no such runbook loaded.`);
+      return { kind: "planned", intent, ...(await planRun(runbook, intent.params, requester)) };
+    },
+
+    /** A plan from explicit params (a Slack modal, a "did you mean" button, a retry). */
+    async submitPlan(runbookId: string, params: Record<string, ParamValue>, requester: Requester) {
+      const runbook = byId.get(runbookId);
+      if (!runbook)
+        throw new InputError("PLAN_UNKNOWN_RUNBOOK", `There is no runbook "${runbookId}" (known: ${[...byId.keys()].join(", ")}).`);
+      return planRun(runbook, params, requester);
+    },
+
+    /** The steps a run would make, without creating anything. */
+    dryRun(runbookId: string, params: Record<string, ParamValue>): Plan {
+      const runbook = byId.get(runbookId);
+      if (!runbook) throw new InputError("PLAN_UNKNOWN_RUNBOOK", `There is no runbook "${runbookId}".`);
+      return buildPlan({ runbook, params }, config);
+    },
+
+    /** A dry run of a typed request: the plan and every call it would make; nothing is called or stored. */
+    async dryRunText(
+      text: string,
+    ): Promise<{ kind: "dry-run"; plan: Plan; steps: DryRunStep[] } | Exclude<SubmitResult, { kind: "planned" }>> {
+      const intent = this.parse(text);
+      if (intent.runbook === null || intent.runbook === "help") return { kind: "not-command", intent, reply: notACommandReply(runbooks) };
+      if (intent.missing.length > 0)
+        return { kind: "clarify", intent, question: intent.clarify ?? `${intent.runbook} needs ${intent.missing.join(", ")}.` };
+      const plan = this.dryRun(intent.runbook, intent.params);
+      return { kind: "dry-run", plan, steps: deps.describeCalls ? await deps.describeCalls(plan) : [] };
+    },
+
+    async approve(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
+      const run = await requireRun(store, runId);
+      await assertMayApprove(run, user, deps);
+      return store.recordDecision({ runId, approver: user, decision: "approve", planHash: planHash ?? run.planHash });
+    },
+
+    async reject(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
+      const run = await requireRun(store, runId);
+      if (user !== run.requestedBy) await assertMayApprove(run, user, deps);
+      return store.recordDecision({ runId, approver: user, decision: "reject", planHash: planHash ?? run.planHash });
+    },
+
+    cancel: (runId: string, user: string) => store.requestCancel(runId, user),
+    getRun: (runId: string) => store.getRun(runId),
+    listEvents: (runId: string, afterId?: number) => store.listEvents(runId, afterId),
+    listArtifacts: (runId: string) => store.listArtifacts(runId),
+    listApprovals: (runId: string) => store.listApprovals(runId),
+    listRuns: (filter?: Parameters<Store["listRuns"]>[0]) => store.listRuns(filter),
+    listWorkers: () => store.listWorkers(),
+    queuePosition: (runId: string) => store.lockQueuePosition(runId),
+    onRunEvent: (listener: (runId: string) => void) => store.onRunEvent(listener),
+
+    /**
+     * Resolves approver groups through `directory` from now on. For front ends that learn the
+     * workspace after the service was built (Slack: usergroups.users.list once connected).
+     */
+    useDirectory(directory: ApproverDirectory): void {
+      deps.directory = directory;
+    },
+
+    // Asking for missing params, editing and retrying plans, triage offers, App Home (chat-use-cases.ts).
+    ...createChatUseCases(deps, planRun),
+  };
+}
+
+export type OpsService = ReturnType<typeof createOpsService>;
+
+async function requireRun(store: Store, runId: string): Promise<Run> {
+  const run = await store.getRun(runId);
+  if (!run) throw new InputError("RUN_NOT_FOUND", `There is no run ${runId}.`);
+  return run;
+}
+
+/** Approvers named in the plan's policy (users or members of groups); an empty list means anyone. */
+async function assertMayApprove(run: Run, user: string, deps: OpsServiceDeps): Promise<void> {
+  const { users, groups } = run.plan.approval.approvers;
+  if (users.length === 0 && groups.length === 0) return;
+  if (users.includes(user)) return;
+  for (const group of groups) {
+    const members = (await deps.directory?.groupMembers(group)) ?? [];
+    if (members.includes(user)) return;
+  }
+  const who = [...users.map((u) => `<@${u}>`), ...groups.map((g) => `<!subteam^${g}>`)].join(", ");
+  throw new PolicyError("POLICY_NOT_APPROVER", `You can't approve ${run.title}${run.env ? ` in ${run.env}` : ""}. Approvers: ${who}.`);
+}

@@ -1,0 +1,92 @@
+import type { ParamValue } from "../parser/intent.js";
+
+/**
+ * Every action_id and view callback_id opsroom puts on a surface, and the button values they carry.
+ * Values are JSON, well under Slack's 2,000 characters, and never hold anything secret.
+ */
+export const ACTION = {
+  approve: "opsroom.approve",
+  reject: "opsroom.reject",
+  dryRun: "opsroom.dry_run",
+  edit: "opsroom.edit",
+  cancel: "opsroom.cancel",
+  retry: "opsroom.retry",
+  /** A choice for a missing param; suffixed with the choice's index (action ids are unique per message). */
+  pick: "opsroom.pick",
+  /** "Did you mean …" a runbook. */
+  alternative: "opsroom.alt",
+  /** A read-only triage runbook offered in an incident channel. */
+  triage: "opsroom.triage",
+  /** Opens the form for a question (all params at once). */
+  askForm: "opsroom.ask_form",
+} as const;
+
+export const VIEW = {
+  /** The params form: editing a pending plan, or filling in a new request. */
+  planForm: "opsroom.plan_form",
+} as const;
+
+/** Identifies a run and the exact plan the person was looking at. */
+export interface RunRef {
+  runId: string;
+  planHash: string;
+}
+
+/** A runbook with params chosen so far (questions, "did you mean", triage offers). */
+export interface DraftRef {
+  runbook: string;
+  params: Record<string, ParamValue>;
+  /** The param this button sets, and the value it sets it to. */
+  set?: { name: string; value: ParamValue };
+}
+
+export function encodeRunRef(ref: RunRef): string {
+  return JSON.stringify({ r: ref.runId, h: ref.planHash });
+}
+
+export function decodeRunRef(value: string | undefined): RunRef | undefined {
+  const parsed = parse(value);
+  return typeof parsed?.r === "string" && typeof parsed.h === "string" ? { runId: parsed.r, planHash: parsed.h } : undefined;
+}
+
+export function encodeDraft(draft: DraftRef): string {
+  return JSON.stringify({ b: draft.runbook, p: draft.params, ...(draft.set ? { s: [draft.set.name, draft.set.value] } : {}) });
+}
+
+export function decodeDraft(value: string | undefined): DraftRef | undefined {
+  const parsed = parse(value);
+  if (typeof parsed?.b !== "string" || typeof parsed.p !== "object" || parsed.p === null) return undefined;
+  const draft: DraftRef = { runbook: parsed.b, params: parsed.p as Record<string, ParamValue> };
+  if (Array.isArray(parsed.s) && typeof parsed.s[0] === "string") draft.set = { name: parsed.s[0], value: parsed.s[1] as ParamValue };
+  return draft;
+}
+
+/** What the params form carries between opening and submitting (private_metadata, ≤ 3,000 characters). */
+export interface FormMeta {
+  runbook: string;
+  /** The pending run being edited; absent when the form fills in a new request. */
+  runId?: string;
+  channel?: string;
+  threadTs?: string;
+  /** The message the form was opened from (a question to replace with the card). */
+  messageTs?: string;
+}
+
+export function encodeFormMeta(meta: FormMeta): string {
+  return JSON.stringify(meta);
+}
+
+export function decodeFormMeta(value: string | undefined): FormMeta | undefined {
+  const parsed = parse(value);
+  return typeof parsed?.runbook === "string" ? (parsed as unknown as FormMeta) : undefined;
+}
+
+function parse(value: string | undefined): Record<string, unknown> | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

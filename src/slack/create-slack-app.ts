@@ -1,0 +1,211 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
+import type { Logger } from "pino";
+import type { Config } from "../config/load-config.js";
+import { ConfigError } from "../errors.js";
+import type { Redactor } from "../redact.js";
+import type { OpsService } from "../service/ops-service.js";
+import { createBoltLogger } from "./bolt-logger.js";
+import { registerActionHandlers } from "./handlers/actions.js";
+import { registerAppHome } from "./handlers/app-home.js";
+import { registerMessageHandlers } from "./handlers/messages.js";
+import type { SlackContext } from "./handlers/slack-context.js";
+import { registerSlashCommand } from "./handlers/slash-command.js";
+import { registerViewHandlers } from "./handlers/views.js";
+import { startRunReporter, type RunReporter } from "./run-reporter.js";
+import { createSlackDirectory } from "./slack-directory.js";
+import { createSlackOutbox } from "./slack-outbox.js";
+import { createSlackPoster } from "./slack-poster.js";
+
+export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
+/** Bolt's default request path for events, commands and interactivity (HTTP mode). */
+export const SLACK_EVENTS_PATH = "/slack/events";
+
+/** How long stop() waits for listeners that are still working. */
+const STOP_GRACE_MS = 10_000;
+
+export interface SlackAppOptions {
+  service: OpsService;
+  config: Pick<Config, "env" | "timeZone">;
+  log: Logger;
+  redactor: Redactor;
+  /** HTTP mode: where to listen. Defaults: PORT, all interfaces. 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** HTTP mode serves GET /healthz itself, since it owns PORT. */
+  health?: () => Promise<Record<string, unknown>>;
+  /**
+   * Retries of a Web API call that failed with a 5xx or a network error (429s are waited out by the
+   * outbox, not retried here). Tests pass 0: the SDK's Socket Mode client would otherwise write
+   * 100 retries into the shared client options.
+   */
+  retries?: number;
+  /** Socket Mode: how long without a pong before reconnecting (Bolt's default is 5,000 ms). */
+  clientPingTimeoutMs?: number;
+  reporter?: { minUpdateIntervalMs?: number; leaseMs?: number; pollMs?: number };
+  /** How long a rate-limited lane keeps pacing itself after its last 429 (default 10 s). */
+  pacedWindowMs?: number;
+  /** The slash command this app answers (the manifest declares `/ops`). */
+  command?: string;
+  now?: () => Date;
+}
+
+export interface SlackApp {
+  mode: "socket" | "http";
+  /** HTTP mode: the URL Slack must send events, commands and interactivity to. */
+  requestUrl?: string;
+  reporter: RunReporter;
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects opsroom to Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP with signed
+ * requests (SLACK_SIGNING_SECRET). Every Slack call the app makes, the Socket Mode connection
+ * included, goes to SLACK_API_URL.
+ */
+export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
+  const { env } = options.config;
+  const problems = [];
+  if (!env.SLACK_BOT_TOKEN)
+    problems.push({ field: "SLACK_BOT_TOKEN", message: "is required for Slack (OAuth & Permissions → Bot User OAuth Token, xoxb-…)" });
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    problems.push({
+      field: "SLACK_APP_TOKEN",
+      message:
+        "or SLACK_SIGNING_SECRET is required: the app-level token (xapp-…, connections:write) for Socket Mode, or the signing secret (Basic Information → App Credentials) for HTTP mode",
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ file: "environment", line: undefined, ...p })));
+  const token = env.SLACK_BOT_TOKEN!;
+  const slackApiUrl = env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL;
+  const log = options.log.child({ component: "slack" });
+  const logger = createBoltLogger(log);
+  // Each SDK object gets its own copy: the Socket Mode client mutates the options it is given.
+  const retryConfig =
+    options.retries === 0
+      ? { retries: 0 }
+      : { retries: options.retries ?? 5, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
+  const clientOptions = () => ({ slackApiUrl, retryConfig: { ...retryConfig } });
+  const mode = env.SLACK_APP_TOKEN ? "socket" : "http";
+
+  const receiver =
+    mode === "socket"
+      ? new SocketModeReceiver({
+          appToken: env.SLACK_APP_TOKEN!,
+          logger,
+          // The Socket Mode client keeps its own long retry policy for apps.connections.open (it writes
+          // it into these options, a copy of their own) unless retries are switched off (tests).
+          installerOptions: { clientOptions: options.retries === 0 ? clientOptions() : { slackApiUrl } },
+          ...(options.clientPingTimeoutMs ? { clientPingTimeout: options.clientPingTimeoutMs } : {}),
+        })
+      : new HTTPReceiver({
+          signingSecret: env.SLACK_SIGNING_SECRET!,
+          endpoints: SLACK_EVENTS_PATH,
+          logger,
+          // Ack first, work after: the HTTP response goes out as soon as a listener acks.
+          processBeforeResponse: false,
+          customRoutes: options.health ? [healthRoute(options.health)] : [],
+        });
+  const app = new App({ token, receiver, logger, clientOptions: clientOptions(), ignoreSelf: true });
+
+  const client = new webApi.WebClient(token, { ...clientOptions(), logger, rejectRateLimitedCalls: true });
+  const outbox = createSlackOutbox({
+    log,
+    // chat.update is Tier 3 (50+ a minute): once limited, space updates 1.2 s apart; posts 1 s per channel.
+    paceMs: (lane) => (lane === "update" ? 1200 : 1000),
+    concurrency: (lane) => (lane === "update" || lane === "ephemeral" || lane === "views" || lane === "directory" ? 4 : 1),
+    ...(options.pacedWindowMs !== undefined ? { pacedWindowMs: options.pacedWindowMs } : {}),
+  });
+  const poster = createSlackPoster(client, outbox, options.redactor);
+  const directory = createSlackDirectory(client, outbox, { log });
+  options.service.useDirectory(directory);
+  const now = options.now ?? (() => new Date());
+  const reporter = await startRunReporter({
+    service: options.service,
+    poster,
+    directory,
+    log,
+    owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    timeZone: options.config.timeZone,
+    now,
+    ...options.reporter,
+  });
+  // Listeners still working when the app stops (a card posted but not yet handed to the reporter)
+  // are waited for, up to a bound, so a clean shutdown never leaves a card nobody updates.
+  const inflight = new Set<Promise<unknown>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    inflight.add(work);
+    try {
+      await work;
+    } finally {
+      inflight.delete(work);
+    }
+  });
+  const ctx: SlackContext = {
+    service: options.service,
+    redactor: options.redactor,
+    poster,
+    reporter,
+    directory,
+    log,
+    timeZone: options.config.timeZone,
+    now,
+  };
+  registerMessageHandlers(app, ctx);
+  registerSlashCommand(app, ctx, options.redactor, options.command ?? "/ops");
+  registerActionHandlers(app, ctx, options.redactor);
+  registerViewHandlers(app, ctx);
+  registerAppHome(app, ctx);
+  app.error(async (error) => {
+    log.error({ err: error }, "unhandled error in a Slack listener");
+  });
+
+  let requestUrl: string | undefined;
+  try {
+    if (mode === "socket") {
+      await app.start();
+    } else {
+      const server = (await app.start({ port: options.port ?? env.PORT, host: options.host ?? "0.0.0.0" })) as Server;
+      const address = server.address() as AddressInfo;
+      requestUrl = `http://${options.host ?? "127.0.0.1"}:${address.port}${SLACK_EVENTS_PATH}`;
+    }
+  } catch (error) {
+    outbox.close();
+    await reporter.stop();
+    throw error;
+  }
+  log.info({ mode, slack_api_url: slackApiUrl, ...(requestUrl ? { request_url: requestUrl } : {}) }, "connected to Slack");
+
+  return {
+    mode,
+    ...(requestUrl ? { requestUrl } : {}),
+    reporter,
+    async stop() {
+      await app.stop().catch((error: unknown) => log.warn({ err: error }, "stopping the Slack receiver failed"));
+      await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+      // Queued calls fail fast, so the reporter's last flushes end; unfinished runs are released to other processes.
+      outbox.close();
+      await reporter.stop();
+    },
+  };
+}
+
+function healthRoute(check: () => Promise<Record<string, unknown>>) {
+  return {
+    path: "/healthz",
+    method: ["GET"],
+    handler: (_req: unknown, res: import("node:http").ServerResponse) => {
+      check().then(
+        (details) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", ...details })),
+        (error: unknown) =>
+          res
+            .writeHead(503, { "content-type": "application/json" })
+            .end(JSON.stringify({ status: "unhealthy", error: (error as Error).message })),
+      );
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { stripSlackMarkup } from "../strip-slack-markup.js";
+import { renderQuestion, renderText } from "../render-replies.js";
+import { postPlanThenRecord, replyOnce, userFacingError, type Place, type SlackContext } from "./slack-context.js";
+
+/** A message addressed to the bot (a mention or a DM), as the handlers hand it over. */
+export interface IncomingRequest {
+  /** Raw Slack text, markup and the bot's own mention included. */
+  text: string;
+  user: string;
+  /** Where the answer goes: the request's thread. */
+  place: Place & { threadTs: string };
+  /** Slack's event_id: the same for every redelivery of this message, so it names the request. */
+  deliveryKey: string;
+  /** Slack's retry number (absent on the first delivery, 1–3 on redeliveries). */
+  retryNum?: number | undefined;
+}
+
+/**
+ * The shared path of mentions and DMs: text → service → card, question or answer, in the thread.
+ * Every answer is claimed by the delivery's key in the database before it is posted, and the run
+ * carries the same key as its idempotency key, so a Slack retry, or the same event reaching a second
+ * bot process, answers nothing twice and creates no second run. Nothing addressed to the bot goes
+ * unanswered.
+ */
+export async function handleRequest(ctx: SlackContext, request: IncomingRequest): Promise<void> {
+  const log = ctx.log.child({ slack_user: request.user, slack_channel: request.place.channel });
+  const text = stripSlackMarkup(request.text);
+  const key = `slack:${request.deliveryKey}`;
+  try {
+    if (text === "") {
+      await replyOnce(ctx, `${key}:reply`, request.place, renderText(ctx.service.helpText()));
+      return;
+    }
+    const result = ctx.service.previewText(text);
+    switch (result.kind) {
+      case "plan":
+        await postPlanThenRecord(ctx, result.plan, result.intent.params, request.user, request.place, key, {
+          firstDelivery: !request.retryNum,
+        });
+        return;
+      case "clarify":
+        await replyOnce(ctx, `${key}:reply`, request.place, renderQuestion(ctx.service.questionFor(result.intent, result.question)));
+        return;
+      case "help":
+        await replyOnce(ctx, `${key}:reply`, request.place, renderText(result.text));
+        return;
+      case "not-command":
+        await replyOnce(ctx, `${key}:reply`, request.place, renderText(result.reply));
+        return;
+    }
+  } catch (error) {
+    await replyOnce(ctx, `${key}:error`, request.place, userFacingError(error, log, request.deliveryKey)).catch((postError: unknown) =>
+      log.error({ err: postError }, "could not tell the user about an error"),
+    );
+  }
+}

@@ -1,0 +1,184 @@
+import type { DryRunStep } from "../executor/dry-run.js";
+import type { Question, TriageOffer } from "../service/chat-use-cases.js";
+import type { Run, StoredArtifact } from "../store/types.js";
+import { ACTION, encodeDraft, encodeRunRef } from "./action-ids.js";
+import {
+  actions,
+  button,
+  clamp,
+  context,
+  escapeMrkdwn,
+  excerpt,
+  formatDuration,
+  LIMITS,
+  section,
+  sectionsFromLines,
+  type Block,
+  type SlackMessage,
+} from "./block-kit.js";
+import { formatParams } from "./render-plan-card.js";
+import type { RunProgress } from "./render-run-status.js";
+
+/** Choices shown as buttons; the form lists every one. */
+const MAX_CHOICE_BUTTONS = 20;
+const ARTIFACT_EXCERPT_LINES = 15;
+const ARTIFACT_EXCERPT_CHARS = 2400;
+
+/** Plain text from the service (help, "not a command") as a message; its `code` spans stay code. */
+export function renderText(text: string): SlackMessage {
+  const escaped = escapeMrkdwn(text);
+  return { text: clamp(escaped, LIMITS.fallbackText), blocks: sectionsFromLines(escaped.split("\n"), 10, (n) => `_… ${n} more lines_`) };
+}
+
+/** A user-safe error: the message and hint of an OpsError, or "Something went wrong (ref …)". */
+export function renderError(message: string, hint?: string): SlackMessage {
+  const text = `⚠️ ${escapeMrkdwn(message)}${hint ? `\n${escapeMrkdwn(hint)}` : ""}`;
+  return { text: clamp(text, LIMITS.fallbackText), blocks: [section(text)] };
+}
+
+/** A missing param with its choices as buttons (or a menu), plus "Did you mean …" and a form. */
+export function renderQuestion(question: Question): SlackMessage {
+  const blocks: Block[] = [section(`❓ ${escapeMrkdwn(question.text)}`)];
+  if (question.runbook && Object.keys(question.params).length > 0) blocks.push(context([`So far: ${formatParams(question.params)}`]));
+  const field = question.field;
+  if (question.runbook && field?.choices && field.choices.length > 0) {
+    const draft = { runbook: question.runbook, params: question.params };
+    // One actions block holds 25 elements; a longer list is still complete in the form.
+    blocks.push(
+      actions(
+        field.choices
+          .slice(0, MAX_CHOICE_BUTTONS)
+          .map((choice, i) =>
+            button(choice, `${ACTION.pick}.${i}`, { value: encodeDraft({ ...draft, set: { name: field.name, value: choice } }) }),
+          ),
+        "question_choices",
+      ),
+    );
+    if (field.choices.length > MAX_CHOICE_BUTTONS)
+      blocks.push(context([`${field.choices.length - MAX_CHOICE_BUTTONS} more choices in the form.`]));
+  }
+  const more: Record<string, unknown>[] = [];
+  question.alternatives.slice(0, 5).forEach((alt, i) => {
+    more.push(
+      button(`Did you mean ${alt.title}?`, `${ACTION.alternative}.${i}`, {
+        value: encodeDraft({ runbook: alt.runbook, params: question.params }),
+      }),
+    );
+  });
+  if (question.runbook)
+    more.push(button("Fill in a form…", ACTION.askForm, { value: encodeDraft({ runbook: question.runbook, params: question.params }) }));
+  if (more.length > 0) blocks.push(actions(more, "question_more"));
+  return { text: clamp(question.text, LIMITS.fallbackText), blocks };
+}
+
+/** The read-only triage runbooks, as buttons, for a message that reads like an incident report. */
+export function renderTriageOffer(offer: TriageOffer): SlackMessage {
+  const text = "This reads like an incident. I can collect facts — read-only, nothing changes:";
+  const buttons = offer.options.map((o, i) => {
+    const target = [o.params.service, o.params.env].filter((v) => typeof v === "string").join(" in ");
+    return button(`${o.title}${target ? ` · ${target}` : ""}`, `${ACTION.triage}.${i}`, {
+      value: encodeDraft({ runbook: o.runbook, params: o.params }),
+      ...(i === 0 ? { style: "primary" as const } : {}),
+    });
+  });
+  return { text, blocks: [section(`🩺 ${text}`), actions(buttons, "triage_offer")] };
+}
+
+/** Every call a real run would make (the dry run), none of them made. */
+export function renderDryRun(run: Run, steps: readonly DryRunStep[]): SlackMessage {
+  const lines = [
+    `🧪 *Dry run* · ${escapeMrkdwn(run.title)}${run.env ? ` → ${escapeMrkdwn(run.env)}` : ""} · plan \`${run.planHash.slice(0, 8)}\` · nothing was called`,
+  ];
+  const source =
+    steps.length > 0
+      ? steps
+      : run.plan.steps.concat(run.plan.rollback).map((s) => ({
+          phase: s.phase,
+          id: s.id,
+          uses: s.uses,
+          args: s.args,
+          requests: [] as string[],
+          note: undefined as string | undefined,
+        }));
+  source.forEach((s, i) => {
+    lines.push(
+      `${i + 1}. *${s.phase}* \`${escapeMrkdwn(s.id)}\` \`${escapeMrkdwn(s.uses)}\` \`${escapeMrkdwn(clamp(JSON.stringify(s.args), 500))}\``,
+    );
+    for (const request of s.requests) lines.push(`      → \`${escapeMrkdwn(clamp(request, 400))}\``);
+    if (s.note) lines.push(`      _(${escapeMrkdwn(s.note)})_`);
+  });
+  return { text: `Dry run of ${run.title}`, blocks: sectionsFromLines(lines, 40, (n) => `_… ${n} more lines_`) };
+}
+
+/** A phase failed: which step, why; the summary follows once rollback is done. */
+export function renderFailure(run: Run, failure: NonNullable<RunProgress["failure"]>): SlackMessage {
+  const rollingBack = run.plan.mutating && run.plan.rollback.length > 0 && (failure.phase === "action" || failure.phase === "verify");
+  const text = `❌ *${escapeMrkdwn(failure.phase || "run")}* failed at \`${escapeMrkdwn(failure.stepId)}\`: ${escapeMrkdwn(clamp(failure.reason, 2000))}${rollingBack ? "\n↩️ Rolling back…" : ""}`;
+  return { text: clamp(`${run.title}: ${failure.phase} failed at ${failure.stepId}`, LIMITS.fallbackText), blocks: [section(text)] };
+}
+
+/** An artifact as a thread reply: its excerpt inline; `withFile` when the full content is attached. */
+export function renderArtifact(artifact: StoredArtifact, withFile: boolean): SlackMessage {
+  const lines = [
+    `📎 *${escapeMrkdwn(clamp(artifact.title, 200))}*${artifact.stepId ? ` · step \`${escapeMrkdwn(artifact.stepId)}\`` : ""}`,
+  ];
+  if (artifact.url) lines.push(`<${artifact.url}|${escapeMrkdwn(clamp(artifact.url, 200))}>`);
+  let truncated = false;
+  if (artifact.content) {
+    const cut = excerpt(artifact.content, ARTIFACT_EXCERPT_LINES, ARTIFACT_EXCERPT_CHARS);
+    truncated = cut.truncated;
+    lines.push(`\`\`\`${cut.text}\`\`\``);
+  }
+  if (truncated) lines.push(withFile ? "_Excerpt — the full content is attached._" : "_Excerpt._");
+  return {
+    text: clamp(`Artifact: ${artifact.title}`, LIMITS.fallbackText),
+    blocks: [section(clamp(lines.join("\n"), LIMITS.sectionText))],
+  };
+}
+
+/** Whether an artifact's content is longer than the excerpt a reply shows. */
+export function artifactNeedsFile(artifact: StoredArtifact): boolean {
+  return artifact.content !== null && excerpt(artifact.content, ARTIFACT_EXCERPT_LINES, ARTIFACT_EXCERPT_CHARS).truncated;
+}
+
+export interface SummaryInput {
+  run: Run;
+  links: readonly StoredArtifact[];
+  /** The runbook's escalation contact as a Slack mention when it could be resolved. */
+  escalation: string;
+  canRetry: boolean;
+}
+
+/** The final word: result, duration, links; on failure the failing step, the rollback, the escalation contact, Retry. */
+export function renderSummary(input: SummaryInput): SlackMessage {
+  const { run } = input;
+  const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime()) : undefined;
+  const head =
+    run.status === "succeeded"
+      ? `✅ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""} succeeded${took ? ` in ${took}` : ""}.`
+      : run.status === "failed"
+        ? `❌ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""} failed${run.failedStep ? ` at \`${escapeMrkdwn(run.failedStep)}\`` : ""}${took ? ` after ${took}` : ""}.`
+        : `⏹️ *${escapeMrkdwn(run.title)}* ${run.status}${took ? ` after ${took}` : ""}.`;
+  const blocks: Block[] = [section(head)];
+  if (run.summary) blocks.push(...sectionsFromLines(escapeMrkdwn(run.summary).split("\n"), 4, (n) => `_… ${n} more lines_`));
+  if (input.links.length > 0) {
+    blocks.push(
+      section(
+        clamp(
+          ["*Links*", ...input.links.slice(0, 20).map((l) => `• <${l.url}|${escapeMrkdwn(clamp(l.title, 150))}>`)].join("\n"),
+          LIMITS.sectionText,
+        ),
+      ),
+    );
+  }
+  if (run.status === "failed") {
+    blocks.push(section(`Escalation: ${input.escalation} · owner ${escapeMrkdwn(run.plan.owner)}`));
+    if (input.canRetry) {
+      const again = run.plan.mutating ? "Retry (new plan, needs approval again)" : "Retry";
+      blocks.push(
+        actions([button(again, ACTION.retry, { value: encodeRunRef({ runId: run.id, planHash: run.planHash }) })], "summary_actions"),
+      );
+    }
+  }
+  return { text: clamp(head.replace(/[*`]/g, ""), LIMITS.fallbackText), blocks };
+}

@@ -1,0 +1,107 @@
+import type { webApi } from "@slack/bolt";
+import type { Redactor } from "../redact.js";
+import type { SlackMessage } from "./block-kit.js";
+import type { SlackOutbox } from "./slack-outbox.js";
+
+type WebClient = InstanceType<typeof webApi.WebClient>;
+
+/**
+ * Every message opsroom sends to Slack goes through here: redacted (no token, key or connection
+ * string ever reaches a channel, even from free text a person typed), and queued per rate-limit lane.
+ */
+export interface SlackPoster {
+  post(channel: string, message: SlackMessage, options?: { threadTs?: string }): Promise<{ ts: string; channel: string }>;
+  /**
+   * chat.update. Given a function, the message is rendered when the call is actually made (again
+   * after a 429), so a wait never sends a stale state.
+   */
+  update(channel: string, ts: string, message: SlackMessage | (() => Promise<SlackMessage>), options?: { final?: boolean }): Promise<void>;
+  ephemeral(channel: string, user: string, message: SlackMessage, options?: { threadTs?: string }): Promise<void>;
+  /** chat.delete of one of our own messages. */
+  remove(channel: string, ts: string): Promise<void>;
+  /** A thread reply with the full content attached (files.uploadV2: get URL, upload, complete). */
+  uploadFile(input: {
+    channel: string;
+    threadTs: string;
+    filename: string;
+    title: string;
+    content: string;
+    message: SlackMessage;
+  }): Promise<void>;
+  publishHome(user: string, view: Record<string, unknown>): Promise<void>;
+  /** Not queued: a trigger_id expires 3 s after the click. */
+  openView(triggerId: string, view: Record<string, unknown>): Promise<void>;
+}
+
+export function createSlackPoster(client: WebClient, outbox: SlackOutbox, redactor: Redactor): SlackPoster {
+  const clean = (message: SlackMessage) => redactor.redact({ text: message.text, blocks: message.blocks });
+  return {
+    async post(channel, message, options = {}) {
+      const body = clean(message);
+      const result = await outbox.run(`post:${channel}`, () =>
+        client.chat.postMessage({
+          channel,
+          text: body.text,
+          blocks: body.blocks,
+          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      );
+      return { ts: String(result.ts), channel: String(result.channel ?? channel) };
+    },
+
+    async update(channel, ts, message, options = {}) {
+      // The final state of a run must arrive: it may wait out many more 429s than an intermediate one.
+      await outbox.run(
+        "update",
+        async () => {
+          const body = clean(typeof message === "function" ? await message() : message);
+          await client.chat.update({ channel, ts, text: body.text, blocks: body.blocks });
+        },
+        { maxRateLimited: options.final ? 60 : 10 },
+      );
+    },
+
+    async remove(channel, ts) {
+      await outbox.run("update", () => client.chat.delete({ channel, ts }));
+    },
+
+    async ephemeral(channel, user, message, options = {}) {
+      const body = clean(message);
+      await outbox.run("ephemeral", () =>
+        client.chat.postEphemeral({
+          channel,
+          user,
+          text: body.text,
+          blocks: body.blocks,
+          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+        }),
+      );
+    },
+
+    async uploadFile(input) {
+      const body = clean(input.message);
+      const content = redactor.redactText(input.content);
+      await outbox.run(`post:${input.channel}`, () =>
+        client.files.uploadV2({
+          channel_id: input.channel,
+          thread_ts: input.threadTs,
+          filename: input.filename,
+          title: redactor.redactText(input.title),
+          content,
+          blocks: body.blocks as never,
+        }),
+      );
+    },
+
+    async publishHome(user, view) {
+      const body = redactor.redact(view);
+      await outbox.run("views", () => client.views.publish({ user_id: user, view: body as never }));
+    },
+
+    async openView(triggerId, view) {
+      await client.views.open({ trigger_id: triggerId, view: redactor.redact(view) as never });
+    },
+  };
+}

@@ -1,0 +1,336 @@
+-- The full opsroom schema as src/store/migrations/*.sql leave it, from pg_dump --schema-only.
+-- Generated, not applied: migrations are the source of truth. test/store/schema.test.ts checks that this
+-- file matches them; regenerate with UPDATE_SCHEMA=1 (see that test).
+
+CREATE FUNCTION public.run_events_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  PERFORM pg_notify('opsroom_run_events', NEW.run_id::text);
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.runs_guard_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  RAISE EXCEPTION 'a new run must be pending_approval or queued (got %)', NEW.status USING ERRCODE = 'P0001', HINT = 'illegal_transition';
+END $$;
+
+CREATE FUNCTION public.runs_guard_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  approved integer;
+BEGIN
+  IF OLD.status IN ('succeeded', 'failed', 'cancelled', 'rejected', 'expired') THEN
+    IF NEW.status IS DISTINCT FROM OLD.status OR NEW.finished_at IS DISTINCT FROM OLD.finished_at THEN
+      RAISE EXCEPTION 'run % is already %', OLD.id, OLD.status USING ERRCODE = 'P0001', HINT = 'illegal_transition';
+    END IF;
+  ELSIF NEW.status IS DISTINCT FROM OLD.status AND NOT (
+       (OLD.status = 'pending_approval' AND NEW.status IN ('queued', 'rejected', 'expired', 'cancelled'))
+    OR (OLD.status = 'queued'           AND NEW.status IN ('running', 'cancelled', 'expired'))
+    OR (OLD.status = 'running'          AND NEW.status IN ('succeeded', 'failed', 'cancelled', 'queued'))
+  ) THEN
+    RAISE EXCEPTION 'run % cannot go from % to %', OLD.id, OLD.status, NEW.status USING ERRCODE = 'P0001', HINT = 'illegal_transition';
+  END IF;
+  IF OLD.status = 'pending_approval' AND NEW.status = 'queued' THEN
+    IF OLD.expires_at IS NOT NULL AND OLD.expires_at <= now() THEN
+      RAISE EXCEPTION 'run % expired at %', OLD.id, OLD.expires_at USING ERRCODE = 'P0001', HINT = 'plan_expired';
+    END IF;
+    SELECT count(*) INTO approved FROM approvals a
+     WHERE a.run_id = OLD.id AND a.decision = 'approve' AND a.plan_hash = NEW.plan_hash
+       AND (NEW.self_approval OR a.approver <> NEW.requested_by);
+    IF approved < NEW.required_approvals THEN
+      RAISE EXCEPTION 'run % has % of % approvals for plan %', OLD.id, approved, NEW.required_approvals, NEW.plan_hash
+        USING ERRCODE = 'P0001', HINT = 'not_approved';
+    END IF;
+  END IF;
+  IF NEW.plan_hash IS DISTINCT FROM OLD.plan_hash AND OLD.status <> 'pending_approval' THEN
+    RAISE EXCEPTION 'run % is %; its plan can no longer change', OLD.id, OLD.status USING ERRCODE = 'P0001', HINT = 'illegal_transition';
+  END IF;
+  IF OLD.status = 'running' AND NEW.status = 'queued' AND OLD.mutation_started THEN
+    RAISE EXCEPTION 'run % started changing things; it cannot be retried', OLD.id USING ERRCODE = 'P0001', HINT = 'illegal_transition';
+  END IF;
+  IF OLD.mutation_started AND NOT NEW.mutation_started THEN
+    RAISE EXCEPTION 'run % started changing things; that cannot be undone', OLD.id USING ERRCODE = 'P0001', HINT = 'illegal_transition';
+  END IF;
+  IF NEW.status = 'running' AND OLD.status = 'queued' AND NEW.run_at > now() THEN
+    RAISE EXCEPTION 'run % is scheduled for %', OLD.id, NEW.run_at USING ERRCODE = 'P0001', HINT = 'not_due';
+  END IF;
+  NEW.updated_at := now();
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.runs_notify_cancel() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  PERFORM pg_notify('opsroom_run_cancel', NEW.id::text);
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.runs_notify_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  due integer;
+  later timestamptz;
+BEGIN
+  SELECT count(*) FILTER (WHERE run_at <= now()), min(run_at) FILTER (WHERE run_at > now())
+    INTO due, later FROM inserted WHERE status = 'queued';
+  IF due > 0 OR later IS NOT NULL THEN
+    PERFORM pg_notify('opsroom_runs_queued', json_build_object('n', due, 'at', later)::text);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.runs_notify_lock_released() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM runs WHERE lock_key = NEW.lock_key AND status = 'queued' AND run_at <= now()) THEN
+    PERFORM pg_notify('opsroom_runs_queued', json_build_object('n', 1, 'at', NULL)::text);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.runs_notify_requeued() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF NEW.run_at <= now() THEN
+    PERFORM pg_notify('opsroom_runs_queued', json_build_object('n', 1, 'at', NULL)::text);
+  ELSE
+    PERFORM pg_notify('opsroom_runs_queued', json_build_object('n', 0, 'at', NEW.run_at)::text);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TABLE public.approvals (
+    id bigint NOT NULL,
+    run_id uuid NOT NULL,
+    approver text NOT NULL,
+    decision text NOT NULL,
+    plan_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT approvals_decision_check CHECK ((decision = ANY (ARRAY['approve'::text, 'reject'::text])))
+);
+
+CREATE SEQUENCE public.approvals_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.approvals_id_seq OWNED BY public.approvals.id;
+
+CREATE TABLE public.artifacts (
+    id bigint NOT NULL,
+    run_id uuid NOT NULL,
+    step_id text,
+    kind text NOT NULL,
+    title text NOT NULL,
+    content text,
+    url text,
+    filename text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT artifacts_kind_check CHECK ((kind = ANY (ARRAY['link'::text, 'text'::text, 'diff'::text, 'file'::text, 'json'::text, 'summary'::text])))
+);
+
+CREATE SEQUENCE public.artifacts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.artifacts_id_seq OWNED BY public.artifacts.id;
+
+CREATE TABLE public.run_events (
+    id bigint NOT NULL,
+    run_id uuid NOT NULL,
+    at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    kind text NOT NULL,
+    phase text,
+    step_id text,
+    message text DEFAULT ''::text NOT NULL,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+CREATE SEQUENCE public.run_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.run_events_id_seq OWNED BY public.run_events.id;
+
+CREATE TABLE public.runs (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    runbook text NOT NULL,
+    title text NOT NULL,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
+    plan jsonb NOT NULL,
+    plan_hash text NOT NULL,
+    env text,
+    service text,
+    mutating boolean NOT NULL,
+    status text NOT NULL,
+    requested_by text NOT NULL,
+    source text NOT NULL,
+    origin jsonb DEFAULT '{}'::jsonb NOT NULL,
+    idempotency_key text,
+    lock_key text,
+    required_approvals integer DEFAULT 0 NOT NULL,
+    self_approval boolean DEFAULT true NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    worker_id text,
+    lease_expires_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    mutation_started boolean DEFAULT false NOT NULL,
+    cancel_requested_at timestamp with time zone,
+    cancel_requested_by text,
+    failed_step text,
+    error text,
+    summary text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    seq bigint NOT NULL,
+    CONSTRAINT runs_required_approvals_check CHECK ((required_approvals >= 0)),
+    CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['pending_approval'::text, 'queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text, 'rejected'::text, 'expired'::text])))
+);
+
+CREATE SEQUENCE public.runs_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.runs_seq_seq OWNED BY public.runs.seq;
+
+CREATE TABLE public.schema_migrations (
+    version integer NOT NULL,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.slack_deliveries (
+    key text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.slack_run_reporters (
+    run_id uuid NOT NULL,
+    owner text NOT NULL,
+    lease_until timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone
+);
+
+CREATE TABLE public.workers (
+    id text NOT NULL,
+    hostname text NOT NULL,
+    pid integer NOT NULL,
+    concurrency integer NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    heartbeat_at timestamp with time zone DEFAULT now() NOT NULL,
+    stopped_at timestamp with time zone,
+    lease_ms integer DEFAULT 30000 NOT NULL,
+    CONSTRAINT workers_lease_ms_check CHECK ((lease_ms > 0))
+);
+
+ALTER TABLE ONLY public.approvals ALTER COLUMN id SET DEFAULT nextval('public.approvals_id_seq'::regclass);
+
+ALTER TABLE ONLY public.artifacts ALTER COLUMN id SET DEFAULT nextval('public.artifacts_id_seq'::regclass);
+
+ALTER TABLE ONLY public.run_events ALTER COLUMN id SET DEFAULT nextval('public.run_events_id_seq'::regclass);
+
+ALTER TABLE ONLY public.runs ALTER COLUMN seq SET DEFAULT nextval('public.runs_seq_seq'::regclass);
+
+ALTER TABLE ONLY public.approvals
+    ADD CONSTRAINT approvals_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.approvals
+    ADD CONSTRAINT approvals_run_id_approver_key UNIQUE (run_id, approver);
+
+ALTER TABLE ONLY public.artifacts
+    ADD CONSTRAINT artifacts_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.run_events
+    ADD CONSTRAINT run_events_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.runs
+    ADD CONSTRAINT runs_idempotency_key_key UNIQUE (idempotency_key);
+
+ALTER TABLE ONLY public.runs
+    ADD CONSTRAINT runs_pkey PRIMARY KEY (id);
+
+ALTER TABLE public.runs
+    ADD CONSTRAINT runs_running_has_lease CHECK (((status <> 'running'::text) OR ((worker_id IS NOT NULL) AND (lease_expires_at IS NOT NULL)))) NOT VALID;
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+ALTER TABLE ONLY public.slack_deliveries
+    ADD CONSTRAINT slack_deliveries_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY public.slack_run_reporters
+    ADD CONSTRAINT slack_run_reporters_pkey PRIMARY KEY (run_id);
+
+ALTER TABLE ONLY public.workers
+    ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
+
+CREATE INDEX artifacts_by_run ON public.artifacts USING btree (run_id, id);
+
+CREATE INDEX run_events_by_run ON public.run_events USING btree (run_id, id);
+
+CREATE INDEX runs_claimable ON public.runs USING btree (run_at, seq) WHERE (status = 'queued'::text);
+
+CREATE UNIQUE INDEX runs_one_running_per_lock_key ON public.runs USING btree (lock_key) WHERE ((status = 'running'::text) AND (lock_key IS NOT NULL));
+
+CREATE INDEX runs_pending_expiry ON public.runs USING btree (expires_at) WHERE (status = 'pending_approval'::text);
+
+CREATE INDEX runs_queued_head ON public.runs USING btree (lock_key, run_at, seq) WHERE ((status = 'queued'::text) AND (lock_key IS NOT NULL));
+
+CREATE INDEX runs_recent ON public.runs USING btree (created_at DESC);
+
+CREATE INDEX runs_running_by_worker ON public.runs USING btree (worker_id) WHERE (status = 'running'::text);
+
+CREATE INDEX runs_running_lease ON public.runs USING btree (lease_expires_at) WHERE (status = 'running'::text);
+
+CREATE INDEX slack_deliveries_created ON public.slack_deliveries USING btree (created_at);
+
+CREATE INDEX slack_run_reporters_open ON public.slack_run_reporters USING btree (lease_until) WHERE (finished_at IS NULL);
+
+CREATE TRIGGER run_events_notify AFTER INSERT ON public.run_events FOR EACH ROW EXECUTE FUNCTION public.run_events_notify();
+
+CREATE TRIGGER runs_guard_insert BEFORE INSERT ON public.runs FOR EACH ROW WHEN ((new.status <> ALL (ARRAY['pending_approval'::text, 'queued'::text]))) EXECUTE FUNCTION public.runs_guard_insert();
+
+CREATE TRIGGER runs_guard_transition BEFORE UPDATE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_guard_transition();
+
+CREATE TRIGGER runs_notify_cancel AFTER UPDATE OF cancel_requested_at ON public.runs FOR EACH ROW WHEN (((old.cancel_requested_at IS NULL) AND (new.cancel_requested_at IS NOT NULL) AND (new.status = 'running'::text))) EXECUTE FUNCTION public.runs_notify_cancel();
+
+CREATE TRIGGER runs_notify_inserted AFTER INSERT ON public.runs REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.runs_notify_inserted();
+
+CREATE TRIGGER runs_notify_lock_released AFTER UPDATE OF status ON public.runs FOR EACH ROW WHEN (((old.status = 'running'::text) AND (new.status <> 'running'::text) AND (new.lock_key IS NOT NULL))) EXECUTE FUNCTION public.runs_notify_lock_released();
+
+CREATE TRIGGER runs_notify_requeued AFTER UPDATE OF status ON public.runs FOR EACH ROW WHEN (((new.status = 'queued'::text) AND (old.status IS DISTINCT FROM 'queued'::text))) EXECUTE FUNCTION public.runs_notify_requeued();
+
+ALTER TABLE ONLY public.approvals
+    ADD CONSTRAINT approvals_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.artifacts
+    ADD CONSTRAINT artifacts_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.run_events
+    ADD CONSTRAINT run_events_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.slack_run_reporters
+    ADD CONSTRAINT slack_run_reporters_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;

@@ -1,0 +1,550 @@
+import { PolicyError, StoreError } from "../errors.js";
+import { createBatcher } from "./batcher.js";
+import type { Db, Queryable } from "./db.js";
+import { createQueueQueries, RELAXED_COMMIT } from "./queue-queries.js";
+import { camelRow, toNumber, triggerHint } from "./rows.js";
+import { createSlackDeliveries, type SlackDeliveries } from "./slack-deliveries.js";
+import type {
+  Approval,
+  NewRun,
+  NewRunEvent,
+  QueuePosition,
+  QueueWake,
+  Run,
+  RunCompletion,
+  RunEvent,
+  RunOutcome,
+  StoredArtifact,
+  WorkerHealth,
+  WorkerInfo,
+} from "./types.js";
+
+/**
+ * Every SQL statement opsroom runs, each as a named function. Callers see TypeScript types only.
+ */
+export interface Store {
+  readonly kind: Db["kind"];
+  /** Creates a run, or returns the existing one when its idempotency key was seen before (`created: false`). */
+  createRun(run: NewRun): Promise<{ run: Run; created: boolean }>;
+  /** `createRun` for many runs in a few statements (imports, benchmarks); results in input order. */
+  createRuns(runs: NewRun[]): Promise<{ run: Run; created: boolean }[]>;
+  getRun(id: string): Promise<Run | undefined>;
+  listRuns(filter?: { statuses?: Run["status"][]; limit?: number; requestedBy?: string }): Promise<Run[]>;
+  setRunOrigin(id: string, origin: Run["origin"]): Promise<void>;
+  recordDecision(input: { runId: string; approver: string; decision: "approve" | "reject"; planHash: string }): Promise<DecisionResult>;
+  listApprovals(runId: string): Promise<Approval[]>;
+  claimNextRun(workerId: string, leaseMs: number): Promise<Run | undefined>;
+  /** Claims up to `limit` due runs at once, at most one per lock key, oldest first. */
+  claimRuns(workerId: string, leaseMs: number, limit: number): Promise<Run[]>;
+  extendLease(runId: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Extends the leases of the runs this worker still holds; returns their ids (a missing one was lost). */
+  extendLeases(workerId: string, runIds: readonly string[], leaseMs: number): Promise<string[]>;
+  markMutationStarted(runId: string): Promise<void>;
+  finishRun(runId: string, workerId: string, outcome: RunOutcome): Promise<boolean>;
+  /** `finishRun` for many runs in one statement; returns the ids that were still held and are now finished. */
+  finishRuns(completions: RunCompletion[]): Promise<string[]>;
+  requestCancel(runId: string, by: string): Promise<Run>;
+  isCancelRequested(runId: string): Promise<boolean>;
+  reapExpiredLeases(): Promise<{ failed: string[]; requeued: string[] }>;
+  expireStalePlans(): Promise<string[]>;
+  /** How many runs of the same lock key must finish before this queued run can start (undefined if not queued). */
+  lockQueuePosition(runId: string): Promise<number | undefined>;
+  queuePosition(runId: string): Promise<QueuePosition | undefined>;
+  /** When the next scheduled (not yet due) queued run falls due. */
+  nextScheduledAt(): Promise<Date | undefined>;
+  appendEvent(runId: string, event: NewRunEvent): Promise<RunEvent>;
+  listEvents(runId: string, afterId?: number): Promise<RunEvent[]>;
+  addArtifact(runId: string, artifact: Omit<StoredArtifact, "id" | "runId" | "createdAt">): Promise<StoredArtifact>;
+  listArtifacts(runId: string): Promise<StoredArtifact[]>;
+  registerWorker(worker: Omit<WorkerInfo, "startedAt" | "heartbeatAt" | "stoppedAt">): Promise<void>;
+  workerHeartbeat(workerId: string): Promise<void>;
+  stopWorker(workerId: string): Promise<void>;
+  listWorkers(): Promise<WorkerInfo[]>;
+  /** Every worker seen in the last day with its state (healthy, late, lost, stopped) and running runs. */
+  listWorkerHealth(): Promise<WorkerHealth[]>;
+  onRunQueued(listener: (wake: QueueWake) => void): Promise<() => Promise<void>>;
+  onRunEvent(listener: (runId: string) => void): Promise<() => Promise<void>>;
+  /** Someone asked to cancel a running run: its executor should stop at once. */
+  onRunCancelRequested(listener: (runId: string) => void): Promise<() => Promise<void>>;
+  /** Housekeeping the database does not do itself (PGlite: VACUUM/ANALYZE); a no-op on Postgres. */
+  maintain(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Slack delivery dedupe and status-message leases (slack-deliveries.ts, migration 010). */
+  readonly slackDeliveries: SlackDeliveries;
+}
+
+export type DecisionResult =
+  | { outcome: "recorded"; run: Run; approvals: number }
+  | { outcome: "queued"; run: Run; approvals: number }
+  | { outcome: "rejected"; run: Run }
+  | { outcome: "duplicate"; run: Run; approvals: number };
+
+export function createStore(db: Db): Store {
+  const getRun = async (id: string, q: Queryable = db) => {
+    const { rows } = await q.query("SELECT * FROM runs WHERE id = $1", [id]);
+    return rows[0] ? toRun(rows[0]) : undefined;
+  };
+
+  const expireStalePlans = async (): Promise<string[]> => {
+    const { rows } = await db.query<{ id: string }>(
+      `UPDATE runs SET status = 'expired', finished_at = now(), summary = 'expired — not run'
+       WHERE status = 'pending_approval' AND expires_at <= now() RETURNING id`,
+    );
+    for (const row of rows) await insertEvent(db, row.id, { kind: "run_expired", message: "expired — not run" });
+    return rows.map((r) => r.id);
+  };
+
+  const queue = createQueueQueries(db, { toRun, insertEvent });
+
+  const finishOne = async ({ runId, workerId, outcome }: RunCompletion): Promise<boolean> => {
+    try {
+      const { rowCount } = await db.query(
+        `UPDATE runs SET status = $3, summary = $4, failed_step = $5, error = $6, finished_at = now(), lease_expires_at = NULL
+         WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
+        [
+          runId,
+          workerId,
+          outcome.status,
+          outcome.summary,
+          outcome.status === "failed" ? outcome.failedStep : null,
+          outcome.status === "failed" ? outcome.error : null,
+        ],
+      );
+      return rowCount > 0;
+    } catch (error) {
+      return translateTriggerError(error);
+    }
+  };
+
+  // Events appended by executors commit relaxed (see RELAXED_COMMIT): the run's outcome, written
+  // synchronously after them, makes them durable.
+  const events = createBatcher<{ runId: string; event: NewRunEvent }, RunEvent>({
+    single: ({ runId, event }) => insertEvents(db, [{ runId, event }]).then((rows) => rows[0]!),
+    many: (items) => insertEvents(db, items),
+  });
+
+  // Which worker claimed a run through this store, so that markMutationStarted (which executors call
+  // with the run id only) can refuse a worker that lost the run: a partition longer than the lease,
+  // or a relaxed claim lost in a database crash, must not lead to two workers changing things.
+  const claimedBy = new Map<string, string>();
+  const forget = (runIds: Iterable<string>) => {
+    for (const id of runIds) claimedBy.delete(id);
+  };
+  const claimRuns = async (workerId: string, leaseMs: number, limit: number): Promise<Run[]> => {
+    const runs = await queue.claimRuns(workerId, leaseMs, limit);
+    for (const run of runs) claimedBy.set(run.id, workerId);
+    return runs;
+  };
+
+  return {
+    kind: db.kind,
+    slackDeliveries: createSlackDeliveries(db),
+
+    // The run and its run_created event go in one statement: no run without its first event, and
+    // one round trip. A repeated idempotency key inserts nothing and returns the existing run.
+    async createRun(input) {
+      const { rows } = await db.query(
+        `WITH ins AS (
+           INSERT INTO runs (runbook, title, params, plan, plan_hash, env, service, mutating, status, requested_by, source, origin,
+                             idempotency_key, lock_key, required_approvals, self_approval, run_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, COALESCE($17::timestamptz, now()), $18)
+           ON CONFLICT (idempotency_key) DO NOTHING
+           RETURNING *),
+         ev AS (${CREATED_EVENT_SQL})
+         SELECT * FROM ins`,
+        newRunParams(input),
+      );
+      if (rows[0]) return { run: toRun(rows[0]), created: true };
+      const existing = await db.query("SELECT * FROM runs WHERE idempotency_key = $1", [input.idempotencyKey]);
+      if (!existing.rows[0])
+        throw new StoreError("STORE_IDEMPOTENCY_RACE", "The run could not be created; try again.", { retryable: true });
+      return { run: toRun(existing.rows[0]), created: false };
+    },
+
+    async createRuns(inputs) {
+      const results: { run: Run; created: boolean }[] = [];
+      // Chunks keep one statement's JSON parameter to a few megabytes.
+      for (let offset = 0; offset < inputs.length; offset += 500) {
+        const chunk = inputs.slice(offset, offset + 500);
+        const json = chunk.map((input, i) => {
+          const p = newRunParams(input);
+          return {
+            i,
+            runbook: p[0],
+            title: p[1],
+            params: input.plan.params,
+            plan: input.plan,
+            plan_hash: p[4],
+            env: p[5],
+            service: p[6],
+            mutating: p[7],
+            status: p[8],
+            requested_by: p[9],
+            source: p[10],
+            origin: input.origin ?? {},
+            idempotency_key: p[12],
+            lock_key: p[13],
+            required_approvals: p[14],
+            self_approval: p[15],
+            run_at: p[16],
+            expires_at: input.expiresAt?.toISOString() ?? null,
+          };
+        });
+        const { rows } = await db.query(
+          `WITH ins AS (
+             INSERT INTO runs (runbook, title, params, plan, plan_hash, env, service, mutating, status, requested_by, source, origin,
+                               idempotency_key, lock_key, required_approvals, self_approval, run_at, expires_at)
+             SELECT v.runbook, v.title, v.params, v.plan, v.plan_hash, v.env, v.service, v.mutating, v.status, v.requested_by, v.source, v.origin,
+                    v.idempotency_key, v.lock_key, v.required_approvals, v.self_approval, COALESCE(v.run_at, now()), v.expires_at
+             FROM jsonb_to_recordset($1::jsonb) AS v(i int, runbook text, title text, params jsonb, plan jsonb, plan_hash text, env text, service text,
+                    mutating boolean, status text, requested_by text, source text, origin jsonb, idempotency_key text, lock_key text,
+                    required_approvals int, self_approval boolean, run_at timestamptz, expires_at timestamptz)
+             ORDER BY v.i
+             ON CONFLICT (idempotency_key) DO NOTHING
+             RETURNING *),
+           ev AS (${CREATED_EVENT_SQL})
+           SELECT * FROM ins`,
+          [JSON.stringify(json)],
+        );
+        // RETURNING gives the inserted rows in input order; runs with a key are matched by key.
+        const created = rows.map(toRun);
+        const byKey = new Map(created.filter((r) => r.idempotencyKey !== null).map((r) => [r.idempotencyKey!, r]));
+        const unkeyed = created.filter((r) => r.idempotencyKey === null);
+        for (const input of chunk) {
+          if (input.idempotencyKey === undefined) {
+            results.push({ run: unkeyed.shift()!, created: true });
+            continue;
+          }
+          const fresh = byKey.get(input.idempotencyKey);
+          if (fresh) {
+            byKey.delete(input.idempotencyKey);
+            results.push({ run: fresh, created: true });
+          } else {
+            const existing = await db.query("SELECT * FROM runs WHERE idempotency_key = $1", [input.idempotencyKey]);
+            if (!existing.rows[0])
+              throw new StoreError("STORE_IDEMPOTENCY_RACE", "The run could not be created; try again.", { retryable: true });
+            results.push({ run: toRun(existing.rows[0]), created: false });
+          }
+        }
+      }
+      // A bulk load right after the table was analyzed nearly empty leaves the planner believing the
+      // queue holds a handful of rows: the claim then sorts every queued row (2.3 ms for 5,000 instead
+      // of 0.36 ms). Autovacuum would catch up within a minute; a bulk loader should not make workers
+      // wait that long.
+      if (inputs.length >= BULK_ANALYZE_ROWS) await db.query("ANALYZE runs");
+      return results;
+    },
+
+    getRun: (id) => getRun(id),
+
+    async listRuns(filter = {}) {
+      const { rows } = await db.query(
+        `SELECT * FROM runs
+         WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR requested_by = $2)
+         ORDER BY created_at DESC LIMIT $3`,
+        [filter.statuses ?? null, filter.requestedBy ?? null, filter.limit ?? 20],
+      );
+      return rows.map(toRun);
+    },
+
+    async setRunOrigin(id, origin) {
+      await db.query("UPDATE runs SET origin = origin || $2::jsonb WHERE id = $1", [id, JSON.stringify(origin)]);
+    },
+
+    // The approval that satisfies the policy moves the run to queued in the same transaction, and
+    // the run row is locked first, so fifty concurrent clicks queue exactly one run.
+    recordDecision({ runId, approver, decision, planHash }) {
+      return db
+        .transaction(async (tx): Promise<DecisionResult> => {
+          const { rows } = await tx.query("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
+          if (!rows[0]) throw new PolicyError("POLICY_UNKNOWN_RUN", `There is no run ${runId}.`);
+          const run = toRun(rows[0]);
+          if (run.status !== "pending_approval") {
+            const existing = await tx.query("SELECT 1 FROM approvals WHERE run_id = $1 AND approver = $2", [runId, approver]);
+            if (existing.rowCount > 0) return { outcome: "duplicate", run, approvals: await countApprovals(tx, runId) };
+            throw new PolicyError(
+              "POLICY_NOT_PENDING",
+              `This plan is ${run.status.replace("_", " ")}; it can no longer be ${decision === "approve" ? "approved" : "rejected"}.`,
+            );
+          }
+          if (run.planHash !== planHash) {
+            throw new PolicyError("POLICY_PLAN_CHANGED", "The plan changed since you saw it; review the new plan and approve that one.");
+          }
+          if (run.expiresAt && run.expiresAt.getTime() <= Date.now()) {
+            // The caller marks it expired after this transaction rolls back (see the catch below).
+            throw new PolicyError(
+              "POLICY_PLAN_EXPIRED",
+              `This plan expired at ${run.expiresAt.toISOString()} and was not run. Ask again for a fresh plan.`,
+            );
+          }
+          if (decision === "approve" && !run.selfApproval && approver === run.requestedBy) {
+            throw new PolicyError(
+              "POLICY_SELF_APPROVAL",
+              `You requested this ${run.env ?? ""} run, so someone else has to approve it.`.replace("  ", " "),
+            );
+          }
+          const inserted = await tx.query(
+            "INSERT INTO approvals (run_id, approver, decision, plan_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, approver) DO NOTHING",
+            [runId, approver, decision, planHash],
+          );
+          if (inserted.rowCount === 0) return { outcome: "duplicate", run, approvals: await countApprovals(tx, runId) };
+          if (decision === "reject") {
+            const updated = await tx.query(
+              "UPDATE runs SET status = 'rejected', finished_at = now(), summary = $2 WHERE id = $1 RETURNING *",
+              [runId, `rejected by ${approver}`],
+            );
+            await insertEvent(tx, runId, { kind: "run_rejected", message: `rejected by ${approver}`, data: { approver } });
+            return { outcome: "rejected", run: toRun(updated.rows[0]!) };
+          }
+          const approvals = await countApprovals(tx, runId);
+          await insertEvent(tx, runId, {
+            kind: "run_approved",
+            message: `approved by ${approver}`,
+            data: { approver, approvals, required: run.requiredApprovals },
+          });
+          if (approvals < run.requiredApprovals) return { outcome: "recorded", run, approvals };
+          const updated = await tx.query("UPDATE runs SET status = 'queued' WHERE id = $1 RETURNING *", [runId]);
+          return { outcome: "queued", run: toRun(updated.rows[0]!), approvals };
+        })
+        .catch(async (error: unknown) => {
+          if ((error as PolicyError).code === "POLICY_PLAN_EXPIRED" || triggerHint(error) === "plan_expired") await expireStalePlans();
+          return translateTriggerError(error);
+        });
+    },
+
+    async listApprovals(runId) {
+      const { rows } = await db.query("SELECT * FROM approvals WHERE run_id = $1 ORDER BY id", [runId]);
+      return rows.map((r) => camelRow<Approval>(r));
+    },
+
+    async claimNextRun(workerId, leaseMs) {
+      const [run] = await claimRuns(workerId, leaseMs, 1);
+      return run;
+    },
+
+    claimRuns,
+
+    async extendLease(runId, workerId, leaseMs) {
+      const { rowCount } = await db.query(
+        `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $3::float8 / 1000)
+         WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
+        [runId, workerId, leaseMs],
+      );
+      return rowCount > 0;
+    },
+
+    // Synchronous on purpose: a mutating step starts only once this is durable (and with it the claim).
+    async markMutationStarted(runId) {
+      const { rowCount } = await db.query(
+        "UPDATE runs SET mutation_started = true WHERE id = $1 AND status = 'running' AND ($2::text IS NULL OR worker_id = $2)",
+        [runId, claimedBy.get(runId) ?? null],
+      );
+      if (rowCount === 0) {
+        throw new StoreError(
+          "STORE_RUN_NOT_HELD",
+          "This run is no longer held by this worker (its lease ran out and it was ended or taken over); nothing was changed.",
+        );
+      }
+    },
+
+    async finishRun(runId, workerId, outcome) {
+      const finished = await finishOne({ runId, workerId, outcome });
+      forget([runId]);
+      return finished;
+    },
+
+    async finishRuns(completions) {
+      try {
+        const finished = await queue.finishRuns(completions);
+        forget(completions.map((c) => c.runId));
+        return finished;
+      } catch (error) {
+        return translateTriggerError(error);
+      }
+    },
+
+    async extendLeases(workerId, runIds, leaseMs) {
+      const kept = await queue.extendLeases(workerId, runIds, leaseMs);
+      const held = new Set(kept);
+      forget(runIds.filter((id) => !held.has(id) && claimedBy.get(id) === workerId));
+      return kept;
+    },
+
+    async requestCancel(runId, by) {
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
+        if (!rows[0]) throw new PolicyError("POLICY_UNKNOWN_RUN", `There is no run ${runId}.`);
+        const run = toRun(rows[0]);
+        if (run.status === "pending_approval" || run.status === "queued") {
+          const updated = await tx.query(
+            "UPDATE runs SET status = 'cancelled', cancel_requested_at = now(), cancel_requested_by = $2, finished_at = now(), summary = $3 WHERE id = $1 RETURNING *",
+            [runId, by, `cancelled by ${by} before it started`],
+          );
+          await insertEvent(tx, runId, { kind: "run_cancelled", message: `cancelled by ${by} before it started`, data: { by } });
+          return toRun(updated.rows[0]!);
+        }
+        if (run.status === "running" && !run.cancelRequestedAt) {
+          const updated = await tx.query(
+            "UPDATE runs SET cancel_requested_at = now(), cancel_requested_by = $2 WHERE id = $1 RETURNING *",
+            [runId, by],
+          );
+          await insertEvent(tx, runId, { kind: "cancel_requested", message: `cancel requested by ${by}`, data: { by } });
+          return toRun(updated.rows[0]!);
+        }
+        if (run.status === "running") return run;
+        throw new PolicyError("POLICY_NOT_CANCELLABLE", `This run is already ${run.status}.`);
+      });
+    },
+
+    async isCancelRequested(runId) {
+      const { rows } = await db.query<{ c: boolean }>("SELECT cancel_requested_at IS NOT NULL AS c FROM runs WHERE id = $1", [runId]);
+      return rows[0]?.c === true;
+    },
+
+    reapExpiredLeases: queue.reapExpiredLeases,
+
+    expireStalePlans,
+
+    async lockQueuePosition(runId) {
+      return (await queue.queuePosition(runId))?.ahead;
+    },
+
+    queuePosition: queue.queuePosition,
+    nextScheduledAt: queue.nextScheduledAt,
+
+    // Concurrent appends (eight executors each recording a step) share one INSERT; see batcher.ts.
+    appendEvent: (runId, event) => events.add({ runId, event }),
+
+    async listEvents(runId, afterId = 0) {
+      const { rows } = await db.query("SELECT * FROM run_events WHERE run_id = $1 AND id > $2 ORDER BY id", [runId, afterId]);
+      return rows.map(toEvent);
+    },
+
+    async addArtifact(runId, artifact) {
+      const { rows } = await db.query(
+        "INSERT INTO artifacts (run_id, step_id, kind, title, content, url, filename) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        [runId, artifact.stepId, artifact.kind, artifact.title, artifact.content, artifact.url, artifact.filename],
+      );
+      return toArtifact(rows[0]!);
+    },
+
+    async listArtifacts(runId) {
+      const { rows } = await db.query("SELECT * FROM artifacts WHERE run_id = $1 ORDER BY id", [runId]);
+      return rows.map(toArtifact);
+    },
+
+    registerWorker: queue.registerWorker,
+    workerHeartbeat: queue.workerHeartbeat,
+    stopWorker: queue.stopWorker,
+    listWorkers: queue.listWorkers,
+    listWorkerHealth: queue.listWorkerHealth,
+    onRunQueued: queue.onRunQueued,
+    onRunEvent: (listener) => db.listen("opsroom_run_events", listener),
+    onRunCancelRequested: queue.onRunCancelRequested,
+    maintain: queue.maintain,
+
+    async ping() {
+      await db.query("SELECT 1");
+    },
+
+    close: () => db.close(),
+  };
+}
+
+const BULK_ANALYZE_ROWS = 1_000;
+
+const CREATED_EVENT_SQL = `INSERT INTO run_events (run_id, kind, message, data)
+  SELECT id, 'run_created', title || ' requested by ' || requested_by, jsonb_build_object('status', status) FROM ins`;
+
+function newRunParams(input: NewRun): unknown[] {
+  const { plan } = input;
+  return [
+    plan.runbook,
+    plan.title,
+    JSON.stringify(plan.params),
+    JSON.stringify(plan),
+    plan.hash,
+    plan.env ?? null,
+    plan.service ?? null,
+    plan.mutating,
+    input.status,
+    input.requestedBy,
+    input.source,
+    JSON.stringify(input.origin ?? {}),
+    input.idempotencyKey ?? null,
+    plan.lockKey ?? null,
+    plan.approval.required,
+    plan.approval.selfApproval,
+    plan.runAt ?? null,
+    input.expiresAt ?? null,
+  ];
+}
+
+async function countApprovals(tx: Queryable, runId: string): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM approvals WHERE run_id = $1 AND decision = 'approve'", [
+    runId,
+  ]);
+  return rows[0]?.n ?? 0;
+}
+
+// Appends events outside any transaction, relaxed (see RELAXED_COMMIT). RETURNING yields rows in the
+// order the SELECT fed them (ORDER BY v.i); the check below makes a mismatch fail the batch, which the
+// batcher then retries one by one, rather than misattribute ids.
+async function insertEvents(q: Queryable, items: { runId: string; event: NewRunEvent }[]): Promise<RunEvent[]> {
+  const input = items.map(({ runId, event }, i) => ({
+    i,
+    run_id: runId,
+    kind: event.kind,
+    phase: event.phase ?? null,
+    step_id: event.stepId ?? null,
+    message: event.message ?? "",
+    data: event.data ?? {},
+  }));
+  const { rows } = await q.query(
+    `INSERT INTO run_events (run_id, kind, phase, step_id, message, data)
+     SELECT v.run_id, v.kind, v.phase, v.step_id, v.message, v.data
+     FROM jsonb_to_recordset($1::jsonb) AS v(i int, run_id uuid, kind text, phase text, step_id text, message text, data jsonb), ${RELAXED_COMMIT}
+     ORDER BY v.i
+     RETURNING *`,
+    [JSON.stringify(input)],
+  );
+  const events = rows.map(toEvent);
+  if (events.length !== items.length || events.some((e, i) => e.runId !== items[i]!.runId || e.kind !== items[i]!.event.kind)) {
+    throw new StoreError("STORE_BATCH_ORDER", "A batched insert returned rows out of order.");
+  }
+  return events;
+}
+
+async function insertEvent(q: Queryable, runId: string, event: NewRunEvent): Promise<RunEvent> {
+  const { rows } = await q.query(
+    "INSERT INTO run_events (run_id, kind, phase, step_id, message, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+    [runId, event.kind, event.phase ?? null, event.stepId ?? null, event.message ?? "", JSON.stringify(event.data ?? {})],
+  );
+  return toEvent(rows[0]!);
+}
+
+function translateTriggerError(error: unknown): never {
+  const hint = triggerHint(error);
+  if (hint === "plan_expired")
+    throw new PolicyError("POLICY_PLAN_EXPIRED", "This plan expired and was not run. Ask again for a fresh plan.", { cause: error });
+  if (hint === "illegal_transition") throw new PolicyError("POLICY_ILLEGAL_TRANSITION", (error as Error).message, { cause: error });
+  if (hint === "not_approved")
+    throw new PolicyError("POLICY_NOT_APPROVED", "This plan does not have the approvals it needs yet.", { cause: error });
+  throw error;
+}
+
+function toRun(row: Record<string, unknown>): Run {
+  const { seq: _queueOrder, ...rest } = row;
+  return camelRow<Run>(rest);
+}
+
+function toEvent(row: Record<string, unknown>): RunEvent {
+  const event = camelRow<RunEvent>(row);
+  return { ...event, id: toNumber(event.id) };
+}
+
+function toArtifact(row: Record<string, unknown>): StoredArtifact {
+  const artifact = camelRow<StoredArtifact>(row);
+  return { ...artifact, id: toNumber(artifact.id) };
+}

@@ -1,0 +1,582 @@
+/**
+ * The shared contract every action of every adapter passes: it rejects bad args clearly, honours abort
+ * (already aborted, and mid-call on a request that never answers), does nothing on a dry run when it
+ * writes, and never returns or logs a secret (canary credentials, and credential-shaped text planted in
+ * provider responses).
+ */
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAdapters, findAction, listActions, validateArgs } from "../../adapters/index.js";
+import type { AdapterAction } from "../../adapters/types.js";
+import {
+  ALL_CREDENTIALS,
+  CANARY,
+  assertNoCanary,
+  expectAdapterError,
+  fakeClock,
+  fixture,
+  fixturePath,
+  hangingReply,
+  makeCtx,
+  useNock,
+} from "./helpers.js";
+import { itWhere } from "../support/it-where.js";
+
+const adapters = createAdapters({ clock: fakeClock(), baseDir: fixturePath("postgres"), shellEnv: { PATH: process.env.PATH } });
+const GH = "https://api.github.com";
+const VC = "https://api.vercel.com";
+const DO = "https://api.digitalocean.com";
+const SB = ALL_CREDENTIALS.SUPABASE_URL!;
+const APP = "4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf";
+const DEPLOY = "b6bdf840-2854-4f87-a36c-5f231c617c84";
+const R = CANARY.inResponse;
+/** One line that carries every credential-shaped canary a provider might echo. */
+const LEAK = `token ${R.githubToken} ${R.bearer} ${R.jwt} ${R.password} ${R.doToken} ${CANARY.GITHUB_TOKEN} ${CANARY.VERCEL_TOKEN}`;
+
+type Json = Record<string, unknown>;
+
+interface Scenario {
+  args: Json;
+  /** Bad args and the fields the error must name. */
+  bad: { args: unknown; fields: string[] };
+  /** The first request the action makes: [method, origin, path]; absent when it makes none. */
+  first?: [string, string, string];
+  /** Interceptors for a full successful run whose responses carry planted secrets. */
+  happy?: () => void;
+  /** Why a check does not apply to this action. */
+  skip?: Partial<Record<"abortMidCall" | "secrets", string>>;
+}
+
+const runsWithLeak = () => {
+  const runs = fixture<{ workflow_runs: Json[] }>("github/workflow-runs.json");
+  return runs.workflow_runs.map((r) => ({ ...r, display_title: LEAK }));
+};
+
+const scenarios: Record<string, Scenario> = {
+  "http.check": {
+    args: { name: "api", url: "https://api.example.com/healthz", expectBody: "ok" },
+    bad: { args: { name: "", url: "ftp://x", method: "POST" }, fields: ["name", "url", "method"] },
+    first: ["GET", "https://api.example.com", "/healthz"],
+    happy: () => void nock("https://api.example.com").get("/healthz").reply(200, `ok ${LEAK}`),
+  },
+  "http.resolveTargets": {
+    args: { env: "staging", targets: [{ name: "api", url: "https://api.example.com/healthz?token=CANARYquery123" }] },
+    bad: { args: { env: "staging", targets: [{ name: "api" }] }, fields: ["targets.0.url"] },
+    skip: { abortMidCall: "makes no call: it only checks the list the planner gave it" },
+  },
+  "github.getRepository": {
+    args: { repository: "acme/api" },
+    bad: { args: { repository: "acme" }, fields: ["repository"] },
+    first: ["GET", GH, "/repos/acme/api"],
+    happy: () =>
+      void nock(GH)
+        .get("/repos/acme/api")
+        .reply(200, { ...fixture<Json>("github/repository.json"), full_name: `acme/api ${R.githubToken}` }),
+  },
+  "github.dispatchWorkflow": {
+    args: { repository: "acme/api", workflow: "deploy.yml", ref: "main", inputs: { environment: "staging" } },
+    bad: { args: { repository: "acme/api", workflow: "deploy.sh", ref: "bad ref" }, fields: ["workflow", "ref"] },
+    first: ["POST", GH, "/repos/acme/api/actions/workflows/deploy.yml/dispatches"],
+    happy: () =>
+      void nock(GH)
+        .post("/repos/acme/api/actions/workflows/deploy.yml/dispatches")
+        .reply(200, { workflow_run_id: 1, html_url: `https://github.com/x?${R.password}` }),
+  },
+  "github.waitForWorkflowRun": {
+    args: { repository: "acme/api", workflow: "deploy.yml", ref: "main", createdAfter: "2026-01-07T10:00:00Z" },
+    bad: { args: { repository: "acme/api", workflow: "deploy.yml", ref: "main", pollSeconds: 0 }, fields: ["pollSeconds"] },
+    first: ["GET", GH, "/repos/acme/api/actions/workflows/deploy.yml/runs"],
+    happy: () =>
+      void nock(GH)
+        .get("/repos/acme/api/actions/workflows/deploy.yml/runs")
+        .query(true)
+        .reply(200, { total_count: 2, workflow_runs: runsWithLeak() })
+        .get("/repos/acme/api/actions/runs/30433643")
+        .reply(200, {
+          ...fixture<Json>("github/workflow-run-completed.json"),
+          html_url: `https://github.com/acme/api/actions/runs/1?${R.password}`,
+        }),
+  },
+  "github.createDeployment": {
+    args: { repository: "acme/payments", ref: "main", environment: "staging" },
+    bad: {
+      args: { repository: "acme/payments", ref: "main", environment: "", initialState: "success" },
+      fields: ["environment", "initialState"],
+    },
+    first: ["POST", GH, "/repos/acme/payments/deployments"],
+    happy: () =>
+      void nock(GH)
+        .post("/repos/acme/payments/deployments")
+        .reply(201, { ...fixture<Json>("github/deployment.json"), ref: `main ${R.githubToken}` })
+        .post("/repos/acme/payments/deployments/1/statuses")
+        .reply(201, fixture("github/deployment-status.json")),
+  },
+  "github.setDeploymentStatus": {
+    args: { repository: "acme/payments", deploymentId: 1, state: "success" },
+    bad: { args: { repository: "acme/payments", deploymentId: "one", state: "done" }, fields: ["deploymentId", "state"] },
+    first: ["POST", GH, "/repos/acme/payments/deployments/1/statuses"],
+    happy: () =>
+      void nock(GH)
+        .post("/repos/acme/payments/deployments/1/statuses")
+        .reply(201, { ...fixture<Json>("github/deployment-status.json"), state: `success ${R.jwt}` }),
+  },
+  "github.waitForDeployment": {
+    args: { repository: "acme/payments", deploymentId: 1 },
+    bad: { args: { repository: "acme/payments", deploymentId: 0, pollSeconds: 0 }, fields: ["deploymentId", "pollSeconds"] },
+    first: ["GET", GH, "/repos/acme/payments/deployments/1/statuses"],
+    happy: () =>
+      void nock(GH)
+        .get("/repos/acme/payments/deployments/1/statuses")
+        .query(true)
+        .reply(200, [
+          { ...fixture<Json>("github/deployment-status.json"), state: "success", description: LEAK, log_url: `https://x/?${R.password}` },
+        ]),
+  },
+  "github.listDeployments": {
+    args: { repository: "acme/payments", limit: 1 },
+    bad: { args: { repository: "acme/payments", limit: 1000 }, fields: ["limit"] },
+    first: ["GET", GH, "/repos/acme/payments/deployments"],
+    happy: () =>
+      void nock(GH)
+        .get("/repos/acme/payments/deployments")
+        .query(true)
+        .reply(200, [{ ...fixture<Json[]>("github/deployments.json")[0], description: LEAK, ref: `v1 ${R.githubToken}` }])
+        .get("/repos/acme/payments/deployments/2/statuses")
+        .query(true)
+        .reply(200, [{ ...fixture<Json>("github/deployment-status.json"), environment_url: `https://x/?${R.password}` }]),
+  },
+  "github.compareRefs": {
+    args: { repository: "acme/api", base: "staging", head: "main" },
+    bad: { args: { repository: "acme/api", base: "a..b" }, fields: ["base", "head"] },
+    first: ["GET", GH, "/repos/acme/api/compare/staging...main"],
+    happy: () => {
+      const cmp = fixture<{ commits: Array<{ commit: Json }> }>("github/compare.json");
+      cmp.commits[0]!.commit = { ...cmp.commits[0]!.commit, message: `rotate leaked ${LEAK}` };
+      nock(GH).get("/repos/acme/api/compare/staging...main").query(true).reply(200, cmp);
+    },
+  },
+  "github.openPullRequest": {
+    args: {
+      repository: "acme/api",
+      base: "main",
+      branch: "opsroom/x",
+      title: "t",
+      files: [{ path: "a.txt", content: `secret ${R.githubToken}` }],
+    },
+    bad: {
+      args: { repository: "acme/api", base: "main", branch: "opsroom/x", title: "t", files: [{ path: "../etc/passwd", content: "" }] },
+      fields: ["files.0.path"],
+    },
+    first: ["GET", GH, "/repos/acme/api/git/ref/heads/main"],
+    happy: () =>
+      void nock(GH)
+        .get("/repos/acme/api/git/ref/heads/main")
+        .reply(200, fixture("github/git-ref.json"))
+        .post("/repos/acme/api/git/refs")
+        .reply(201, fixture("github/git-ref.json"))
+        .get("/repos/acme/api/contents/a.txt")
+        .query(true)
+        .reply(404, { message: `Not Found ${R.bearer}` })
+        .put("/repos/acme/api/contents/a.txt")
+        .reply(201, fixture("github/contents-put.json"))
+        .post("/repos/acme/api/pulls")
+        .reply(201, { ...fixture<Json>("github/pull.json"), html_url: `https://github.com/acme/api/pull/1347?${R.password}` }),
+  },
+  "vercel.createDeployment": {
+    args: { project: "acme-web", ref: "main", target: "production", repository: "acme/web" },
+    bad: { args: { project: "acme web", ref: "main", target: "qa" }, fields: ["project", "target"] },
+    first: ["POST", VC, "/v13/deployments"],
+    happy: () =>
+      void nock(VC)
+        .post("/v13/deployments")
+        .reply(200, { ...fixture<Json>("vercel/deployment-created.json"), readyState: `QUEUED ${R.jwt}` }),
+  },
+  "vercel.getDeployment": {
+    args: { deploymentId: "dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ" },
+    bad: { args: { deploymentId: "dpl 1" }, fields: ["deploymentId"] },
+    first: ["GET", VC, "/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ"],
+    happy: () =>
+      void nock(VC)
+        .get("/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ")
+        .reply(200, { ...fixture<Json>("vercel/deployment-ready.json"), url: `x.vercel.app/?${R.password}` }),
+  },
+  "vercel.waitForDeployment": {
+    args: { deploymentId: "dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ" },
+    bad: { args: { deploymentId: "dpl_1", timeoutSeconds: 1 }, fields: ["timeoutSeconds"] },
+    first: ["GET", VC, "/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ"],
+    happy: () =>
+      void nock(VC)
+        .get("/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ")
+        .reply(200, { ...fixture<Json>("vercel/deployment-ready.json"), inspectorUrl: `https://vercel.com/x?${R.password}` }),
+  },
+  "vercel.promote": {
+    args: { project: "acme-web", deploymentId: "dpl_2qn7PZrx89yxY34vEZPD31Y9XVj6" },
+    bad: { args: { project: "acme-web" }, fields: ["deploymentId"] },
+    first: ["POST", VC, "/v10/projects/acme-web/promote/dpl_2qn7PZrx89yxY34vEZPD31Y9XVj6"],
+    happy: () => void nock(VC).post("/v10/projects/acme-web/promote/dpl_2qn7PZrx89yxY34vEZPD31Y9XVj6").reply(201, { message: LEAK }),
+  },
+  "vercel.rollback": {
+    args: { project: "acme-web" },
+    bad: { args: { project: "" }, fields: ["project"] },
+    first: ["GET", VC, "/v9/projects/acme-web"],
+    happy: () => {
+      const list = fixture<{ deployments: Json[] }>("vercel/deployments.json");
+      list.deployments[1] = { ...list.deployments[1], meta: { githubCommitMessage: LEAK } };
+      nock(VC)
+        .get("/v9/projects/acme-web")
+        .reply(200, fixture("vercel/project.json"))
+        .get("/v6/deployments")
+        .query(true)
+        .reply(200, list)
+        .post("/v1/projects/acme-web/rollback/dpl_2qn7PZrx89yxY34vEZPD31Y9XVj6")
+        .reply(201, { message: LEAK });
+    },
+  },
+  "vercel.listDeployments": {
+    args: { project: "acme-web", target: "production" },
+    bad: { args: { project: "acme-web", target: "prod", state: "DONE" }, fields: ["target", "state"] },
+    first: ["GET", VC, "/v6/deployments"],
+    happy: () => {
+      const list = fixture<{ deployments: Json[] }>("vercel/deployments.json");
+      list.deployments[0] = {
+        ...list.deployments[0],
+        meta: { githubCommitRef: `main ${R.githubToken}`, githubCommitMessage: LEAK },
+        creator: { username: R.jwt },
+      };
+      nock(VC).get("/v6/deployments").query(true).reply(200, list);
+    },
+  },
+  "vercel.getLogs": {
+    args: { deploymentId: "dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ" },
+    bad: { args: { deploymentId: "dpl_1", since: "yesterday-ish" }, fields: ["since"] },
+    first: ["GET", VC, "/v3/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ/events"],
+    happy: () =>
+      void nock(VC)
+        .get("/v3/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ/events")
+        .query(true)
+        .reply(200, [
+          ...fixture<Json[]>("vercel/events.json"),
+          { type: "stdout", created: 1767780006000, payload: { text: `env: ${LEAK}` } },
+        ]),
+  },
+  "supabase.listFlags": {
+    args: { env: "prod" },
+    bad: { args: { env: "" }, fields: ["env"] },
+    first: ["GET", SB, "/rest/v1/feature_flags"],
+    happy: () =>
+      void nock(SB)
+        .get("/rest/v1/feature_flags")
+        .query(true)
+        .reply(
+          200,
+          fixture<Json[]>("supabase/feature-flags.json").map((f) => ({ ...f, description: LEAK, metadata: { cohorts: [R.githubToken] } })),
+        ),
+  },
+  "supabase.getFlag": {
+    args: { flag: "featureMatrix", env: "prod" },
+    bad: { args: { flag: "feature matrix", env: "prod" }, fields: ["flag"] },
+    first: ["GET", SB, "/rest/v1/feature_flags"],
+    happy: () =>
+      void nock(SB)
+        .get("/rest/v1/feature_flags")
+        .query(true)
+        .reply(200, [{ ...fixture<Json[]>("supabase/feature-flags.json")[1], description: LEAK }]),
+  },
+  "supabase.setFlag": {
+    args: { flag: "featureMatrix", env: "prod", enabled: true },
+    bad: { args: { flag: "featureMatrix", env: "prod", rolloutPercentage: 150 }, fields: ["rolloutPercentage"] },
+    first: ["GET", SB, "/rest/v1/feature_flags"],
+    happy: () => {
+      const row = { ...fixture<Json[]>("supabase/feature-flags.json")[1], description: LEAK, metadata: { cohorts: [R.bearer] } };
+      nock(SB)
+        .get("/rest/v1/feature_flags")
+        .query(true)
+        .reply(200, [row])
+        .patch("/rest/v1/feature_flags")
+        .query(true)
+        .reply(200, [{ ...row, is_enabled: true }]);
+    },
+  },
+  "supabase.health": {
+    args: {},
+    bad: { args: { verbose: true }, fields: ["verbose"] },
+    first: ["GET", SB, "/auth/v1/health"],
+    happy: () => {
+      nock(SB).get("/auth/v1/health").reply(200, { version: R.jwt, name: LEAK });
+      nock(SB).head("/rest/v1/feature_flags").query(true).reply(200, "", { "content-range": "*/2" });
+    },
+  },
+  "digitalocean.getApp": {
+    args: { app: APP },
+    bad: { args: { app: "sample-golang" }, fields: ["app"] },
+    first: ["GET", DO, `/v2/apps/${APP}`],
+    happy: () => {
+      const app = fixture<{ app: Json & { spec: Json } }>("digitalocean/app.json");
+      app.app.live_url = `https://x/?${R.password}`;
+      app.app.spec.name = `sample ${R.doToken}`;
+      nock(DO).get(`/v2/apps/${APP}`).reply(200, app);
+    },
+  },
+  "digitalocean.restartApp": {
+    args: { app: APP },
+    bad: { args: { app: APP, forceBuild: "yes" }, fields: ["forceBuild"] },
+    first: ["POST", DO, `/v2/apps/${APP}/deployments`],
+    happy: () => {
+      const d = fixture<{ deployment: Json }>("digitalocean/deployment-pending.json");
+      d.deployment.phase = `PENDING_BUILD ${R.doToken}`;
+      nock(DO).post(`/v2/apps/${APP}/deployments`).reply(200, d);
+    },
+  },
+  "digitalocean.scaleComponent": {
+    args: { app: APP, component: "worker", instanceCount: 3 },
+    bad: { args: { app: APP, component: "Worker!", instanceCount: 0 }, fields: ["component", "instanceCount"] },
+    first: ["GET", DO, `/v2/apps/${APP}`],
+    happy: () => {
+      const app = fixture<{ app: Json & { spec: Json } }>("digitalocean/app.json");
+      app.app.spec.name = `sample ${R.doToken}`;
+      nock(DO)
+        .get(`/v2/apps/${APP}`)
+        .reply(200, app)
+        .put(`/v2/apps/${APP}`)
+        .reply(200, { app: { ...app.app, pending_deployment: { id: DEPLOY, phase: LEAK } } });
+    },
+  },
+  "digitalocean.rollbackApp": {
+    args: { app: APP },
+    bad: { args: { app: APP, deploymentId: "previous", pin: "yes" }, fields: ["deploymentId", "pin"] },
+    first: ["GET", DO, `/v2/apps/${APP}/deployments`],
+    happy: () =>
+      void nock(DO)
+        .get(`/v2/apps/${APP}/deployments`)
+        .query(true)
+        .reply(200, {
+          deployments: [
+            { id: DEPLOY, phase: "ACTIVE", cause: LEAK },
+            { id: "3aa4d20e-5527-4c00-b496-601fbd22520a", phase: "SUPERSEDED", cause: LEAK },
+          ],
+        })
+        .post(`/v2/apps/${APP}/rollback`)
+        .reply(200, { deployment: { id: "c6bdf840-2854-4f87-a36c-5f231c617c85", phase: `PENDING_DEPLOY ${R.doToken}` } }),
+  },
+  "digitalocean.getDeployment": {
+    args: { app: APP, deploymentId: DEPLOY },
+    bad: { args: { app: APP, deploymentId: "latest" }, fields: ["deploymentId"] },
+    first: ["GET", DO, `/v2/apps/${APP}/deployments/${DEPLOY}`],
+    happy: () =>
+      void nock(DO)
+        .get(`/v2/apps/${APP}/deployments/${DEPLOY}`)
+        .reply(200, { deployment: { id: DEPLOY, phase: "ACTIVE", cause: LEAK } }),
+  },
+  "digitalocean.waitForDeployment": {
+    args: { app: APP, deploymentId: DEPLOY },
+    bad: { args: { app: APP, deploymentId: DEPLOY, pollSeconds: "often" }, fields: ["pollSeconds"] },
+    first: ["GET", DO, `/v2/apps/${APP}/deployments/${DEPLOY}`],
+    happy: () =>
+      void nock(DO)
+        .get(`/v2/apps/${APP}/deployments/${DEPLOY}`)
+        .reply(200, { deployment: { id: DEPLOY, phase: "ACTIVE", cause: LEAK } }),
+  },
+  "postgres.migrationStatus": {
+    args: { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations" },
+    bad: { args: { databaseUrlEnv: "staging-db", migrationsDir: "" }, fields: ["databaseUrlEnv", "migrationsDir"] },
+    skip: {
+      abortMidCall: "covered against real PostgreSQL in postgres.test.ts",
+      secrets: "covered against real PostgreSQL in postgres.test.ts",
+    },
+  },
+  "postgres.migrate": {
+    args: { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations", dryRun: false },
+    bad: { args: { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations", dryRun: "maybe" }, fields: ["dryRun"] },
+    skip: {
+      abortMidCall: "covered against real PostgreSQL in postgres.test.ts",
+      secrets: "covered against real PostgreSQL in postgres.test.ts",
+    },
+  },
+  "postgres.schemaDiff": {
+    args: { fromUrlEnv: "PROD_DATABASE_URL", toUrlEnv: "STAGING_DATABASE_URL" },
+    bad: { args: { fromUrlEnv: "prod" }, fields: ["fromUrlEnv", "toUrlEnv"] },
+    skip: {
+      abortMidCall: "covered against real PostgreSQL in postgres.test.ts",
+      secrets: "covered against real PostgreSQL in postgres.test.ts",
+    },
+  },
+  "report.checkSettings": {
+    args: { subject: `deploy of api ${LEAK}`, where: ["services.api"], required: ["repository"], settings: { repository: "acme/api" } },
+    bad: { args: { subject: "", where: [], required: [] }, fields: ["subject", "where", "required"] },
+  },
+  "report.pick": {
+    args: { what: "the live deployment", items: [{ id: 1, state: "success", description: LEAK }], match: { state: "success" } },
+    bad: { args: { what: "x", items: "all", nth: 0 }, fields: ["items", "nth"] },
+  },
+  "report.expect": {
+    args: { what: "instances", actual: { count: 3, note: LEAK }, equals: { count: 3 } },
+    bad: { args: { what: "", actual: 1 }, fields: ["what", "equals"] },
+  },
+  "report.guard": {
+    args: { ok: true, reason: `not supported ${LEAK}` },
+    bad: { args: { ok: "maybe", reason: "" }, fields: ["ok", "reason"] },
+  },
+  "report.flagChange": {
+    args: {
+      flag: "homeDemoVariant",
+      env: "prod",
+      action: "enable",
+      percent: 25,
+      current: {
+        ...{ flag: "homeDemoVariant", enabled: false, rolloutPercentage: 0, cohorts: ["ops"], environment: "production" },
+        description: LEAK,
+      },
+      flags: [{ flag: "featureMatrix", enabled: true, rolloutPercentage: 100, cohorts: [] }],
+      catalog: {
+        homeDemoVariant: { cohorts: ["ops", "demo"], dependsOn: ["featureMatrix"] },
+        featureMatrix: { cohorts: [], dependsOn: [] },
+      },
+    },
+    bad: { args: { flag: "x", env: "prod", action: "toggle", percent: 101, current: {} }, fields: ["action", "percent", "current"] },
+  },
+  "report.triage": {
+    args: {
+      service: "payments",
+      env: "prod",
+      since: "2026-01-07T10:00:00Z",
+      evidence: {
+        deploys: {
+          data: {
+            deployments: [
+              {
+                id: 2,
+                sha: "b84d88e7554fc1fa21bcbc4efae3c782a70d2b9e",
+                ref: "v1.4.1",
+                state: "success",
+                createdAt: "2026-01-07T09:48:00Z",
+                creator: LEAK,
+                environment: "prod",
+              },
+            ],
+          },
+        },
+      },
+    },
+    bad: { args: { env: "", since: "yesterday-ish", evidence: [1] }, fields: ["env", "since", "evidence"] },
+  },
+  "report.opsBoard": {
+    args: {
+      env: "prod",
+      catalog: { featureMatrix: { cohorts: ["ops"], dependsOn: [], owner: LEAK } },
+      evidence: {
+        flags: {
+          data: {
+            flags: [{ flag: "featureMatrix", enabled: true, rolloutPercentage: 100, cohorts: ["ops"], updatedAt: "2026-01-07T09:00:00Z" }],
+          },
+        },
+      },
+    },
+    bad: { args: { env: "", catalog: "flags" }, fields: ["env", "catalog"] },
+  },
+  "report.specDraft": {
+    args: { topic: `rotating ${R.githubToken}`, services: ["api"] },
+    bad: { args: { topic: "x", services: "api" }, fields: ["topic", "services"] },
+  },
+  "shell.run": {
+    args: {
+      command: [process.execPath, "-e", "console.log(process.env.SHELL_SECRET, process.argv[1])", R.githubToken],
+      env: ["SHELL_SECRET"],
+    },
+    bad: { args: { command: "rm -rf /", env: ["lower"] }, fields: ["command", "env.0"] },
+  },
+};
+
+const actions = listActions(adapters);
+const entries = actions.map((uses) => [uses, findAction(adapters, uses)!.action, scenarios[uses]!] as const);
+
+describe("adapter contract", () => {
+  useNock();
+  const attempts: string[] = [];
+  const onNoMatch = (req: { method?: string; href?: string; url?: string }) => attempts.push(`${req.method} ${req.href ?? req.url}`);
+  beforeEach(() => {
+    attempts.length = 0;
+    nock.emitter.on("no match", onNoMatch);
+  });
+  afterEach(() => {
+    nock.emitter.removeListener("no match", onNoMatch);
+  });
+
+  it("has a scenario for every action, and every scenario is an action", () => {
+    expect(Object.keys(scenarios).sort()).toEqual(actions);
+  });
+
+  it("describes every action and declares the credentials it needs", () => {
+    for (const [uses, action] of entries) {
+      expect(action.description.length, uses).toBeGreaterThan(10);
+      expect(["read", "write"], uses).toContain(action.risk);
+      for (const c of action.credentials) expect(c.name, uses).toMatch(/^[A-Z][A-Z0-9_]*$/);
+    }
+  });
+
+  describe.each(entries)("%s", (uses, action: AdapterAction, s: Scenario) => {
+    it("rejects bad args naming each bad field, the rule and the value", async () => {
+      const err = await expectAdapterError(action.run(s.bad.args, makeCtx()), "ADAPTER_INVALID_ARGS");
+      expect(err.userMessage.startsWith(`${uses}: `)).toBe(true);
+      for (const field of s.bad.fields) expect(err.userMessage).toContain(`\`${field}\``);
+      expect(() => validateArgs(findAction(adapters, uses)!, s.bad.args)).toThrow(err.userMessage);
+      expect(() => validateArgs(findAction(adapters, uses)!, s.args)).not.toThrow();
+      expect(attempts).toEqual([]);
+    });
+
+    it("rejects at once, calling nothing, when the signal is already aborted", async () => {
+      const ctx = makeCtx();
+      ctx.controller.abort();
+      await expectAdapterError(action.run(s.args, ctx), "ADAPTER_ABORTED");
+      expect(attempts).toEqual([]);
+    });
+
+    itWhere(!!s.first || uses === "shell.run")("rejects promptly when aborted mid-call", async () => {
+      if (s.first) {
+        const [method, origin, path] = s.first;
+        nock(origin).intercept(path, method).query(true).reply(hangingReply());
+      }
+      const args = uses === "shell.run" ? { command: ["sleep", "30"] } : s.args;
+      const ctx = makeCtx();
+      const started = Date.now();
+      const pending = action.run(args, ctx);
+      setTimeout(() => ctx.controller.abort(), 30);
+      await expectAdapterError(pending, "ADAPTER_ABORTED");
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    if (action.risk === "write") {
+      it("does nothing on a dry run and says exactly what it would do", async () => {
+        const marker = `${fixturePath("postgres")}/../dry-run-marker-${Date.now()}`;
+        const args = uses === "shell.run" ? { command: ["touch", marker] } : s.args;
+        const ctx = makeCtx({ dryRun: true });
+        const result = await action.run(args, ctx);
+        expect(result.summary).toMatch(/^dry run: would /);
+        expect(result.data).toMatchObject({ dryRun: true });
+        expect(attempts).toEqual([]);
+        const { existsSync } = await import("node:fs");
+        expect(existsSync(marker)).toBe(false);
+        assertNoCanary(result, ctx.logs);
+      });
+    }
+
+    itWhere(!s.skip?.secrets)("never returns or logs a secret", async () => {
+      s.happy?.();
+      const ctx = makeCtx();
+      const result = await action.run(s.args, ctx);
+      expect(result.summary.length).toBeGreaterThan(0);
+      assertNoCanary(result, ctx.logs);
+    });
+
+    itWhere(!!s.first)("never shows a secret when the provider rejects the token and echoes it", async () => {
+      const [method, origin, path] = s.first!;
+      nock(origin)
+        .intercept(path, method)
+        .query(true)
+        .reply(401, { message: `Bad credentials ${LEAK}`, error: { message: `Bad credentials ${LEAK}` } });
+      const ctx = makeCtx();
+      const err = await expectAdapterError(action.run(s.args, ctx));
+      expect(err.retryable).toBe(false);
+      assertNoCanary(err, err.hint, err.cause, ctx.logs);
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../src/config/load-config.js";
+import { readCorpus, runCorpus, summarize, type CaseResult } from "./corpus-report.js";
+
+const FIXTURES = path.join(PROJECT_ROOT, "test/fixtures/parse");
+const EVERY_RUNBOOK_AND_NULL = [
+  "deploy",
+  "rollback",
+  "healthcheck",
+  "incident-triage",
+  "logs",
+  "schema-sync",
+  "spec",
+  "flag",
+  "migrate",
+  "ops-board",
+  "restart",
+  "scale",
+  "help",
+  null,
+];
+
+function report(name: string, results: readonly CaseResult[]): ReturnType<typeof summarize> {
+  const s = summarize(results);
+  const lines = s.failures.map(
+    (r) =>
+      `  line ${r.line}: ${JSON.stringify(r.case.text)} expected ${r.case.expect.runbook} got ${r.intent.runbook}${r.wrongMutating ? " (WRONG MUTATING)" : ""} ${r.paramProblems.join("; ")}`,
+  );
+  console.log(
+    `${name}: runbook accuracy ${(s.accuracy * 100).toFixed(1)}% (${results.length} messages), params ${(s.paramAccuracy * 100).toFixed(1)}%, wrong mutating ${s.wrongMutating.length}${lines.length ? `\n${lines.join("\n")}` : ""}`,
+  );
+  return s;
+}
+
+describe("labeled Slack corpus", () => {
+  const cases = readCorpus(path.join(FIXTURES, "corpus.jsonl"));
+
+  it("has at least 300 messages covering every runbook and the null cases", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(300);
+    const runbooks = new Set(cases.map((c) => c.expect.runbook));
+    for (const id of EVERY_RUNBOOK_AND_NULL) expect(runbooks.has(id)).toBe(true);
+  });
+
+  it("picks the right runbook for at least 97% and never a wrong mutating one", () => {
+    const s = report("corpus", runCorpus(cases));
+    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
+    expect(s.accuracy).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it("reads the expected params where the runbook is right", () => {
+    const s = summarize(runCorpus(cases));
+    expect(s.paramAccuracy).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe("second set of phrasings, written after the parser", () => {
+  const cases = readCorpus(path.join(FIXTURES, "holdout.jsonl"));
+
+  it("keeps 97% and no wrong mutating runbook", () => {
+    const s = report("holdout", runCorpus(cases));
+    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
+    expect(s.accuracy).toBeGreaterThanOrEqual(0.97);
+  });
+});
+
+describe("third set: 190 phrasings written before looking at the parser's answers", () => {
+  const cases = readCorpus(path.join(FIXTURES, "probe-2.jsonl"));
+
+  it("covers every runbook, missing params and the null cases", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(150);
+    const runbooks = new Set(cases.map((c) => c.expect.runbook));
+    for (const id of EVERY_RUNBOOK_AND_NULL) expect(runbooks.has(id)).toBe(true);
+  });
+
+  it("keeps 95% and no wrong mutating runbook", () => {
+    const s = report("probe-2", runCorpus(cases));
+    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
+    expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+});

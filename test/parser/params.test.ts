@@ -1,0 +1,220 @@
+import { describe, expect, it } from "vitest";
+import type { Intent } from "../../src/parser/intent.js";
+import { parseText } from "../../src/parser/parse-text.js";
+import { stripSlackMarkup } from "../../src/slack/strip-slack-markup.js";
+import { makeContext } from "./parse-context.js";
+
+function parse(text: string, now?: string, tz?: string): Intent {
+  return parseText(stripSlackMarkup(text), makeContext(now, tz));
+}
+
+describe("refs", () => {
+  it.each([
+    ["ship web@v1.2.3 to prod", "web", "v1.2.3"],
+    ["deploy payments#main to stg", "payments", "main"],
+    ["deploy api#release-2026.03 to staging", "api", "release-2026.03"],
+    ["deploy api v2.4.0-rc.1 to staging", "api", "v2.4.0-rc.1"],
+    ["deploy worker 3f9c2ab to staging", "worker", "3f9c2ab"],
+    ["deploy api from branch fix/login-timeout to staging", "api", "fix/login-timeout"],
+    ["deploy search tag v2 to prod", "search", "v2"],
+    ["deploy api from main to staging", "api", "main"],
+    ["rollback checkout in prod to 1.4.0", "checkout", "1.4.0"],
+  ])("%s → %s at %s", (text, service, ref) => {
+    const intent = parse(text);
+    expect(intent.params.service).toBe(service);
+    expect(intent.params.ref).toBe(ref);
+  });
+
+  it("does not read a ref as a time", () => {
+    expect(parse("deploy api@2026.03.10 to staging").params.at).toBeUndefined();
+  });
+});
+
+describe("times, with a fixed now and time zone", () => {
+  const now = "2026-03-10T12:00:00Z";
+  it.each([
+    ["deploy api to staging at 5pm", "UTC", "at", "2026-03-10T17:00:00+00:00"],
+    ["deploy api to staging at 5pm", "Europe/Berlin", "at", "2026-03-10T17:00:00+01:00"],
+    ["deploy api to staging tomorrow 9am", "UTC", "at", "2026-03-11T09:00:00+00:00"],
+    ["deploy api to staging at 9am", "UTC", "at", "2026-03-11T09:00:00+00:00"],
+    ["deploy api to staging in 30 minutes", "UTC", "at", "2026-03-10T12:30:00+00:00"],
+    ["logs for api since 10am", "UTC", "since", "2026-03-10T10:00:00+00:00"],
+    ["logs for api since 10pm", "UTC", "since", "2026-03-09T22:00:00+00:00"],
+    ["logs for api in the last 30 minutes", "UTC", "since", "2026-03-10T11:30:00+00:00"],
+    ["logs for api since yesterday", "UTC", "since", "2026-03-09T00:00:00+00:00"],
+    ["logs for api since 10am", "America/New_York", "since", "2026-03-09T10:00:00-04:00"],
+    ["logs for api since 7am", "America/New_York", "since", "2026-03-10T07:00:00-04:00"],
+  ])("%s (%s) → %s = %s", (text, tz, param, iso) => {
+    expect(parse(text, now, tz).params[param]).toBe(iso);
+  });
+
+  it("reads 'between 9 and 11' as since and until", () => {
+    const intent = parse("logs for search between 9 and 11", now);
+    expect(intent.params).toMatchObject({ since: "2026-03-10T09:00:00+00:00", until: "2026-03-10T11:00:00+00:00" });
+  });
+
+  it("uses the offset in force at the time, across a DST change", () => {
+    // New York moves to EDT on 2026-03-08; "tomorrow 9am" from the 7th is 9am EDT.
+    expect(parse("deploy api to staging tomorrow 9am", "2026-03-07T15:00:00Z", "America/New_York").params.at).toBe(
+      "2026-03-08T09:00:00-04:00",
+    );
+  });
+
+  it("leaves out times when there is no time expression", () => {
+    expect(parse("logs for api in prod", now).params.since).toBeUndefined();
+  });
+});
+
+describe("numbers", () => {
+  it.each([
+    ["scale worker to 5 in prod", 5],
+    ["scale api to 3 replicas on staging", 3],
+    ["scale api x4 in prod", 4],
+    ["scale search to 0 in dev", 0],
+    ["bump api to 6 instances in prod", 6],
+  ])("%s → replicas %d", (text, replicas) => {
+    const intent = parse(text);
+    expect(intent.runbook).toBe("scale");
+    expect(intent.params.replicas).toBe(replicas);
+  });
+
+  it.each([
+    ["ramp featureMatrix to 50%", 50],
+    ["ramp up supabase snapshot to 60 percent", 60],
+    ["ramp featureMatrix to 35", 35],
+  ])("%s → percent %d, action rollout", (text, percent) => {
+    expect(parse(text).params).toMatchObject({ action: "rollout", percent });
+  });
+
+  it("does not take a percentage above 100", () => {
+    expect(parse("ramp featureMatrix to 250%").params.percent).toBeUndefined();
+  });
+
+  it("asks how many replicas when none is given", () => {
+    const intent = parse("scale up search in prod");
+    expect(intent.missing).toEqual(["replicas"]);
+    expect(intent.clarify).toMatch(/How many replicas/);
+  });
+});
+
+describe("flags, actions and cohorts", () => {
+  it.each([
+    ["turn on timeline parallax", "timelineParallax", "enable"],
+    ["switch off signal ai insights", "signalAiInsights", "disable"],
+    ["disable fsync bulk generation", "FSYNC_BULK_GENERATION", "disable"],
+    ["enable feature_matrix", "featureMatrix", "enable"],
+    ["toggle timelineParallax off", "timelineParallax", "disable"],
+    ["is featureMatrix enabled?", "featureMatrix", "status"],
+    ["what's the status of homeDemoVariant", "homeDemoVariant", "status"],
+    ["enable featureMatirx", "featureMatrix", "enable"],
+  ])("%s → %s %s", (text, flag, action) => {
+    expect(parse(text).params).toMatchObject({ flag, action });
+  });
+
+  it.each([
+    ["enable featurematrix for ops, admin", ["ops", "admin"]],
+    ["roll out signalAiInsights to mentors and ops at 10%", ["mentors", "ops"]],
+    ["enable featureMatrix for 10% of admins", ["admin"]],
+    ["enable homeDemoVariant for the beta cohort", ["beta"]],
+  ])("%s → cohorts %j", (text, cohorts) => {
+    expect(parse(text).params.cohorts).toEqual(cohorts);
+  });
+
+  it("asks what to do with a flag and lists the actions", () => {
+    const intent = parse("flip featureMatrix pls");
+    expect(intent.runbook).toBe("flag");
+    expect(intent.missing).toEqual(["action"]);
+    expect(intent.clarify).toContain("enable, disable, rollout or status");
+  });
+});
+
+describe("dry runs", () => {
+  it.each([
+    ["dry run the migrations on staging", true],
+    ["migrate staging --dry-run", true],
+    ["migrate prod", false],
+    ["run the prod migrations for real, not a dry run", false],
+  ])("%s → dryRun %s", (text, dryRun) => {
+    expect(parse(text).params.dryRun).toBe(dryRun);
+  });
+});
+
+describe("typos", () => {
+  it.each([
+    ["dpeloy api to stagin", "deploy", { service: "api", env: "staging" }],
+    ["deploy paymnets to porduction", "deploy", { service: "payments", env: "prod" }],
+    ["rsetart web on staging", "restart", { service: "web", env: "staging" }],
+    ["lgos for payments", "logs", { service: "payments" }],
+    ["mgirate staging", "migrate", { env: "staging" }],
+  ])("%s → %s", (text, runbook, params) => {
+    const intent = parse(text);
+    expect(intent.runbook).toBe(runbook);
+    expect(intent.params).toMatchObject(params);
+  });
+
+  it("does not read common words as typos", () => {
+    expect(parse("lots of people at the stage today").runbook).toBeNull();
+  });
+});
+
+describe("missing params and clarifying questions", () => {
+  it("lists the environments when none is given", () => {
+    const intent = parse("deploy api");
+    expect(intent.runbook).toBe("deploy");
+    expect(intent.missing).toEqual(["env"]);
+    expect(intent.clarify).toContain("dev, staging or prod");
+  });
+
+  it("lists the services when none is given", () => {
+    const intent = parse("restart in prod");
+    expect(intent.missing).toEqual(["service"]);
+    expect(intent.clarify).toContain("api, web, payments, checkout, worker, auth or search");
+  });
+
+  it("asks for one environment when two are named, never picks", () => {
+    const intent = parse("deploy api to staging and prod");
+    expect(intent.runbook).toBe("deploy");
+    expect(intent.params.env).toBeUndefined();
+    expect(intent.missing).toContain("env");
+    expect(intent.clarify).toContain("staging or prod");
+  });
+
+  it("names the flags when the flag is missing", () => {
+    expect(parse("enable the flag").clarify).toContain("featureMatrix");
+  });
+});
+
+describe("not commands", () => {
+  it.each([
+    "did anyone deploy to staging today?",
+    "don't deploy yet",
+    "someone typed `deploy web to prod` in the wrong channel lol",
+    "i'll restart the worker after standup",
+    "should we roll back api?",
+    "thanks!",
+    "lgtm ship it",
+    "",
+    "   ",
+    "🚀🚀🚀",
+  ])("%j → null", (text) => {
+    const intent = parse(text);
+    expect(intent.runbook).toBeNull();
+    expect(intent.params).toEqual({});
+  });
+});
+
+describe("output shape", () => {
+  it("keeps the text as given and the documented fields", () => {
+    const intent = parseText("deploy api to staging", makeContext());
+    expect(Object.keys(intent).sort()).toEqual(["alternatives", "clarify", "confidence", "missing", "params", "runbook", "text"]);
+    expect(intent.text).toBe("deploy api to staging");
+    expect(intent.confidence).toBeGreaterThan(0.5);
+    expect(intent.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it("is deterministic", () => {
+    const a = parse("why is payments throwing 500s since 10am?");
+    const b = parse("why is payments throwing 500s since 10am?");
+    expect(a).toEqual(b);
+  });
+});

@@ -1,0 +1,18 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_RUNBOOKS_DIR } from "../../src/config/load-config.js";
+import { runbookJsonSchemaText } from "../../src/runbook/runbook-json-schema.js";
+
+describe("runbooks/runbook.schema.json", () => {
+  it("equals the schema generated from RunbookSchema (regenerate with writeRunbookJsonSchema)", () => {
+    const committed = readFileSync(path.join(DEFAULT_RUNBOOKS_DIR, "runbook.schema.json"), "utf8");
+    expect(committed).toBe(runbookJsonSchemaText());
+  });
+
+  it("describes the input shape: fields with defaults are optional", () => {
+    const schema = JSON.parse(runbookJsonSchemaText()) as { required: string[] };
+    expect(schema.required).toEqual(expect.arrayContaining(["id", "title", "owner", "escalation", "risk", "triggers", "phases"]));
+    expect(schema.required).not.toContain("params");
+  });
+});

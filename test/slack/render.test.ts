@@ -1,0 +1,298 @@
+/**
+ * Block Kit renderings against Slack's limits (50 blocks a message, 100 a view, 3,000 characters a
+ * section), checked with the loopback server's validator, which answers like Slack does.
+ */
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildPlan } from "../../src/planner/build-plan.js";
+import type { Plan, PlannedStep } from "../../src/planner/plan.js";
+import type { RunDescription } from "../../src/service/chat-use-cases.js";
+import { paramFields } from "../../src/service/param-fields.js";
+import { ACTION, decodeDraft } from "../../src/slack/action-ids.js";
+import { renderAppHome } from "../../src/slack/render-app-home.js";
+import { previewRunOf, renderRunCard } from "../../src/slack/render-plan-card.js";
+import { renderPlanForm } from "../../src/slack/render-plan-form.js";
+import { renderArtifact, renderDryRun, renderQuestion, renderSummary, renderTriageOffer } from "../../src/slack/render-replies.js";
+import { progressFromEvents } from "../../src/slack/render-run-status.js";
+import type { Run, RunEvent, StoredArtifact } from "../../src/store/types.js";
+import { validateBlocks, validateView } from "../slack-server/slack-api-server.js";
+import { FIXTURES } from "./support/harness.js";
+import { loadConfigFile } from "../../src/config/load-config.js";
+import { loadRunbooks } from "../../src/runbook/load-runbooks.js";
+
+const config = loadConfigFile(path.join(FIXTURES, "opsroom.yml"), {});
+const runbooks = loadRunbooks(path.join(FIXTURES, "runbooks"));
+const deploy = runbooks.find((r) => r.id === "deploy")!;
+const NOW = new Date("2026-05-01T14:02:00Z");
+
+/** A pending run recorded for the plan: the preview run plus what recording adds (id, origin, key). */
+function runOf(plan: Plan, overrides: Partial<Run> = {}): Run {
+  return {
+    ...previewRunOf(plan, "U0DAVE001", NOW),
+    id: "9f1c2b3a-0000-4000-8000-000000000001",
+    status: "pending_approval",
+    origin: { channel: "C0OPS0001", threadTs: "1.000001", messageTs: "1.000002" },
+    idempotencyKey: "slack:Ev1",
+    runAt: NOW,
+    expiresAt: new Date(NOW.getTime() + 30 * 60_000),
+    ...overrides,
+  };
+}
+
+function describeRun(run: Run): RunDescription {
+  return {
+    run,
+    approvals: [],
+    approvalsCounted: 0,
+    confirmApprove: run.env === "prod",
+    canEdit: run.status === "pending_approval",
+    canCancel: run.status === "running",
+    canRetry: run.status === "failed",
+  };
+}
+
+/** A plan with far more steps, and far longer args, than any card can show. */
+function hugePlan(): Plan {
+  const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "prod" } }, config);
+  const step = (i: number): PlannedStep => ({
+    ...plan.steps[0]!,
+    id: `step-${i}`,
+    description: `Step number ${i} ${"x".repeat(200)}`,
+    args: { payload: "y".repeat(5000), i },
+  });
+  return { ...plan, steps: Array.from({ length: 120 }, (_, i) => step(i)), rollback: Array.from({ length: 40 }, (_, i) => step(1000 + i)) };
+}
+
+const event = (id: number, kind: RunEvent["kind"], extra: Partial<RunEvent> = {}): RunEvent => ({
+  id,
+  runId: "r",
+  at: new Date(NOW.getTime() + id * 1000),
+  kind,
+  phase: null,
+  stepId: null,
+  message: "",
+  data: {},
+  ...extra,
+});
+
+describe("Block Kit renderings", () => {
+  it("keeps a plan card of a huge plan within 50 blocks and 3,000 characters a section, and Slack accepts it", () => {
+    const plan = hugePlan();
+    const artifacts: StoredArtifact[] = [
+      {
+        id: 1,
+        runId: "r",
+        stepId: "changes",
+        kind: "diff",
+        title: "Commits",
+        content: "z".repeat(50_000),
+        url: null,
+        filename: null,
+        createdAt: NOW,
+      },
+    ];
+    const run = runOf(plan, {
+      origin: { channel: "C0OPS0001", messageTs: "1.000002", preflight: { ok: true, summaries: ["3 commits to ship"] } },
+    });
+    const card = renderRunCard({ description: describeRun(run), events: [], artifacts, now: NOW, timeZone: "UTC" });
+    expect(card.blocks.length).toBeLessThanOrEqual(50);
+    expect(validateBlocks(card.blocks, "message")).toEqual([]);
+    expect(JSON.stringify(card.blocks)).toContain("Dry run* lists every call");
+    // Prod asks for a confirmation before approving.
+    expect(JSON.stringify(card.blocks)).toContain("Approve in prod?");
+  });
+
+  it("shows Approve only once the preflight is in, and stops waiting for a preflight that never reports", () => {
+    const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
+    const waiting = renderRunCard({ description: describeRun(runOf(plan)), events: [], artifacts: [], now: NOW, timeZone: "UTC" });
+    expect(JSON.stringify(waiting.blocks)).not.toContain(ACTION.approve);
+    expect(JSON.stringify(waiting.blocks)).toContain("Preflight* running");
+    const late = renderRunCard({
+      description: describeRun(runOf(plan)),
+      events: [],
+      artifacts: [],
+      now: new Date(NOW.getTime() + 60_000),
+      timeZone: "UTC",
+    });
+    expect(JSON.stringify(late.blocks)).toContain(ACTION.approve);
+    expect(JSON.stringify(late.blocks)).toContain("did not report back");
+    const failed = renderRunCard({
+      description: describeRun(
+        runOf(plan, { origin: { preflight: { ok: false, stepId: "credentials", reason: "Missing setting: GITHUB_TOKEN" } } }),
+      ),
+      events: [],
+      artifacts: [],
+      now: NOW,
+      timeZone: "UTC",
+    });
+    expect(JSON.stringify(failed.blocks)).toContain("*Preflight* ✗ credentials — Missing setting: GITHUB_TOKEN");
+    expect(JSON.stringify(failed.blocks)).toContain(ACTION.approve);
+  });
+
+  it("renders the living status of a running, failed and expired run within the limits", () => {
+    const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
+    const events = [
+      event(1, "run_started"),
+      event(2, "phase_started", { phase: "validate" }),
+      event(3, "phase_finished", { phase: "validate" }),
+      event(4, "phase_started", { phase: "preflight" }),
+      event(5, "phase_finished", { phase: "preflight" }),
+      event(6, "phase_started", { phase: "action" }),
+      event(7, "step_started", { phase: "action", stepId: "dispatch", message: "Start the deploy workflow" }),
+    ];
+    const running = renderRunCard({
+      description: { ...describeRun(runOf(plan, { status: "running", startedAt: NOW })), canCancel: true },
+      events,
+      artifacts: [],
+      now: NOW,
+      timeZone: "UTC",
+    });
+    expect(validateBlocks(running.blocks, "message")).toEqual([]);
+    const text = JSON.stringify(running.blocks);
+    expect(text).toContain("✅ *validate* · 1.0 s");
+    expect(text).toContain("🔄 *action*");
+    expect(text).toContain("`dispatch` Start the deploy workflow");
+    expect(text).toContain(ACTION.cancel);
+
+    const failedEvents = [
+      ...events,
+      event(8, "step_failed", { phase: "action", stepId: "dispatch", message: "GitHub answered 422" }),
+      event(9, "rollback_started", { message: "rolling back" }),
+      event(10, "rollback_finished", { message: "redeploy-previous: ok" }),
+      event(11, "run_failed", { phase: "action", stepId: "dispatch", message: "GitHub answered 422" }),
+    ];
+    const failed = renderRunCard({
+      description: describeRun(
+        runOf(plan, { status: "failed", startedAt: NOW, finishedAt: new Date(NOW.getTime() + 11_000), failedStep: "dispatch" }),
+      ),
+      events: failedEvents,
+      artifacts: [],
+      now: NOW,
+      timeZone: "UTC",
+    });
+    expect(JSON.stringify(failed.blocks)).toContain("❌ *action*");
+    expect(JSON.stringify(failed.blocks)).toContain("↩️ *rollback* · redeploy-previous: ok");
+    expect(JSON.stringify(failed.blocks)).toContain("❌ *Failed* at `dispatch` after 11 s");
+
+    const expired = renderRunCard({
+      description: describeRun(runOf(plan, { status: "expired", finishedAt: NOW })),
+      events: [event(1, "run_expired")],
+      artifacts: [],
+      now: NOW,
+      timeZone: "UTC",
+    });
+    expect(expired.text).toContain("expired — not run");
+    expect(JSON.stringify(expired.blocks)).not.toContain(ACTION.approve);
+  });
+
+  it("reads only the last attempt of a requeued run, and the preflight from before it started", () => {
+    const progress = progressFromEvents([
+      event(1, "step_succeeded", { phase: "preflight", stepId: "changes", message: "3 commits to ship" }),
+      event(2, "run_started"),
+      event(3, "phase_started", { phase: "validate" }),
+      event(4, "run_requeued", { message: "worker lost" }),
+      event(5, "run_started"),
+      event(6, "phase_started", { phase: "validate" }),
+    ]);
+    expect(progress.preflight.summaries).toEqual(["3 commits to ship"]);
+    expect(progress.phases[0]).toMatchObject({ phase: "validate", state: "running" });
+    expect(progress.startedAt?.getTime()).toBe(NOW.getTime() + 5000);
+  });
+
+  it("renders questions with choices, triage offers, summaries, artifacts and dry runs that Slack accepts", () => {
+    const question = renderQuestion({
+      text: "Which env?",
+      runbook: "deploy",
+      params: { service: "api" },
+      field: { name: "env", type: "env", required: true, description: "", choices: ["dev", "staging", "prod"] },
+      alternatives: [{ runbook: "rollback", title: "Rollback" }],
+    });
+    expect(validateBlocks(question.blocks, "message")).toEqual([]);
+    const buttons = JSON.stringify(question.blocks);
+    expect(buttons).toContain("Did you mean Rollback?");
+    const pick = (question.blocks[2] as unknown as { elements: { value: string }[] }).elements[1]!;
+    expect(decodeDraft(pick.value)).toEqual({ runbook: "deploy", params: { service: "api" }, set: { name: "env", value: "staging" } });
+
+    expect(
+      validateBlocks(
+        renderTriageOffer({
+          options: [{ runbook: "incident-triage", title: "Incident triage", params: { service: "payments", env: "prod" } }],
+        }).blocks,
+        "message",
+      ),
+    ).toEqual([]);
+
+    const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
+    const failed = runOf(plan, {
+      status: "failed",
+      startedAt: NOW,
+      finishedAt: new Date(NOW.getTime() + 3000),
+      failedStep: "dispatch",
+      summary: "Deploy (staging) failed in action at step dispatch after 3.0 s.\nReason: 422\nRolled back: redeploy-previous: ok",
+    });
+    const summary = renderSummary({ run: failed, links: [], escalation: "<!subteam^S0ONCALL1|@oncall-platform>", canRetry: true });
+    expect(validateBlocks(summary.blocks, "message")).toEqual([]);
+    expect(JSON.stringify(summary.blocks)).toContain(ACTION.retry);
+    expect(JSON.stringify(summary.blocks)).toContain("needs approval again");
+
+    const artifact: StoredArtifact = {
+      id: 7,
+      runId: "r",
+      stepId: "logs",
+      kind: "text",
+      title: "Logs",
+      content: "```\n".repeat(5000),
+      url: null,
+      filename: "logs.txt",
+      createdAt: NOW,
+    };
+    expect(validateBlocks(renderArtifact(artifact, true).blocks, "message")).toEqual([]);
+
+    const dry = renderDryRun(runOf(hugePlan()), []);
+    expect(dry.blocks.length).toBeLessThanOrEqual(50);
+    expect(validateBlocks(dry.blocks, "message")).toEqual([]);
+  });
+
+  it("builds the Edit form from the runbook's param schema, and an App Home within 100 blocks", () => {
+    const fields = paramFields(deploy, config, { service: "api", env: "staging" });
+    const form = renderPlanForm({
+      title: "Deploy",
+      fields,
+      meta: { runbook: "deploy", runId: "r1", channel: "C1", threadTs: "1.2" },
+      editing: true,
+    });
+    expect(validateView(form)).toEqual([]);
+    const env = (form.blocks as { block_id: string; element: { type: string; initial_option?: { value: string } } }[]).find(
+      (b) => b.block_id === "param:env",
+    )!;
+    expect(env.element).toMatchObject({ type: "static_select", initial_option: { value: "staging" } });
+
+    const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
+    const many = Array.from({ length: 60 }, (_, i) => runOf(plan, { id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` }));
+    const home = renderAppHome(
+      {
+        pendingForMe: many.map((run) => ({ run, confirmApprove: false })),
+        running: many,
+        queued: many,
+        scheduled: many,
+        recent: many,
+        workers: [
+          {
+            id: "w1",
+            hostname: "h",
+            pid: 1,
+            concurrency: 4,
+            startedAt: NOW,
+            heartbeatAt: NOW,
+            stoppedAt: null,
+            status: "healthy",
+            heartbeatAgeMs: 100,
+          },
+        ],
+      },
+      NOW,
+      "UTC",
+    );
+    expect(validateView(home)).toEqual([]);
+  });
+});

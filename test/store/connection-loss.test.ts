@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { openPostgres, type Db } from "../../src/store/db.js";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
+
+// The database "restarts" behind a loopback proxy that cuts every connection through it. What the
+// process must do: fail the statements that were in flight, keep running, and work again afterwards.
+describe.runIf(process.env.TEST_DATABASE_URL)("losing the Postgres connection", () => {
+  let proxy: TcpProxy | undefined;
+  let db: Db | undefined;
+
+  afterEach(async () => {
+    await db?.close();
+    await proxy?.stop();
+  });
+
+  it("fails the statements in flight, does not crash the process, and reconnects when the database is back", async () => {
+    const target = new URL(process.env.TEST_DATABASE_URL!);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(target);
+    viaProxy.hostname = "127.0.0.1";
+    viaProxy.port = String(proxy.port);
+    db = openPostgres(viaProxy.toString(), { connectRetryMs: 5_000 });
+    await db.query("SELECT 1");
+
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on("uncaughtException", onUncaught);
+    try {
+      const statement = db.query("SELECT pg_sleep(5)");
+      const transaction = db.transaction(async (tx) => {
+        await tx.query("SELECT 1");
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await tx.query("SELECT 2");
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await proxy.stop();
+
+      await expect(statement).rejects.toThrow(/Connection terminated/);
+      await expect(transaction).rejects.toThrow(/connection/i);
+      await proxy.start();
+      expect((await db.query<{ answer: number }>("SELECT 42 AS answer")).rows).toEqual([{ answer: 42 }]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  });
+});
