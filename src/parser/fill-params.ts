@@ -111,7 +111,8 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
   for (const [name, def] of defs) {
     if (def.type === "list") {
       const list = readList(tokens, entities, def.cues);
-      if (list.length > 0) params[name] = list;
+      if (list.values.length > 0) params[name] = list.values;
+      for (const k of list.read) consumed.add(k);
     } else if (def.type === "enum" || def.type === "boolean") {
       const value = readChoice(name, def, info, input, params);
       if (value !== undefined) params[name] = def.type === "boolean" ? value === "true" : value;
@@ -172,34 +173,52 @@ function hasCueBefore(tokens: readonly Token[], at: number, cues: readonly strin
   return prev.kind === "arrow" && cues.includes("->");
 }
 
-/** "for ops, admin", "to mentors and ops", "of admins", "for the demo cohort". */
-function readList(tokens: readonly Token[], entities: readonly Entity[], cues: readonly string[]): string[] {
-  const out: string[] = [];
+/**
+ * "for ops, admin", "to mentors and ops", "of admins", "for the demo cohort"; cohorts the config does
+ * not list are read where the message says they are cohorts: "for the beta cohort", "for beta users",
+ * "for ops and beta". Returns the values and the tokens read.
+ */
+function readList(tokens: readonly Token[], entities: readonly Entity[], cues: readonly string[]): { values: string[]; read: number[] } {
+  const values: string[] = [];
+  const read: number[] = [];
+  const add = (value: string, from: number, to: number) => {
+    if (values.includes(value)) return;
+    values.push(value);
+    for (let k = from; k < to; k++) read.push(k);
+  };
   let lastEnd = -1;
   for (const e of entities) {
     if (e.type !== "cohort") continue;
-    const value = String(e.value);
     const continues =
       lastEnd >= 0 &&
       e.start - lastEnd <= 1 &&
       (e.start === lastEnd ? /[,/]/.test(tokens[e.start]!.sep) : LIST_JOINERS.has(tokens[lastEnd]!.lower));
     const cued = hasCueBefore(tokens, e.start, cues) || (lastEnd >= 0 && e.start === lastEnd && /,/.test(tokens[e.start]!.sep));
     const marked = LIST_MARKERS.has(tokens[e.end]?.lower ?? "");
-    if ((continues || cued || marked) && !out.includes(value)) {
-      out.push(value);
+    if (continues || cued || marked) {
+      add(String(e.value), e.start, e.end);
       lastEnd = e.end;
     }
   }
-  // Cohorts the config does not list, named as such: "for the beta cohort".
-  for (let i = 1; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if ((t.lower === "cohort" || t.lower === "cohorts") && tokens[i - 1]!.kind === "word") {
-      const prev = tokens[i - 1]!;
-      const known = entities.some((e) => e.start === i - 1);
-      if (!known && !FUNCTION_WORDS.has(prev.lower) && !out.includes(prev.lower)) out.push(prev.lower);
-    }
+  const isEntity = (i: number) => entities.some((e) => e.start <= i && i < e.end);
+  const unknownWord = (i: number) => {
+    const t = tokens[i];
+    return t !== undefined && t.kind === "word" && !FUNCTION_WORDS.has(t.lower) && !LIST_MARKERS.has(t.lower) && !isEntity(i);
+  };
+  // A known cohort's list goes on with unknown words: "for ops and beta", "for admin, beta".
+  while (lastEnd >= 0) {
+    const joined = LIST_JOINERS.has(tokens[lastEnd]?.lower ?? "") ? lastEnd + 1 : /[,/]/.test(tokens[lastEnd]?.sep ?? "") ? lastEnd : -1;
+    if (joined < 0 || !unknownWord(joined) || tokens[joined]!.clause !== tokens[lastEnd - 1]!.clause) break;
+    add(tokens[joined]!.lower, joined, joined + 1);
+    lastEnd = joined + 1;
   }
-  return out;
+  // "for the beta cohort" (any word before cohort), "for beta users" (after a cue, before a marker).
+  for (let i = 1; i < tokens.length; i++) {
+    const marker = tokens[i]!.lower;
+    if (!LIST_MARKERS.has(marker) || !unknownWord(i - 1)) continue;
+    if (marker === "cohort" || marker === "cohorts" || hasCueBefore(tokens, i - 1, cues)) add(tokens[i - 1]!.lower, i - 1, i + 1);
+  }
+  return { values, read };
 }
 
 /** An enum or boolean value from its synonyms: the longest phrase wins ("turn off" over "off"), then the earliest. */

@@ -116,6 +116,10 @@ describe("flags, actions and cohorts", () => {
     ["roll out signalAiInsights to mentors and ops at 10%", ["mentors", "ops"]],
     ["enable featureMatrix for 10% of admins", ["admin"]],
     ["enable homeDemoVariant for the beta cohort", ["beta"]],
+    ["turn on the timeline parallax flag for ops and beta at 25%", ["ops", "beta"]],
+    ["enable featureMatrix for beta users in staging", ["beta"]],
+    ["roll out homeDemoVariant to 30% of internal users", ["internal"]],
+    ["enable featureMatrix for ops, admin and qa", ["ops", "admin", "qa"]],
   ])("%s → cohorts %j", (text, cohorts) => {
     expect(parse(text).params.cohorts).toEqual(cohorts);
   });
@@ -134,9 +138,17 @@ describe("dry runs", () => {
     ["migrate staging --dry-run", true],
     ["migrate prod", false],
     ["run the prod migrations for real, not a dry run", false],
+    ["apply pending migrations to production", false],
   ])("%s → dryRun %s", (text, dryRun) => {
     expect(parse(text).params.dryRun).toBe(dryRun);
   });
+
+  it.each(["what migrations are pending in prod", "which migrations are pending on prod?", "check the migrations on prod"])(
+    "%s → a migrate dry run (asking changes nothing)",
+    (text) => {
+      expect(parse(text)).toMatchObject({ runbook: "migrate", params: { env: "prod", dryRun: true } });
+    },
+  );
 });
 
 describe("typos", () => {
