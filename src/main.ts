@@ -122,8 +122,8 @@ export async function startBot(io: Io): Promise<number> {
   const slackHttp = !!io.env.SLACK_BOT_TOKEN?.trim() && !io.env.SLACK_APP_TOKEN?.trim();
   return withApp(io, { worker: true, health: !slackHttp, consoleMode: !io.env.SLACK_BOT_TOKEN }, async (app) => {
     if (app.config.env.SLACK_BOT_TOKEN) return runSlack(app, io);
-    await runConsole({ service: app.service, input: io.stdin, output: io.stdout });
-    return 0;
+    const { failedRuns } = await runConsole({ service: app.service, input: io.stdin, output: io.stdout });
+    return failedRuns > 0 ? 1 : 0;
   });
 }
 

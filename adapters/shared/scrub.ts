@@ -1,9 +1,9 @@
 /**
- * Adapter-side secret scrubbing. Adapters may not import src/redact.ts (they depend only on
- * adapters/types.ts and src/errors.ts), so this keeps the same credential shapes; the executor still
- * redacts everything it records. This layer exists so an adapter never *returns* a secret: the
- * credentials it was granted, or a credential-shaped string a provider echoed back (build logs,
- * error bodies, command output).
+ * Secret scrubbing: values known to be secret (the credentials an adapter was granted, tokens from
+ * config) and anything shaped like a credential even when nobody said it was one. Adapters use it so
+ * they never *return* a secret a provider echoed back (build logs, error bodies, command output); the
+ * rest of opsroom uses it through src/redact.ts for everything it records, logs or shows. It lives here
+ * because adapters may import only their types and src/errors.ts.
  */
 const REDACTED = "[REDACTED]";
 
@@ -58,6 +58,13 @@ function scrubValue(value: unknown, text: (s: string) => string, seen: WeakMap<o
     seen.set(value, out);
     for (const item of value) out.push(scrubValue(item, text, seen));
     return out;
+  }
+  if (value instanceof Error) {
+    const copy = new Error(text(value.message));
+    copy.name = value.name;
+    if (value.stack) copy.stack = text(value.stack);
+    seen.set(value, copy);
+    return copy;
   }
   if (value instanceof Date) return value;
   const out: Record<string, unknown> = {};

@@ -2,7 +2,7 @@ import { createInterface } from "node:readline";
 import { OpsError } from "../errors.js";
 import { helpText } from "../service/help-text.js";
 import type { OpsService } from "../service/ops-service.js";
-import { TERMINAL_STATUSES, type Run } from "../store/types.js";
+import { TERMINAL_STATUSES, type Run, type RunStatus } from "../store/types.js";
 import { renderArtifactText, renderDryRunText, renderEventText, renderOutcomeText, renderPlanText } from "./render-text.js";
 
 export interface ConsoleOptions {
@@ -20,14 +20,15 @@ const CONSOLE_HELP =
 /**
  * The local shell: type requests as you would in Slack, see plans and progress as text, approve by
  * typing. With a terminal it prompts; with piped input it reads one command a line, waits for each
- * run it started, and returns when the input has ended and every run has finished.
+ * run it started, and returns when the input has ended and every run has finished: with how many of
+ * them failed, so a script can tell (`npm start` exits 1 then).
  */
-export async function runConsole(options: ConsoleOptions): Promise<void> {
+export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns: number }> {
   const { service, output } = options;
   const user = options.user ?? "console";
   const interactive = options.input.isTTY === true;
   const print = (text: string) => output.write(`${text}\n`);
-  const watching = new Map<string, Promise<void>>();
+  const watching = new Map<string, Promise<RunStatus>>();
   let lastPending: string | undefined;
   let lineNumber = 0;
   const sessionId = `${process.pid}-${Date.now()}`;
@@ -169,17 +170,18 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     if (interactive) lines.prompt();
   }
   lines.close();
-  await Promise.all(watching.values());
+  const outcomes = await Promise.all(watching.values());
+  return { failedRuns: outcomes.filter((status) => status === "failed").length };
 }
 
-/** Prints a run's events as they arrive until it reaches a final state. */
+/** Prints a run's events as they arrive until it reaches a final state, and returns that state. */
 async function followRun(
   service: OpsService,
   runId: string,
   print: (text: string) => void,
   pollMs: number,
   afterEventId: number,
-): Promise<void> {
+): Promise<RunStatus> {
   let lastId = afterEventId;
   const shownArtifacts = new Set<number>();
   const printEvents = async () => {
@@ -205,7 +207,7 @@ async function followRun(
       if (run && TERMINAL_STATUSES.includes(run.status) && run.finishedAt) {
         await printEvents();
         print(renderOutcomeText(run));
-        return;
+        return run.status;
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);

@@ -59,9 +59,9 @@ describe("the local console (piped input)", () => {
     expect(stdout).not.toContain("▸ validate");
   });
 
-  it("runs an approved deploy and fails validate naming the missing credential", async () => {
+  it("runs an approved deploy and fails validate naming the missing credential, and exits 1", async () => {
     const { code, stdout } = await runConsole("deploy api to staging\napprove\n");
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     expect(stdout).toContain("Approved by console");
     expect(stdout).toContain("▸ validate");
     expect(stdout).toMatch(/✘ failed: .*failed in validate at step credentials/);
@@ -69,7 +69,8 @@ describe("the local console (piped input)", () => {
   });
 
   it("drops a rejected plan", async () => {
-    const { stdout } = await runConsole("deploy api to staging\nreject\napprove\n");
+    const { code, stdout } = await runConsole("deploy api to staging\nreject\napprove\n");
+    expect(code).toBe(0);
     expect(stdout).toContain("Rejected: Deploy will not run.");
     expect(stdout).toContain("Nothing is waiting for approval.");
   });
@@ -83,9 +84,10 @@ describe("the local console (piped input)", () => {
 
   it("reports a run whose adapter fails: failing step and reason", async () => {
     // The dev health URL points at a port nobody listens on, so the health check itself fails.
-    const { stdout } = await runConsole("check dev status\n", {
+    const { code, stdout } = await runConsole("check dev status\n", {
       OPSROOM_CONFIG: path.join(ROOT, "test/fixtures/config/unreachable-dev.yml"),
     });
+    expect(code).toBe(1);
     expect(stdout).toMatch(/✗ check-dev — dev: cannot reach http:\/\/127\.0\.0\.1:9\/healthz/);
     expect(stdout).toMatch(/✘ failed: Health check \(dev\) failed in action at step check-dev/);
   });

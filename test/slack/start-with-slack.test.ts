@@ -107,7 +107,7 @@ describe("npm start with Slack tokens", () => {
     socketBot.child.kill("SIGTERM");
     expect(await socketBot.exit).toBe(0);
     expect(socketBot.stderr()).not.toContain(socketSlack.botToken);
-  });
+  }, 90_000);
 
   it("serves signed Slack requests and /healthz on PORT in HTTP mode, and refuses unsigned ones", async () => {
     const url = `http://127.0.0.1:${httpBot.port}`;
@@ -121,5 +121,5 @@ describe("npm start with Slack tokens", () => {
     await checkDevStatus(httpSlack);
     httpBot.child.kill("SIGTERM");
     expect(await httpBot.exit).toBe(0);
-  });
+  }, 90_000);
 });
