@@ -196,18 +196,22 @@ describe("github", () => {
       const running = { ...fixture<object>("github/workflow-run-completed.json"), status: "queued", conclusion: null };
       api().get("/repos/acme/api/actions/runs/30433643").reply(200, running);
       const ctx = makeCtx();
+      // Cancelled while it waits between two polls (not mid-request: that is the contract tests' case).
       const adapter = createGithubAdapter({
         clock: {
           now: () => Date.now(),
-          sleep: (_ms, signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
+          sleep: (_ms, signal) => {
+            setImmediate(() => ctx.controller.abort());
+            return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+          },
         },
       });
       const pending = adapter.actions.waitForWorkflowRun!.run(
         { repository: "acme/api", workflow: "deploy.yml", ref: "main", runId: 30433643 },
         ctx,
       );
-      setTimeout(() => ctx.controller.abort(), 20);
       await expectAdapterError(pending, "ADAPTER_ABORTED");
+      expect(nock.isDone()).toBe(true); // one poll, then nothing more
     });
   });
 
