@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AdapterAction } from "../types.js";
-import { adapterAction } from "../shared/action.js";
+import { adapterAction, type ActionContext } from "../shared/action.js";
 import { gitRefArg, repositoryArg } from "../shared/args.js";
 import { path, slashPath, type ProviderClient } from "../shared/http-client.js";
 import { GITHUB_TOKEN, splitRepository } from "./client.js";
@@ -23,7 +23,20 @@ const PER_PAGE = 100;
 /** 1,000 commits is already far more than anyone reads in a thread; past it we say so and link the rest. */
 const MAX_PAGES = 10;
 
-export const compareArgs = z.strictObject({ repository: repositoryArg, base: gitRefArg, head: gitRefArg });
+export const compareArgs = z.strictObject({
+  repository: repositoryArg,
+  base: gitRefArg,
+  head: gitRefArg,
+  /** A first deploy has nothing deployed to compare with: a missing base is then an answer, not an error. */
+  baseMayBeMissing: z.boolean().default(false),
+});
+
+interface HeadCommit {
+  sha: string;
+  html_url: string;
+  commit: { message: string; author: { name?: string } | null };
+  author: { login: string } | null;
+}
 
 /** Commits in head that are not in base: what a deploy of head over base would ship. */
 export function createCompareRefs(client: ProviderClient): AdapterAction {
@@ -39,12 +52,14 @@ export function createCompareRefs(client: ProviderClient): AdapterAction {
       let first: Comparison | undefined;
       const commits: Comparison["commits"] = [];
       for (let page = 1; page <= MAX_PAGES; page++) {
-        const { body } = await client.request<Comparison>(ctx, {
+        const { status, body } = await client.request<Comparison>(ctx, {
           method: "GET",
           path: comparePath,
           query: { per_page: PER_PAGE, page },
           what,
+          ...(args.baseMayBeMissing ? { accept: [200, 404] } : {}),
         });
+        if (status === 404) return firstDeploy(client, ctx, args, owner, repo);
         first ??= body;
         commits.push(...(body.commits ?? []));
         if ((body.commits ?? []).length < PER_PAGE || commits.length >= body.total_commits) break;
@@ -84,4 +99,26 @@ export function createCompareRefs(client: ProviderClient): AdapterAction {
       };
     },
   });
+}
+
+/**
+ * The comparison found no base: when head exists, nothing was deployed before and head ships whole
+ * (a missing head is still an error: a typo in the ref must not reach the deploy).
+ */
+async function firstDeploy(client: ProviderClient, ctx: ActionContext, args: z.infer<typeof compareArgs>, owner: string, repo: string) {
+  const { body: head } = await client.request<HeadCommit>(ctx, {
+    method: "GET",
+    path: `${path`/repos/${owner}/${repo}/commits/`}${slashPath(args.head)}`,
+    what: `find ${args.head} in ${args.repository}`,
+  });
+  const message = head.commit.message.split("\n")[0] ?? "";
+  const author = head.author?.login ?? head.commit.author?.name ?? "unknown";
+  return {
+    summary: `nothing to compare with: ${args.base} is not in ${args.repository} (a first deploy?); ${args.head} is ${head.sha.slice(0, 7)}`,
+    data: { status: "no_base", aheadBy: null, behindBy: null, totalCommits: null, htmlUrl: head.html_url, commits: [], headSha: head.sha },
+    artifacts: [
+      { kind: "text" as const, title: `Head ${args.head}`, content: `${head.sha.slice(0, 7)} ${message} — ${author}` },
+      { kind: "link" as const, title: `Commit ${head.sha.slice(0, 7)}`, url: head.html_url },
+    ],
+  };
 }

@@ -329,6 +329,38 @@ describe("github", () => {
       );
       expect(err.userMessage).toContain("compare staging...main in acme/api");
     });
+
+    it("on a first deploy (nothing deployed to compare with) names the head commit that will ship", async () => {
+      api().get("/repos/acme/api/compare/staging...main").query(true).reply(404, { message: "Not Found" });
+      api()
+        .get("/repos/acme/api/commits/main")
+        .reply(200, {
+          sha: "7638417db6d59f3c431d3e1f261cc637155684cd",
+          html_url: "https://github.com/acme/api/commit/7638417db6d59f3c431d3e1f261cc637155684cd",
+          commit: { message: "Fix checkout rounding\n\nlong body", author: { name: "Mona" } },
+          author: { login: "octocat" },
+        });
+      const result = await github().adapter.actions.compareRefs!.run(
+        { repository: "acme/api", base: "staging", head: "main", baseMayBeMissing: true },
+        makeCtx(),
+      );
+      expect(result.summary).toBe("nothing to compare with: staging is not in acme/api (a first deploy?); main is 7638417");
+      expect(result.data).toMatchObject({ status: "no_base", commits: [], headSha: "7638417db6d59f3c431d3e1f261cc637155684cd" });
+      expect(result.artifacts?.[0]?.content).toBe("7638417 Fix checkout rounding — octocat");
+    });
+
+    it("on a first deploy still fails when the head ref does not exist", async () => {
+      api().get("/repos/acme/api/compare/staging...mian").query(true).reply(404, { message: "Not Found" });
+      api().get("/repos/acme/api/commits/mian").reply(404, { message: "No commit found for SHA: mian" });
+      const err = await expectAdapterError(
+        github().adapter.actions.compareRefs!.run(
+          { repository: "acme/api", base: "staging", head: "mian", baseMayBeMissing: true },
+          makeCtx(),
+        ),
+        "GITHUB_NOT_FOUND",
+      );
+      expect(err.userMessage).toContain("find mian in acme/api");
+    });
   });
 
   describe("openPullRequest", () => {

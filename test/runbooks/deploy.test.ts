@@ -99,6 +99,31 @@ describe("deploy runbook", () => {
     expect(outcome.summary).toContain("• api: 200 OK in");
   });
 
+  it("a first deploy (nothing deployed to the environment yet) ships the head commit instead of failing the comparison", async () => {
+    nock(GH).get("/repos/acme/api").reply(200, fixture("github/repository.json"));
+    githubDeployments("acme/api", "staging", [], 20);
+    // With no deployment on record the comparison falls back to a branch named like the env, which this repo lacks.
+    nock(GH).get("/repos/acme/api/compare/staging...main").query(true).reply(404, { message: "Not Found" });
+    nock(GH)
+      .get("/repos/acme/api/commits/main")
+      .reply(200, { ...fixture<{ commits: Json[] }>("github/compare.json").commits[0], sha: LIVE })
+      .post("/repos/acme/api/actions/workflows/deploy.yml/dispatches")
+      .reply(204)
+      .get("/repos/acme/api/actions/workflows/deploy.yml/runs")
+      .query(true)
+      .reply(200, { total_count: 1, workflow_runs: [run(30433643, "in_progress", null)] })
+      .get("/repos/acme/api/actions/runs/30433643")
+      .reply(200, run(30433643, "completed", "success"));
+    nock("https://api.staging.example.com").get("/healthz").reply(200, fixture("http/healthz.json"));
+
+    const { outcome, events } = await h.run(plan("deploy", { service: "api", env: "staging" }));
+
+    expect(outcome).toMatchObject({ status: "succeeded" });
+    expect(stepEvent(events, "step_succeeded", "changes")?.message).toMatch(
+      /^nothing to compare with: staging is not in acme\/api \(a first deploy\?\); main is b84d88e$/,
+    );
+  });
+
   it("workflow_dispatch: a failed deploy run triggers the rollback, which redeploys what was live", async () => {
     apiPreflight();
     const inputs: unknown[] = [];
