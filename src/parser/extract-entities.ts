@@ -108,7 +108,7 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
     if (t.kind !== "word" || taken[i]) continue;
     // Refs and multipliers carry a digit or a joiner; plain words skip the patterns below.
     const prev = tokens[i - 1];
-    if (!/[\d@#/._-]/.test(t.raw)) {
+    if (!hasRefChar(t.raw)) {
       if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower))
         entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
       else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities))
@@ -146,8 +146,25 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
       entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
     }
   }
-  entities.sort((a, b) => a.start - b.start);
+  // Usually in order already (a stable sort would keep it as is).
+  for (let k = 1; k < entities.length; k++) {
+    if (entities[k - 1]!.start > entities[k]!.start) {
+      entities.sort(byStart);
+      break;
+    }
+  }
   return entities;
+}
+
+const byStart = (a: Entity, b: Entity): number => a.start - b.start;
+
+/** `/[\d@#/._-]/.test(word)` without the regex. */
+function hasRefChar(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || c === 64 || c === 35 || c === 47 || c === 46 || c === 95 || c === 45) return true;
+  }
+  return false;
 }
 
 function namedRefContext(tokens: readonly Token[], i: number, entities: readonly Entity[]): boolean {

@@ -355,16 +355,23 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 export function offsetMinutes(date: Date, timeZone: string): number {
   if (timeZone === "UTC" || timeZone === "Etc/UTC") return 0;
   // Offsets change at most a few times a year, always on a quarter hour: cache per zone and quarter hour.
-  const key = `${timeZone}|${Math.floor(date.getTime() / 900_000)}`;
-  const cached = offsets.get(key);
+  let byQuarter = offsets.get(timeZone);
+  if (!byQuarter) {
+    if (offsets.size > 100) offsets.clear();
+    byQuarter = new Map();
+    offsets.set(timeZone, byQuarter);
+  }
+  const quarter = Math.floor(date.getTime() / 900_000);
+  const cached = byQuarter.get(quarter);
   if (cached !== undefined) return cached;
   const offset = computeOffset(date, timeZone);
-  if (offsets.size > 10_000) offsets.clear();
-  offsets.set(key, offset);
+  if (byQuarter.size > 10_000) byQuarter.clear();
+  byQuarter.set(quarter, offset);
   return offset;
 }
 
-const offsets = new Map<string, number>();
+/** Offsets by zone, then by quarter hour since the epoch. */
+const offsets = new Map<string, Map<number, number>>();
 
 function computeOffset(date: Date, timeZone: string): number {
   let dtf = formatters.get(timeZone);

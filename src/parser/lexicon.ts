@@ -17,8 +17,8 @@ export interface LexForm {
   key: string;
   words: number;
   entries: LexEntry[];
-  /** Runbook index → kinds of its entries here (VERB | KEYWORD | SYNONYM | CUE bits). */
-  owners: Map<number, number>;
+  /** Runbooks of its entries and their kinds there: pairs of runbook index and VERB | KEYWORD | SYNONYM | CUE bits. */
+  owners: Owners;
   /** A verb, keyword or flag: enough for a message to be looked at closely. */
   trigger: boolean;
 }
@@ -28,17 +28,32 @@ export const KEYWORD = 2;
 export const SYNONYM = 4;
 export const CUE = 8;
 
-/** Runbook index → kind bits, for a set of entries (computed once per form, or per typo match). */
-export function ownersOf(entries: readonly LexEntry[], index: ReadonlyMap<string, number>): Map<number, number> {
-  const owners = new Map<number, number>();
+/**
+ * Runbook index and kind bits, as a flat list of pairs [r0, bits0, r1, bits1, …], each runbook once in
+ * order of its first entry (a flat array: the scorer walks these for every match of every message).
+ */
+export type Owners = readonly number[];
+
+/** The owners of a set of entries (computed once per form, or per typo match). */
+export function ownersOf(entries: readonly LexEntry[], index: ReadonlyMap<string, number>): Owners {
+  const owners: number[] = [];
   for (const e of entries) {
     if (!("runbook" in e)) continue;
     const r = index.get(e.runbook);
     if (r === undefined) continue;
     const bit = e.kind === "verb" ? VERB : e.kind === "keyword" ? KEYWORD : e.kind === "synonym" ? SYNONYM : CUE;
-    owners.set(r, (owners.get(r) ?? 0) | bit);
+    let k = 0;
+    while (k < owners.length && owners[k] !== r) k += 2;
+    if (k < owners.length) owners[k + 1] = owners[k + 1]! | bit;
+    else owners.push(r, bit);
   }
   return owners;
+}
+
+/** The kind bits of runbook r in `owners`, or 0 when it owns none of the entries. */
+export function kindsOf(owners: Owners, r: number): number {
+  for (let k = 0; k < owners.length; k += 2) if (owners[k] === r) return owners[k + 1]!;
+  return 0;
 }
 
 /** A trigger phrase compiled to a sequence of literal words and placeholders ({env}, {service}, {topic}). */
@@ -58,6 +73,8 @@ export interface RunbookInfo {
   pastTimes: boolean;
   paramTypes: ReadonlySet<string>;
   requiredTypes: ReadonlySet<string>;
+  /** The types of its required params, one per param in declared order. */
+  requiredParamTypes: readonly string[];
   /** Its params as [name, definition], in declared order. */
   params: readonly (readonly [string, RunbookParam])[];
   /** Params by type, in declared order. */
@@ -104,6 +121,8 @@ export interface Lexicon {
   triggerStarts: ReadonlySet<string>;
   /** Idioms by their words joined with spaces ("heads up"); see english.ts. */
   idioms: ReadonlySet<string>;
+  /** The same idioms as lists of words, by first word ("heads" → [["heads", "up"]]). */
+  idiomsByStart: ReadonlyMap<string, readonly (readonly string[])[]>;
   runbooks: readonly RunbookInfo[];
   byId: ReadonlyMap<string, RunbookInfo>;
   catalog: Catalog;
@@ -171,7 +190,7 @@ export function buildLexicon(runbooks: readonly Runbook[], catalog: Catalog): Le
     if (!key) return;
     let form = forms.get(key);
     if (!form) {
-      form = { key, words: words.length, entries: [], owners: new Map(), trigger: false };
+      form = { key, words: words.length, entries: [], owners: [], trigger: false };
       forms.set(key, form);
     }
     form.words = Math.max(form.words, words.length);
@@ -303,6 +322,7 @@ export function buildLexicon(runbooks: readonly Runbook[], catalog: Catalog): Le
     idiomStarts: new Set([...IDIOMS].map((idiom) => idiom.split(" ")[0]!)),
     triggerStarts,
     idioms: IDIOMS,
+    idiomsByStart: groupIdioms(IDIOMS),
     typoMemo: new Map(),
     runbooks: infos,
     byId: new Map(infos.map((i) => [i.id, i])),
@@ -311,6 +331,17 @@ export function buildLexicon(runbooks: readonly Runbook[], catalog: Catalog): Le
     serviceNames: catalog.services.map((s) => s.name),
     cohorts,
   };
+}
+
+function groupIdioms(idioms: ReadonlySet<string>): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const idiom of idioms) {
+    const words = idiom.split(" ");
+    const list = out.get(words[0]!) ?? [];
+    list.push(words);
+    out.set(words[0]!, list);
+  }
+  return out;
 }
 
 function indexPhrases(phrases: readonly PhrasePattern[]): Map<string, PhrasePattern[]> {
@@ -365,6 +396,7 @@ function describeRunbook(runbook: Runbook): RunbookInfo {
     timeParams: entries.filter(([, d]) => d.type === "time").map(([name, d]) => ({ name, cues: d.cues })),
     paramTypes: new Set(params.map((p) => p.type)),
     requiredTypes: new Set(params.filter((p) => p.required).map((p) => p.type)),
+    requiredParamTypes: params.filter((p) => p.required).map((p) => p.type),
     acceptsStatements: runbook.triggers.phrases.some((p) => /^\{[a-zA-Z]+\}\s+(?:is|are)\b/.test(p)),
   };
 }

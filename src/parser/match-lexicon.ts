@@ -1,6 +1,6 @@
 import { FUNCTION_WORDS } from "./english.js";
 import { isTypoOf } from "./fuzzy-match.js";
-import { ARROW_KEY, ownersOf, type LexEntry, type LexForm, type Lexicon } from "./lexicon.js";
+import { ARROW_KEY, ownersOf, type LexEntry, type LexForm, type Lexicon, type Owners } from "./lexicon.js";
 import type { Token } from "./tokenize.js";
 import { factsOf } from "./word-facts.js";
 
@@ -13,8 +13,8 @@ export interface LexMatch {
   /** For a separable verb ("roll api back") the two tokens it is made of; else every token in start..end. */
   tokens: readonly number[];
   entries: readonly LexEntry[];
-  /** Runbook index → kinds of its entries in this match (see lexicon VERB, KEYWORD, SYNONYM, CUE). */
-  owners: ReadonlyMap<number, number>;
+  /** Runbooks of its entries and their kinds in this match (see lexicon Owners). */
+  owners: Owners;
   words: number;
   fuzzy: boolean;
   /** Made from "need web deployed": a participle after need/want/get, itself a request. */
@@ -57,29 +57,32 @@ export function matchLexicon(tokens: readonly Token[], lexicon: Lexicon): { matc
       continue;
     }
     let key = "";
-    let phrase = first.lower;
     let bestLen = 0;
     let best: LexForm | undefined;
     let idiom = 0;
     const firstFacts = factsOf(first, lexicon);
     const idiomStart = firstFacts.idiomStart;
+    const idioms = idiomStart ? lexicon.idiomsByStart.get(first.lower) : undefined;
     // A run that stopped being the start of a key never becomes one again: `dead` skips the lookups.
     let dead = false;
     for (let len = 1; len <= lexicon.maxWords && i + len <= n; len++) {
       const t = tokens[i + len - 1]!;
       if (t.kind !== "word" || (len > 1 && (t.clause !== first.clause || !isSpace(t.sep)))) break;
-      if (len > 1 && idiomStart) {
-        phrase += ` ${t.lower}`;
-        if (lexicon.idioms.has(phrase)) idiom = len;
-      }
+      if (len > 1 && idioms !== undefined && isIdiomAt(tokens, i, len, idioms)) idiom = len;
       let form: LexForm | undefined;
       if (!dead) {
         if (len === 1) {
           key = t.norm;
           dead = !firstFacts.prefix;
           form = firstFacts.form;
-        } else if (len === 2 && !firstFacts.extends) dead = true;
-        else {
+        } else if (len === 2) {
+          if (firstFacts.extends) {
+            const pair = pairOf(key, t.norm, lexicon);
+            key = pair.key;
+            dead = !pair.prefix;
+            form = pair.form;
+          } else dead = true;
+        } else {
           key += t.norm;
           dead = !lexicon.keyPrefixes.has(key);
           if (!dead) form = lexicon.forms.get(key);
@@ -137,6 +140,59 @@ export function matchLexicon(tokens: readonly Token[], lexicon: Lexicon): { matc
     if (m.tokens.length === m.end - m.start) for (let k = m.start; k < m.end; k++) if (coveredBy[k] === -1) coveredBy[k] = index;
   });
   return { matches, coveredBy };
+}
+
+/** Whether tokens i.. spell one of `idioms` (the idioms starting with token i's word) in exactly `len` words. */
+function isIdiomAt(tokens: readonly Token[], i: number, len: number, idioms: readonly (readonly string[])[]): boolean {
+  for (const words of idioms) {
+    if (words.length !== len) continue;
+    let k = 1;
+    while (k < len && words[k] === tokens[i + k]!.lower) k++;
+    if (k === len) return true;
+  }
+  return false;
+}
+
+/** Two words' lexicon key, whether it starts a key, and the form it is. */
+interface KeyPair {
+  key: string;
+  prefix: boolean;
+  form: LexForm | undefined;
+}
+
+/**
+ * Key pairs by first and second norm, per lexicon (bounded): "to prod", "the api", "roll back" recur
+ * in every channel, and building and hashing their joined key is most of what matching two words costs.
+ */
+const pairTables = new WeakMap<Lexicon, { size: number; byFirst: Map<string, Map<string, KeyPair>> }>();
+const PAIR_LIMIT = 20_000;
+
+function pairOf(first: string, second: string, lexicon: Lexicon): KeyPair {
+  let table = pairTables.get(lexicon);
+  if (!table) {
+    table = { size: 0, byFirst: new Map() };
+    pairTables.set(lexicon, table);
+  }
+  let seconds = table.byFirst.get(first);
+  if (!seconds) {
+    seconds = new Map();
+    table.byFirst.set(first, seconds);
+  }
+  let pair = seconds.get(second);
+  if (!pair) {
+    const key = first + second;
+    const prefix = lexicon.keyPrefixes.has(key);
+    pair = { key, prefix, form: prefix ? lexicon.forms.get(key) : undefined };
+    if (table.size >= PAIR_LIMIT) {
+      table.byFirst.clear();
+      table.size = 0;
+      seconds = new Map();
+      table.byFirst.set(first, seconds);
+    }
+    seconds.set(second, pair);
+    table.size++;
+  }
+  return pair;
 }
 
 /** The longest lexicon form starting at token i (no idioms, no typos). */

@@ -4,7 +4,7 @@ import { detectPastTalk, inflectedRunbooks } from "./detect-non-command.js";
 import { extractEntities } from "./extract-entities.js";
 import { addTimes, fillParams, type FilledParams } from "./fill-params.js";
 import type { Intent, ParamValue, ParseContext } from "./intent.js";
-import { getLexicon } from "./lexicon.js";
+import { getLexicon, type RunbookInfo } from "./lexicon.js";
 import { matchLexicon } from "./match-lexicon.js";
 import { mightBeCommand } from "./prefilter.js";
 import { cannotScore, coverageOf, scoreRunbooks, type Candidate } from "./score-runbooks.js";
@@ -35,21 +35,21 @@ const MIN_COVERAGE = { mutating: 0.6, read: 0.5 };
  * // → { runbook: "deploy", params: { service: "api", env: "staging" }, confidence: 0.8, missing: [], clarify: null, alternatives: [] }
  */
 export function parseText(text: string, ctx: ParseContext): Intent {
-  const none: Intent = { text, runbook: null, params: {}, confidence: 0, missing: [], clarify: null, alternatives: [] };
   const input = typeof text === "string" ? cap(text) : "";
   const lexicon = getLexicon(ctx.runbooks, ctx.catalog);
-  if (!mightBeCommand(input, lexicon)) return none;
+  if (!mightBeCommand(input, lexicon)) return notACommand(text);
   const tokens = tokenize(input);
-  if (tokens.length === 0) return none;
+  if (tokens.length === 0) return notACommand(text);
   attachFacts(tokens, lexicon);
   // Talk about the past ("who deployed…", "the flag was flipped") needs only the words: judged before
   // the lexicon is matched, which is the costlier step for an incident channel's chatter.
-  if (detectPastTalk(tokens, lexicon)) return none;
+  if (detectPastTalk(tokens, lexicon)) return notACommand(text);
   const { matches } = matchLexicon(tokens, lexicon);
   // Most chatter names no runbook word and no flag: stop before anything costlier.
-  if (!matches.some((m) => m.trigger) && !tokens.some((t) => t.facts!.phrases !== undefined)) return none;
-  // Every trigger word negated, reported, past…: no runbook can score; skip entities and scoring.
-  if (cannotScore(tokens, matches, lexicon)) return none;
+  if (!matches.some((m) => m.trigger) && !tokens.some((t) => t.facts!.phrases !== undefined)) return notACommand(text);
+  // Every trigger word negated, reported, past…, and no phrase that can match: no runbook can score;
+  // skip entities and scoring.
+  if (cannotScore(tokens, matches, lexicon)) return notACommand(text);
 
   const entities = extractEntities(tokens, matches, lexicon);
   const candidates = scoreRunbooks(tokens, matches, entities, lexicon, inflectedRunbooks(tokens, lexicon));
@@ -73,7 +73,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     chosen = { candidate, filled, coverage };
     break;
   }
-  if (!chosen) return none;
+  if (!chosen) return notACommand(text);
   // Others are judged without reading their params: a mutating one counts only with a command verb.
   const viable = candidates.filter((c) => c === chosen.candidate || (c.score >= MIN_SCORE && (!c.info.mutating || c.verb === "command")));
 
@@ -89,7 +89,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   // Unsure between two runbooks and one of them changes something: ask.
   if (second && margin < AMBIGUOUS_MARGIN && (best.info.mutating || second.info.mutating) && viable.includes(second)) {
     return {
-      ...none,
+      ...notACommand(text),
       confidence: round(confidence / 2),
       clarify: askWhichRunbook([best.info.id, second.info.id], lexicon),
       alternatives: [best, second].map((c) => ({ runbook: c.info.id, confidence: confidenceOf(c.score, 0, chosen.coverage) })),
@@ -106,12 +106,16 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   return {
     text,
     runbook: best.info.id,
-    params: ordered(best.info.runbook, params),
+    params: ordered(best.info, params),
     confidence,
     missing: allMissing,
     clarify,
     alternatives,
   };
+}
+
+function notACommand(text: string): Intent {
+  return { text, runbook: null, params: {}, confidence: 0, missing: [], clarify: null, alternatives: [] };
 }
 
 /** The coverage of a candidate the message really asks for and explains well enough; -1 otherwise. */
@@ -160,8 +164,8 @@ function round(n: number): number {
 }
 
 /** Params in the runbook's declared order, so output is stable. */
-function ordered(runbook: Runbook, params: Record<string, ParamValue>): Record<string, ParamValue> {
+function ordered(info: RunbookInfo, params: Record<string, ParamValue>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
-  for (const name of Object.keys(runbook.params)) if (name in params) out[name] = params[name]!;
+  for (const [name] of info.params) if (name in params) out[name] = params[name]!;
   return out;
 }

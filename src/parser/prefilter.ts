@@ -1,6 +1,7 @@
 import { CHATTER, COMMON_WORDS, FUNCTION_WORDS, REQUEST_WORDS } from "./english.js";
 import { ARROW_KEY, type Lexicon } from "./lexicon.js";
 import { closestForms } from "./match-lexicon.js";
+import { SpanMap } from "./span-map.js";
 
 /**
  * A first look at a message, before tokenizing: could any word start a trigger (a runbook verb or
@@ -23,18 +24,28 @@ export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
     }
     const start = i;
     let joiners = false;
+    // Most chat is lowercase already: toLowerCase only when a capital was seen.
+    let upper = false;
     while (i < n) {
       c = text.charCodeAt(i);
       if (c >= 128) return true;
-      if (isWordChar(c)) i++;
-      else if ((c === 45 || c === 95 || c === 39 || c === 46) && i + 1 < n && isWordChar(text.charCodeAt(i + 1))) {
+      if (isWordChar(c)) {
+        if (c <= 90 && c >= 65) upper = true;
+        i++;
+      } else if ((c === 45 || c === 95 || c === 39 || c === 46) && i + 1 < n && isWordChar(text.charCodeAt(i + 1))) {
         joiners = true;
         i++;
       } else break;
     }
-    let word = text.slice(start, i).toLowerCase();
+    // Most words are judged where they stand; others once lowercased and without their joiners.
+    if (!upper && !joiners) {
+      if (interesting(text, start, i, lexicon, map)) return true;
+      continue;
+    }
+    let word = text.slice(start, i);
+    if (upper) word = word.toLowerCase();
     if (joiners) word = word.replace(/[-_'.]/g, "");
-    if (interesting(word, lexicon, map)) return true;
+    if (interesting(word, 0, word.length, lexicon, map)) return true;
   }
   return false;
 }
@@ -47,24 +58,25 @@ function isWordChar(c: number): boolean {
  * Verdicts by word, per lexicon: the word lists and lexicon tables above folded into one lookup, and
  * the typo check of other words remembered (bounded; chat repeats its words).
  */
-const verdicts = new WeakMap<Lexicon, Map<string, boolean>>();
+const verdicts = new WeakMap<Lexicon, SpanMap<boolean>>();
 const VERDICT_LIMIT = 20_000;
 
-function verdictsFor(lexicon: Lexicon): Map<string, boolean> {
+function verdictsFor(lexicon: Lexicon): SpanMap<boolean> {
   let map = verdicts.get(lexicon);
   if (!map) {
-    map = new Map();
+    map = new SpanMap(VERDICT_LIMIT);
     verdicts.set(lexicon, map);
   }
   return map;
 }
 
-function interesting(word: string, lexicon: Lexicon, map: Map<string, boolean>): boolean {
-  const known = map.get(word);
+/** The verdict on the word text[start..end). */
+function interesting(text: string, start: number, end: number, lexicon: Lexicon, map: SpanMap<boolean>): boolean {
+  const known = map.get(text, start, end);
   if (known !== undefined) return known;
+  const word = text.slice(start, end);
   const verdict = judge(word, lexicon);
-  if (map.size >= VERDICT_LIMIT) map.clear();
-  map.set(word, verdict);
+  map.add(word, verdict);
   return verdict;
 }
 

@@ -1,7 +1,7 @@
 import { classifyUse, isDeclarative, isRemark, type TokenSet, type Use, type UseForm } from "./detect-non-command.js";
 import { CHATTER, FUNCTION_WORDS, LIGHT_VERBS, REQUEST_WORDS } from "./english.js";
 import type { Entity, EntityType } from "./extract-entities.js";
-import { KEYWORD, SYNONYM, VERB, type Lexicon, type PhrasePattern, type RunbookInfo } from "./lexicon.js";
+import { KEYWORD, SYNONYM, VERB, kindsOf, type Lexicon, type PhrasePattern, type RunbookInfo } from "./lexicon.js";
 import type { LexMatch } from "./match-lexicon.js";
 import type { Token } from "./tokenize.js";
 import { factsOf } from "./word-facts.js";
@@ -99,10 +99,13 @@ export function scoreRunbooks(
   const own = ownBuffer(runbookCount * n);
   const relevant: number[] = new Array<number>(runbookCount).fill(0);
   for (const m of matches) {
-    m.owners.forEach((kinds, r) => {
-      if (kinds & (VERB | KEYWORD)) relevant[r] = 1;
-      for (const k of m.tokens) own[r * n + k] = 1;
-    });
+    const owners = m.owners;
+    const owned = m.tokens;
+    for (let o = 0; o < owners.length; o += 2) {
+      const r = owners[o]!;
+      if (owners[o + 1]! & (VERB | KEYWORD)) relevant[r] = 1;
+      for (let q = 0; q < owned.length; q++) own[r * n + owned[q]!] = 1;
+    }
   }
   const phrasesToTry: PhrasePattern[] = [];
   for (const t of tokens) {
@@ -133,8 +136,8 @@ export function scoreRunbooks(
     let synonymScore = 0;
     const clauses = new Set<number>();
     for (const m of matches) {
-      const kinds = m.owners.get(r);
-      if (kinds === undefined) continue;
+      const kinds = kindsOf(m.owners, r);
+      if (kinds === 0) continue;
       const isKeyword = (kinds & KEYWORD) !== 0;
       const isSynonym = (kinds & SYNONYM) !== 0;
       if (kinds & VERB) {
@@ -215,16 +218,15 @@ export function scoreRunbooks(
       else if (type === "number") fit += W.misfit / 2;
       else if (type !== "cohort") fit += W.misfit;
     }
-    for (const [, p] of info.params) {
-      if (!p.required) continue;
-      const type = p.type === "integer" || p.type === "percent" ? "number" : p.type === "list" ? "cohort" : p.type;
+    for (const paramType of info.requiredParamTypes) {
+      const type = paramType === "integer" || paramType === "percent" ? "number" : paramType === "list" ? "cohort" : paramType;
       if (
         !presentTypes.has(type as EntityType) &&
-        !(p.type === "percent" && presentTypes.has("percent")) &&
-        p.type !== "string" &&
-        p.type !== "enum" &&
-        p.type !== "boolean" &&
-        p.type !== "time"
+        !(paramType === "percent" && presentTypes.has("percent")) &&
+        paramType !== "string" &&
+        paramType !== "enum" &&
+        paramType !== "boolean" &&
+        paramType !== "time"
       )
         fit += W.missing;
     }
@@ -233,21 +235,23 @@ export function scoreRunbooks(
     const score = verbScore + phraseScore + keywordScore + synonymScore + fit + whole;
     out.push({ info, score, verb, blockedBy, phrase, keywords: keywordCount, explains, clauses });
   }
-  out.sort((a, b) => b.score - a.score);
+  if (out.length > 1) out.sort(byScore);
   return out;
 }
+
+const byScore = (a: Candidate, b: Candidate): number => b.score - a.score;
 
 const NOTHING_OWNED: TokenSet = { has: () => false };
 
 /**
  * True when scoreRunbooks can find no candidate, decided from the matches alone (before entities are
- * extracted): no flag is named, no phrase anchor occurs, no phrase without an anchor has its words in
- * the message, and every trigger verb and keyword is used in a way that does not ask for it (negated,
- * reported, past, a condition…; not merely as a noun, which still names a runbook). Whether a use is
- * blocked never depends on which tokens a runbook owns, so this is exactly scoreRunbooks' verdict.
+ * extracted): no flag is named, every trigger verb and keyword is used in a way that does not ask for
+ * it (negated, reported, past, a condition…; not merely as a noun, which still names a runbook), and
+ * no phrase that could be tried can match. Whether a use is blocked never depends on which tokens a
+ * runbook owns, and a phrase is ruled out only for what matchPhrase needs whatever the entities are
+ * (a word it names, a service or env it names): so this never says true where scoreRunbooks would find one.
  */
 export function cannotScore(tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon): boolean {
-  for (const t of tokens) if (t.facts !== null ? t.facts.phrases !== undefined : lexicon.phrasesByAnchor.has(t.norm)) return false;
   for (const m of matches) {
     let trigger = false;
     for (const e of m.entries) {
@@ -259,19 +263,40 @@ export function cannotScore(tokens: readonly Token[], matches: readonly LexMatch
     const use = classifyUse(tokens, m.start, NOTHING_OWNED);
     if (use.form !== "blocked" || use.reason === "noun") return false;
   }
-  // Phrases without an anchor are tried for runbooks with a (blocked) trigger word: only if their words occur.
-  for (const p of lexicon.unanchoredPhrases) {
-    let possible = true;
-    for (const part of p.parts) {
-      if (!("literal" in part) || OPTIONAL_LITERALS.has(part.literal)) continue;
-      if (!tokens.some((t) => t.norm === part.literal)) {
-        possible = false;
-        break;
-      }
+  // Phrases anchored on a word of the message, and those without an anchor (tried for runbooks with a
+  // blocked trigger word): each only if it may match.
+  for (const t of tokens) {
+    const anchored = factsOf(t, lexicon).phrases;
+    if (anchored) for (const p of anchored) if (phraseMayMatch(p, tokens, matches, lexicon)) return false;
+  }
+  for (const p of lexicon.unanchoredPhrases) if (phraseMayMatch(p, tokens, matches, lexicon)) return false;
+  return true;
+}
+
+/**
+ * False when matchPhrase cannot match the pattern whatever the entities: a word of it that may not be
+ * left out is not in the message, or a service or env slot has no service or env named (entities of
+ * those types come from lexicon matches, and a service also from a token like "api@v1.2").
+ */
+function phraseMayMatch(pattern: PhrasePattern, tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon): boolean {
+  for (const part of pattern.parts) {
+    if ("literal" in part) {
+      if (OPTIONAL_LITERALS.has(part.literal)) continue;
+      if (!tokens.some((t) => t.norm === part.literal)) return false;
+      continue;
     }
-    if (possible) return false;
+    const type = slotType(part.slot, lexicon.runbooks[pattern.index]!);
+    if (type !== "env" && type !== "service") continue;
+    if (matches.some((m) => m.entries.some((e) => e.kind === type))) continue;
+    if (type === "service" && tokens.some((t) => t.kind === "word" && (t.raw.includes("@") || t.raw.includes("#")))) continue;
+    return false;
   }
   return true;
+}
+
+/** The type a phrase placeholder takes: its param's, an entity type named like it, or free text. */
+function slotType(slot: string, info: RunbookInfo): string {
+  return info.runbook.params[slot]?.type ?? (ENTITY_SLOTS.has(slot) ? slot : "string");
 }
 
 /**
@@ -298,8 +323,7 @@ function matchPhrase(pattern: PhrasePattern, tokens: readonly Token[], entities:
       used.push(found);
       pos = found + 1;
     } else {
-      const param = info.runbook.params[part.slot];
-      const type = param?.type ?? (ENTITY_SLOTS.has(part.slot) ? part.slot : "string");
+      const type = slotType(part.slot, info);
       if (type === "string" || type === "time") {
         if (pos >= tokens.length) return null;
         used.push(pos);

@@ -1,4 +1,5 @@
 import { EXPANSIONS } from "./english.js";
+import { SpanMap } from "./span-map.js";
 import type { WordFacts } from "./word-facts.js";
 
 /** What a token is made of: letters (maybe with digits), a whole number, a percentage, a clock time, an arrow. */
@@ -68,12 +69,12 @@ export function tokenize(text: string): Token[] {
   while (i < n) {
     const c = src.charCodeAt(i);
     if ((c === 45 || c === 61) && src.charCodeAt(i + 1) === 62) {
-      push(tokens, src, i, i + 2, "arrow", false);
+      push(tokens, src, i, i + 2, "arrow");
       i += 2;
       continue;
     }
     if (c === 0x2192 || c === 0x27f6) {
-      push(tokens, src, i, i + 1, "arrow", false);
+      push(tokens, src, i, i + 1, "arrow");
       i++;
       continue;
     }
@@ -85,14 +86,12 @@ export function tokenize(text: string): Token[] {
     if (isDigit(c)) {
       const end = numberLike(src, i);
       if (end > 0) {
-        push(tokens, src, i, end, src.charCodeAt(end - 1) === 37 ? "percent" : "clock", false);
+        push(tokens, src, i, end, src.charCodeAt(end - 1) === 37 ? "percent" : "clock");
         i = end;
         continue;
       }
     }
     let j = i + width;
-    // Whether a joiner that the norm drops (- _ ' .) is inside the word.
-    let dropped = false;
     while (j < n) {
       const d = src.charCodeAt(j);
       if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57)) {
@@ -101,12 +100,10 @@ export function tokenize(text: string): Token[] {
       }
       const w = alnumWidth(src, j);
       if (w > 0) j += w;
-      else if (isJoiner(d) && alnumWidth(src, j + 1) > 0) {
-        if (d === 45 || d === 95 || d === 39 || d === 46) dropped = true;
-        j++;
-      } else break;
+      else if (isJoiner(d) && alnumWidth(src, j + 1) > 0) j++;
+      else break;
     }
-    push(tokens, src, i, j, "word", dropped);
+    push(tokens, src, i, j, "word");
     i = j;
   }
   return tokens;
@@ -138,8 +135,8 @@ function numberLike(src: string, i: number): number {
   ) {
     let e = d + 3;
     if (src.charCodeAt(e) === 58 && isDigit(src.charCodeAt(e + 1)) && isDigit(src.charCodeAt(e + 2))) e += 3;
-    const m = /^ ?[ap]\.?m\.?/i.exec(src.slice(e, e + 6));
-    if (m && alnumWidth(src, e + m[0].length) === 0) e += m[0].length;
+    const meridiem = meridiemLength(src, e);
+    if (meridiem > 0 && alnumWidth(src, e + meridiem) === 0) e += meridiem;
     return alnumWidth(src, e) === 0 ? e : 0;
   }
   let p = d;
@@ -151,8 +148,7 @@ function numberLike(src: string, i: number): number {
   return src.charCodeAt(p) === 37 ? p + 1 : 0;
 }
 
-/** `dropped`: a word token holds a joiner its norm drops (so the norm differs from the lowercase form). */
-function push(tokens: Token[], src: string, start: number, end: number, kind: TokenKind, dropped: boolean): void {
+function push(tokens: Token[], src: string, start: number, end: number, kind: TokenKind): void {
   // Most separators are one space: no slice, no scan.
   const last = lastEnd;
   const sep = start - last === 1 && src.charCodeAt(last) === 32 ? " " : src.slice(last, start);
@@ -170,9 +166,25 @@ function push(tokens: Token[], src: string, start: number, end: number, kind: To
     if (tokens.length > 0 && breaks) clauseNow++;
     if (quotes % 2 === 1) quotedNow = !quotedNow;
   }
-  const raw = src.slice(start, end);
   const clause = clauseNow;
   const quoted = quotedNow;
+  if (kind === "word") {
+    const spelling = spellingOf(src, start, end);
+    const raw = spelling.raw;
+    const expanded = spelling.expanded;
+    if (expanded !== undefined) {
+      for (let k = 0; k < expanded.length; k++) {
+        const word = expanded[k]!;
+        tokens.push(
+          make(k === 0 ? raw : word.lower, word.lower, word.norm, "word", Number.NaN, start, end, clause, quoted, k === 0 ? sep : " "),
+        );
+      }
+      return;
+    }
+    tokens.push(make(raw, spelling.lower, spelling.norm, spelling.kind, spelling.value, start, end, clause, quoted, sep));
+    return;
+  }
+  const raw = src.slice(start, end);
   if (kind === "clock") {
     const lower = raw.toLowerCase().replace(/[\s.]/g, "");
     tokens.push(make(raw, lower, lower, "clock", Number.NaN, start, end, clause, quoted, sep));
@@ -183,31 +195,63 @@ function push(tokens: Token[], src: string, start: number, end: number, kind: To
     tokens.push(make(raw, lower, lower, "percent", Number.parseFloat(raw), start, end, clause, quoted, sep));
     return;
   }
-  if (kind === "arrow") {
-    tokens.push(make(raw, "->", "->", "arrow", Number.NaN, start, end, clause, quoted, sep));
-    return;
+  tokens.push(make(raw, "->", "->", "arrow", Number.NaN, start, end, clause, quoted, sep));
+}
+
+/** How a word as typed reads: its token's lowercase form, norm, kind and value, or the words it expands to. */
+interface Spelling {
+  /** The word as typed. */
+  raw: string;
+  lower: string;
+  norm: string;
+  kind: TokenKind;
+  value: number;
+  expanded: readonly { lower: string; norm: string }[] | undefined;
+}
+
+/**
+ * Spellings by the word as typed, remembered (bounded; chat repeats its words): a known word costs
+ * one lookup of its span instead of a slice, lowercasing, the expansion lookup and the number checks.
+ * Its strings are then the same from message to message, which makes later lookups by them cheaper too.
+ */
+const spellings = new SpanMap<Spelling>(20_000);
+
+function spellingOf(src: string, start: number, end: number): Spelling {
+  let spelling = spellings.get(src, start, end);
+  if (spelling === undefined) {
+    spelling = spell(src.slice(start, end));
+    spellings.add(spelling.raw, spelling);
   }
+  return spelling;
+}
+
+function spell(raw: string): Spelling {
   const lower = raw.toLowerCase();
   const expanded = EXPANSIONS.get(lower);
   if (expanded !== undefined) {
-    for (let k = 0; k < expanded.length; k++) {
-      const word = expanded[k]!;
-      tokens.push(make(k === 0 ? raw : word, word, normWord(word), "word", Number.NaN, start, end, clause, quoted, k === 0 ? sep : " "));
-    }
-    return;
+    const words = expanded.map((w) => ({ lower: w, norm: normWord(w) }));
+    return { raw, lower, norm: lower, kind: "word", value: Number.NaN, expanded: words };
   }
   const first = lower.charCodeAt(0);
   if (first >= 48 && first <= 57) {
-    if (/^\d+$/.test(lower)) {
-      tokens.push(make(raw, lower, lower, "number", Number.parseInt(lower, 10), start, end, clause, quoted, sep));
-      return;
-    }
-    if (/^\d{1,2}(?:am|pm|a|p)$/.test(lower)) {
-      tokens.push(make(raw, lower, lower, "clock", Number.NaN, start, end, clause, quoted, sep));
-      return;
-    }
+    if (/^\d+$/.test(lower)) return { raw, lower, norm: lower, kind: "number", value: Number.parseInt(lower, 10), expanded: undefined };
+    if (/^\d{1,2}(?:am|pm|a|p)$/.test(lower)) return { raw, lower, norm: lower, kind: "clock", value: Number.NaN, expanded: undefined };
   }
-  tokens.push(make(raw, lower, dropped ? normWord(lower) : lower, "word", Number.NaN, start, end, clause, quoted, sep));
+  return { raw, lower, norm: normWord(lower), kind: "word", value: Number.NaN, expanded: undefined };
+}
+
+/** Length of " am", "pm", "a.m." and the like at e (any case), or 0: `/^ ?[ap]\.?m\.?/i` without a slice and a regex. */
+function meridiemLength(src: string, e: number): number {
+  let k = e;
+  if (src.charCodeAt(k) === 32) k++;
+  const letter = src.charCodeAt(k) | 32;
+  if (letter !== 97 && letter !== 112) return 0;
+  k++;
+  if (src.charCodeAt(k) === 46) k++;
+  if ((src.charCodeAt(k) | 32) !== 109) return 0;
+  k++;
+  if (src.charCodeAt(k) === 46) k++;
+  return k - e;
 }
 
 /** The lexicon key of a word: lowercase, without the joiners people vary ("dry-run", "dry_run", "dryrun"). */

@@ -36,28 +36,29 @@ function properPrefixesOf(lexicon: Lexicon): Set<string> {
   return set;
 }
 
-const tables = new WeakMap<Lexicon, Map<string, WordFacts>>();
+/** Per lexicon, facts of word tokens and of the other tokens (numbers, times, arrows), each keyed by the lowercase form. */
+const tables = new WeakMap<Lexicon, { words: Map<string, WordFacts>; others: Map<string, WordFacts> }>();
 const LIMIT = 20_000;
 
-function tableOf(lexicon: Lexicon): Map<string, WordFacts> {
+function tablesOf(lexicon: Lexicon): { words: Map<string, WordFacts>; others: Map<string, WordFacts> } {
   let table = tables.get(lexicon);
   if (!table) {
-    table = new Map();
+    table = { words: new Map(), others: new Map() };
     tables.set(lexicon, table);
   }
   return table;
 }
 
-/** Attaches the facts of each token (word tokens through the per-lexicon table). */
+/**
+ * Attaches the facts of each token through the per-lexicon tables. A token's facts depend only on
+ * whether it is a word and on its lowercase form (a token's norm is derived from it).
+ */
 export function attachFacts(tokens: readonly Token[], lexicon: Lexicon): void {
-  const table = tableOf(lexicon);
+  const tables = tablesOf(lexicon);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.facts !== null) continue;
-    if (t.kind !== "word") {
-      t.facts = compute(t, lexicon);
-      continue;
-    }
+    const table = t.kind === "word" ? tables.words : tables.others;
     let facts = table.get(t.lower);
     if (facts === undefined) {
       facts = compute(t, lexicon);
