@@ -115,7 +115,9 @@ const commands: (() => string)[] = [
   () => "help",
 ];
 
-const messages = Array.from({ length: MESSAGES }, () => (rand() < COMMAND_SHARE ? pick(commands)() : pick(chatter)()));
+const generated = Array.from({ length: MESSAGES }, () => (rand() < COMMAND_SHARE ? pick(commands)() : pick(chatter)()));
+// Through JSON, as Slack delivers them: flat strings, not the ropes template literals build.
+const messages: string[] = JSON.parse(JSON.stringify(generated));
 
 function ours(text: string): unknown {
   return parseText(stripSlackMarkup(text), ctx);

@@ -151,6 +151,22 @@ describe("dry runs", () => {
   );
 });
 
+describe("ways of saying roll back and flag actions", () => {
+  it.each([
+    ["put checkout back to the previous release in prod", "rollback", { service: "checkout", env: "prod" }],
+    ["switch web back to the last known good in prod", "rollback", { service: "web", env: "prod" }],
+    ["go back to v1.2.0 for api in prod", "rollback", { service: "api", env: "prod", ref: "v1.2.0" }],
+    ["set LEGACY_MIGRATION_DRY_RUN on in staging", "flag", { flag: "LEGACY_MIGRATION_DRY_RUN", action: "enable", env: "staging" }],
+    ["set featureMatrix off", "flag", { flag: "featureMatrix", action: "disable" }],
+    ["set timelineParallax to 50% in staging", "flag", { flag: "timelineParallax", action: "rollout", percent: 50 }],
+    ["put featureMatrix at 30% for ops", "flag", { flag: "featureMatrix", action: "rollout", percent: 30, cohorts: ["ops"] }],
+  ])("%s → %s", (text, runbook, params) => {
+    const intent = parse(text);
+    expect(intent.runbook).toBe(runbook);
+    expect(intent.params).toMatchObject(params);
+  });
+});
+
 describe("typos", () => {
   it.each([
     ["dpeloy api to stagin", "deploy", { service: "api", env: "staging" }],
