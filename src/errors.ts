@@ -72,6 +72,9 @@ export class AdapterError extends OpsError {
 /** The store could not be reached or refused a statement for a reason callers can act on. */
 export class StoreError extends OpsError {}
 
+/** The database went away (restart, failover, network) after it had answered; retrying later can help. */
+export class StoreUnavailableError extends StoreError {}
+
 /** Thrown from the default branch of an exhaustive switch. */
 export class UnreachableError extends Error {
   constructor(value: never) {

@@ -196,7 +196,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           workerLog.warn({ run_id: run.id, status: outcome.status }, "run was no longer held by this worker when it finished (reaped?)");
         return;
       } catch (error) {
-        if (error instanceof OpsError) {
+        if (error instanceof OpsError && !error.retryable) {
           // Refused, not unreachable (e.g. the run was ended meanwhile): retrying cannot help.
           workerLog.error({ err: error, run_id: run.id }, "the outcome was refused");
           return;

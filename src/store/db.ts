@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { StoreUnavailableError } from "../errors.js";
 import { createPgListener } from "./pg-listener.js";
 
 /**
@@ -100,14 +101,19 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
         everConnected = true;
         return client;
       } catch (error) {
-        if (closed || !everConnected || Date.now() >= deadline || !isTransientConnectError(error)) throw error;
+        if (closed || !everConnected || !isTransientConnectError(error)) throw error;
+        if (Date.now() >= deadline) throw databaseUnavailable(error);
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
       }
     }
   };
   const run = async <R>(client: pg.PoolClient, sql: string, params?: readonly unknown[]) => {
-    const result = await client.query(sql, params as unknown[] | undefined);
-    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    try {
+      const result = await client.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw isBrokenConnection(error) ? databaseUnavailable(error) : error;
+    }
   };
   const once = async <R>(sql: string, params?: readonly unknown[]) => {
     const client = await connect();
@@ -117,7 +123,7 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
       return result;
     } catch (error) {
       // A statement error (a unique violation) leaves the connection usable; a lost connection does not.
-      client.release(isBrokenConnection(error) ? (error as Error) : undefined);
+      client.release(error instanceof StoreUnavailableError ? error : undefined);
       throw error;
     }
   };
@@ -131,9 +137,9 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
       // hand a broken connection to the next caller.
       let broken: Error | undefined;
       try {
-        await client.query("BEGIN");
-        const result = await fn({ query: (sql, params) => run(client, sql, params), exec: async (sql) => void (await client.query(sql)) });
-        await client.query("COMMIT");
+        await run(client, "BEGIN");
+        const result = await fn({ query: (sql, params) => run(client, sql, params), exec: async (sql) => void (await run(client, sql)) });
+        await run(client, "COMMIT");
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch((rollbackError: unknown) => {
@@ -153,6 +159,15 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
   };
 }
 
+/** The database went away (restart, failover, network) after it had answered: retryable, and said plainly. */
+function databaseUnavailable(cause: unknown): StoreUnavailableError {
+  return new StoreUnavailableError("STORE_UNAVAILABLE", "opsroom cannot reach its database right now, so nothing was started or changed.", {
+    hint: "Try again in a minute. If it persists, check the database and DATABASE_URL.",
+    retryable: true,
+    cause,
+  });
+}
+
 /** Errors of getting a connection that a restarting or failing-over database gives. */
 function isTransientConnectError(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | undefined;
@@ -163,9 +178,11 @@ function isTransientConnectError(error: unknown): boolean {
   return typeof e?.message === "string" && /timeout exceeded when trying to connect|Connection terminated/i.test(e.message);
 }
 
-/** True unless the server answered with an ordinary statement error on a healthy connection. */
+/** The connection failed under a statement (as opposed to the server refusing the statement). */
 function isBrokenConnection(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return code.startsWith("08") || code.startsWith("57P");
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (/^E[A-Z]+$/.test(code)) return true; // ECONNRESET, EPIPE…
+  if (/^[0-9A-Z]{5}$/.test(code)) return code.startsWith("08") || code.startsWith("57P");
+  return typeof e?.message === "string" && /Connection terminated|not queryable|Client was closed/i.test(e.message);
 }

@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from "../../errors.js";
 import { stripSlackMarkup } from "../strip-slack-markup.js";
 import { renderQuestion, renderText } from "../render-replies.js";
 import { postPlanThenRecord, replyOnce, userFacingError, type Place, type SlackContext } from "./slack-context.js";
@@ -49,8 +50,14 @@ export async function handleRequest(ctx: SlackContext, request: IncomingRequest)
         return;
     }
   } catch (error) {
-    await replyOnce(ctx, `${key}:error`, request.place, userFacingError(error, log, request.deliveryKey)).catch((postError: unknown) =>
-      log.error({ err: postError }, "could not tell the user about an error"),
-    );
+    const message = userFacingError(error, log, request.deliveryKey);
+    await replyOnce(ctx, `${key}:error`, request.place, message).catch(async (replyError: unknown) => {
+      // The database that failed the request also holds the reply's once-only record: answer anyway
+      // (a Slack retry may then get the same answer twice, which beats silence).
+      if (replyError instanceof StoreUnavailableError) {
+        const thread = request.place.threadTs ? { threadTs: request.place.threadTs } : {};
+        await ctx.poster.post(request.place.channel, message, thread).catch(() => {});
+      } else log.error({ err: replyError }, "could not tell the user about an error");
+    });
   }
 }

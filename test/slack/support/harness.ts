@@ -141,6 +141,8 @@ export interface HarnessOptions {
   logLines?: string[];
   reporter?: { minUpdateIntervalMs?: number; leaseMs?: number; pollMs?: number };
   workerConcurrency?: number;
+  /** Postgres only: the URL the bots use for the scratch database (e.g. through a proxy the test can cut). */
+  connectThrough?: { url: (scratchUrl: string) => string; connectRetryMs: number };
 }
 
 export interface Bot {
@@ -195,7 +197,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 
   const backend = options.backend ?? "pglite";
   const scratch = backend === "postgres" ? await createScratchDatabase() : undefined;
-  const firstDb = scratch ? openPostgres(scratch.url) : await sharedPglite();
+  const through = options.connectThrough;
+  const firstDb = !scratch
+    ? await sharedPglite()
+    : through
+      ? openPostgres(through.url(scratch.url), { connectRetryMs: through.connectRetryMs })
+      : openPostgres(scratch.url);
   if (scratch) await migrate(firstDb);
   else await firstDb.exec("TRUNCATE runs, slack_deliveries, slack_run_reporters, workers CASCADE");
   let offset = 0;
