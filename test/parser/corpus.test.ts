@@ -79,3 +79,17 @@ describe("third set: 190 phrasings written before looking at the parser's answer
     expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
   });
 });
+
+// Written in session 2 before running them: 180 phrasings, 97% right on the first run, with one wrong
+// mutating runbook ("put checkout back to the previous release" read as a deploy) that was then fixed
+// in the runbook's triggers. Three stay wrong on purpose (labels say what a person meant): "need payments
+// on staging asap", "what happened to payments around 3pm yesterday", "add 2 more replicas to checkout".
+describe("fourth set: 180 phrasings written before looking at the parser's answers", () => {
+  const cases = readCorpus(path.join(FIXTURES, "probe-3.jsonl"));
+
+  it("keeps 95% and no wrong mutating runbook", () => {
+    const s = report("probe-3", runCorpus(cases));
+    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
+    expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+});
