@@ -93,9 +93,27 @@ export function classifyUse(tokens: readonly Token[], at: number, own: TokenSet)
   return EMBEDDED;
 }
 
+/** Every word a rule in blockingReason's loop starts from: other words are skipped with one lookup. */
+const BLOCKING_STARTS = new Set([
+  ...NEGATIONS,
+  ...SUBORDINATORS,
+  ...SOFT_SUBORDINATORS,
+  ...DELIBERATIVE,
+  ...ANNOUNCE,
+  "did",
+  "was",
+  "were",
+  "is",
+  "how",
+  "let",
+  "lets",
+  "do",
+]);
+
 function blockingReason(tokens: readonly Token[], s: number, at: number): string | null {
   for (let k = s; k < at; k++) {
     const w = tokens[k]!.lower;
+    if (!BLOCKING_STARTS.has(w)) continue;
     const next = wordIn(tokens, s, at, k + 1);
     if (NEGATIONS.has(w) && !(w === "no" && next !== "need" && next !== "one")) return "negated";
     if (w === "did" || w === "was" || w === "were") return "past";
@@ -154,7 +172,7 @@ function wordIn(tokens: readonly Token[], s: number, at: number, k: number): str
 
 /** "the deploy", "nice deploy", "the api deploy": a trigger word used as a noun, unless after a light verb ("give auth a restart"). */
 function isNounUse(tokens: readonly Token[], s: number, at: number): boolean {
-  const prev = tokens[at - 1];
+  const prev = at > 0 ? tokens[at - 1] : undefined; // (tokens[-1] is a slow property lookup)
   if (!prev || prev.clause !== tokens[at]!.clause) return false;
   let marker = -1;
   if (NOUN_MARKERS.has(prev.lower)) marker = at - 1;
@@ -214,7 +232,7 @@ export function detectPastTalk(tokens: readonly Token[], lexicon: Lexicon): stri
   for (let i = 0; i < tokens.length; i++) {
     const inflection = factsOf(tokens[i]!, lexicon).inflection;
     if (!inflection || inflection.form !== "past") continue;
-    const prev = tokens[i - 1]?.lower;
+    const prev = i > 0 ? tokens[i - 1]!.lower : undefined;
     if (prev !== undefined && (prev === "not" || prev === "get")) continue;
     if (isRequestedParticiple(tokens, i)) continue;
     // "is featureMatrix enabled?": a participle after a present "is/are" in its clause is a state.

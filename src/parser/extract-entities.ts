@@ -64,11 +64,16 @@ const TAGGED = /^[a-z][a-z]*[-_]v?\d[\w.-]*$/i;
  */
 export function extractEntities(tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon): Entity[] {
   const entities: Entity[] = [];
-  const taken: number[] = new Array<number>(tokens.length).fill(0);
+  const taken = takenBuffer(tokens.length);
   for (const m of matches) {
     if (m.tokens.length !== m.end - m.start) continue;
     for (const e of m.entries) {
-      if (e.kind === "cohort" && FUNCTION_WORDS.has(tokens[m.start]!.lower) && !COHORT_CUES.has(tokens[m.start - 1]?.lower ?? "")) continue;
+      if (
+        e.kind === "cohort" &&
+        FUNCTION_WORDS.has(tokens[m.start]!.lower) &&
+        !(m.start > 0 && COHORT_CUES.has(tokens[m.start - 1]!.lower))
+      )
+        continue;
       if (e.kind === "env" || e.kind === "service" || e.kind === "flag" || e.kind === "cohort") {
         entities.push({ type: e.kind, value: e.value, start: m.start, end: m.end, fuzzy: m.fuzzy });
         for (let k = m.start; k < m.end; k++) taken[k] = 1;
@@ -83,7 +88,7 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
     }
     if (t.kind === "number") {
       const next = tokens[i + 1];
-      const prev = tokens[i - 1];
+      const prev = i > 0 ? tokens[i - 1] : undefined; // (tokens[-1] is a slow property lookup)
       if (next && PERCENT_WORDS.has(next.lower)) {
         entities.push({ type: "percent", value: t.value, start: i, end: i + 2, fuzzy: false });
         i++;
@@ -91,7 +96,7 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
         continue;
       } else if (prev && TIME_PREPS.has(prev.lower)) {
         continue;
-      } else if (prev && prev.lower === "and" && tokens[i - 3]?.lower === "between") {
+      } else if (prev && prev.lower === "and" && i >= 3 && tokens[i - 3]!.lower === "between") {
         continue;
       } else {
         entities.push({
@@ -107,7 +112,7 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
     }
     if (t.kind !== "word" || taken[i]) continue;
     // Refs and multipliers carry a digit or a joiner; plain words skip the patterns below.
-    const prev = tokens[i - 1];
+    const prev = i > 0 ? tokens[i - 1] : undefined;
     if (!hasRefChar(t.raw)) {
       if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower))
         entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
@@ -158,6 +163,14 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
 
 const byStart = (a: Entity, b: Entity): number => a.start - b.start;
 
+/** Tokens a catalog value was read from: one buffer reused from message to message (local to one call). */
+let takenBytes = new Uint8Array(1024);
+function takenBuffer(size: number): Uint8Array {
+  if (size > takenBytes.length) takenBytes = new Uint8Array(Math.max(size, takenBytes.length * 2));
+  else takenBytes.fill(0, 0, size);
+  return takenBytes;
+}
+
 /** `/[\d@#/._-]/.test(word)` without the regex. */
 function hasRefChar(word: string): boolean {
   for (let i = 0; i < word.length; i++) {
@@ -168,7 +181,7 @@ function hasRefChar(word: string): boolean {
 }
 
 function namedRefContext(tokens: readonly Token[], i: number, entities: readonly Entity[]): boolean {
-  const prev = tokens[i - 1];
+  const prev = i > 0 ? tokens[i - 1] : undefined;
   if (!prev) return false;
   if (prev.lower === "from" || prev.lower === "of") return true;
   if (tokens[i + 1]?.lower === "branch") return true;

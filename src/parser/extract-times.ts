@@ -58,6 +58,9 @@ const PARSERS = [
 const DIGIT = /\d/;
 const MONTH_WORD = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|end of (?:the )?month/i;
 
+/** A cheap test before the "between … and" rewrite, which most texts do not need. */
+const BETWEEN = /between/i;
+
 const RELATIVE = /\b(?:ago|last|past|in\s+(?:\d+|an?|half)|minutes?|mins?|hours?|hrs?|seconds?|secs?)\b/i;
 
 /** chrono on a window, with the parser variant the window needs. */
@@ -94,7 +97,7 @@ export function extractTimes(
   let source = text;
   for (const [from, to] of options.masked) source = source.slice(0, from) + " ".repeat(to - from) + source.slice(to);
   // chrono reads "from 9 to 11" as a range but not "between 9 and 11"; rewrite in place, same length.
-  source = source.replace(/\bbetween(\s+\S+\s+)and\b/gi, (_, middle: string) => `from   ${middle} to`);
+  if (BETWEEN.test(source)) source = source.replace(/\bbetween(\s+\S+\s+)and\b/gi, (_, middle: string) => `from   ${middle} to`);
   const refOffset = offsetMinutes(options.now, options.timeZone);
   let results: readonly TimeHit[];
   try {
@@ -395,6 +398,8 @@ function computeOffset(date: Date, timeZone: string): number {
 }
 
 function pad(n: number, w = 2): string {
+  // Two digits without padStart: every field but the year.
+  if (w === 2 && n >= 0 && n < 100) return n < 10 ? `0${n}` : `${n}`;
   return String(n).padStart(w, "0");
 }
 

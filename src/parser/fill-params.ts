@@ -1,6 +1,6 @@
 import type { RunbookParam } from "../runbook/runbook-schema.js";
 import { FUNCTION_WORDS, NEGATIONS } from "./english.js";
-import type { Entity } from "./extract-entities.js";
+import type { Entity, EntityType } from "./extract-entities.js";
 import { extractTimes } from "./extract-times.js";
 import type { ParamValue } from "./intent.js";
 import type { Lexicon, RunbookInfo } from "./lexicon.js";
@@ -38,8 +38,10 @@ export function addTimes(info: RunbookInfo, input: FillInput, params: Record<str
   const masked: [number, number][] = [];
   for (const e of entities) if (e.type === "ref" || e.type === "percent") masked.push([tokens[e.start]!.start, tokens[e.end - 1]!.end]);
   const times = extractTimes(input.text, info.timeParams, { now: input.now, timeZone: input.timeZone, past: info.pastTimes, masked });
-  for (const [name, value] of Object.entries(times.values)) params[name] = value;
-  for (const [from, to] of times.spans) tokens.forEach((t, i) => t.start >= from && t.end <= to && consumed.add(i));
+  for (const name in times.values) params[name] = times.values[name]!;
+  for (const [from, to] of times.spans) {
+    for (let i = 0; i < tokens.length; i++) if (tokens[i]!.start >= from && tokens[i]!.end <= to) consumed.add(i);
+  }
 }
 
 /** Reads the values of a runbook's params from the message; defaults fill what is not given. */
@@ -47,17 +49,17 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
   const { tokens, entities } = input;
   const params: Record<string, ParamValue> = {};
   const conflicts: FilledParams["conflicts"] = [];
-  const defs = info.params;
-  const usedEntities = new Set<Entity>();
   const consumed = new Set<number>();
+  const byType = entitiesByType(entities);
 
   // Catalog-typed params: by cue word first, then in order of appearance.
-  for (const type of ["env", "service", "flag", "ref"] as const) {
+  for (const type of CATALOG_TYPES) {
     const slots = info.paramsOfType.get(type);
     if (!slots) continue;
-    const found = entities.filter((e) => e.type === type);
+    const found = byType[type];
     if (slots.length === 1) {
-      const [name, def] = slots[0]!;
+      const name = slots[0]![0];
+      const def = slots[0]![1];
       const distinct = distinctValues(found);
       if (distinct.length > 1 && (type === "env" || type === "service") && joinedList(tokens, found))
         conflicts.push({ param: name, choices: distinct });
@@ -87,54 +89,81 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
   }
 
   // Numbers: integers by their cue or unit ("to 5", "5 replicas", "x4"); percentages by % or "to 50" for a percent param.
-  for (const [name, def] of defs) {
-    if (def.type === "integer") {
-      const numbers = entities.filter((e) => e.type === "number" && !usedEntities.has(e));
-      const cued = numbers.find((e) => (e.unit !== undefined && def.cues.includes(e.unit)) || hasCueBefore(tokens, e.start, def.cues));
-      const pick = cued ?? (numbers.length === 1 ? numbers[0] : undefined);
-      if (pick && inRange(Number(pick.value), def)) {
-        params[name] = Number(pick.value);
-        usedEntities.add(pick);
-      }
+  const numbers = byType.number;
+  let usedNumbers: Set<Entity> | undefined;
+  for (let p = 0; p < info.integerParams.length; p++) {
+    const name = info.integerParams[p]![0];
+    const def = info.integerParams[p]![1];
+    const free = usedNumbers === undefined ? numbers : numbers.filter((e) => !usedNumbers!.has(e));
+    const cued = free.find((e) => (e.unit !== undefined && def.cues.includes(e.unit)) || hasCueBefore(tokens, e.start, def.cues));
+    const pick = cued ?? (free.length === 1 ? free[0] : undefined);
+    if (pick && inRange(Number(pick.value), def.min, def.max)) {
+      params[name] = Number(pick.value);
+      (usedNumbers ??= new Set()).add(pick);
     }
   }
-  for (const [name, def] of defs) {
-    if (def.type !== "percent") continue;
-    const explicit = entities.find((e) => e.type === "percent");
-    const bare = entities.find(
-      (e) => e.type === "number" && !usedEntities.has(e) && e.unit !== "x" && hasCueBefore(tokens, e.start, def.cues),
+  for (let p = 0; p < info.percentParams.length; p++) {
+    const name = info.percentParams[p]![0];
+    const def = info.percentParams[p]![1];
+    const explicit = byType.percent[0];
+    const bare = numbers.find(
+      (e) => (usedNumbers === undefined || !usedNumbers.has(e)) && e.unit !== "x" && hasCueBefore(tokens, e.start, def.cues),
     );
     const pick = explicit ?? bare;
-    if (pick && inRange(Number(pick.value), { ...def, min: def.min ?? 0, max: def.max ?? 100 })) params[name] = Number(pick.value);
+    if (pick && inRange(Number(pick.value), def.min ?? 0, def.max ?? 100)) params[name] = Number(pick.value);
   }
 
-  for (const [name, def] of defs) {
+  // Starts of env and service values, for readChoice (built on first use).
+  let entityStarts: Set<number> | undefined;
+  for (let p = 0; p < info.choiceParams.length; p++) {
+    const name = info.choiceParams[p]![0];
+    const def = info.choiceParams[p]![1];
     if (def.type === "list") {
       const list = readList(tokens, entities, def.cues);
       if (list.values.length > 0) params[name] = list.values;
       for (const k of list.read) consumed.add(k);
-    } else if (def.type === "enum" || def.type === "boolean") {
-      const value = readChoice(name, def, info, input, params);
+    } else {
+      entityStarts ??= startsOf(byType.env, byType.service);
+      const value = readChoice(name, def, info, input, params, entityStarts);
       if (value !== undefined) params[name] = def.type === "boolean" ? value === "true" : value;
     }
   }
 
   if (options.times) addTimes(info, input, params, consumed);
 
-  const strings = defs.filter(([, d]) => d.type === "string");
-  for (const [name, def] of strings) {
-    const value = readString(name, def, info, input, strings.length === defs.length);
+  const strings = info.stringParams;
+  for (let p = 0; p < strings.length; p++) {
+    const name = strings[p]![0];
+    const value = readString(name, strings[p]![1], info, input, strings.length === info.params.length);
     if (value) {
       params[name] = value.text;
       for (let k = value.from; k < value.to; k++) consumed.add(k);
     }
   }
 
-  for (const [name, def] of defs) {
-    if (!(name in params) && def.default !== undefined && !conflicts.some((c) => c.param === name)) params[name] = def.default;
+  for (let p = 0; p < info.defaultParams.length; p++) {
+    const name = info.defaultParams[p]![0];
+    if (!(name in params) && !conflicts.some((c) => c.param === name)) params[name] = info.defaultParams[p]![1].default!;
   }
-  const missing = defs.filter(([name, def]) => def.required && !(name in params)).map(([name]) => name);
+  const missing: string[] = [];
+  for (const name of info.requiredParams) if (!(name in params)) missing.push(name);
   return { params, missing, conflicts, consumed };
+}
+
+const CATALOG_TYPES = ["env", "service", "flag", "ref"] as const;
+
+/** The entities of each type, in order (one pass instead of a filter per type). */
+function entitiesByType(entities: readonly Entity[]): Record<EntityType, Entity[]> {
+  const out: Record<EntityType, Entity[]> = { env: [], service: [], flag: [], cohort: [], ref: [], number: [], percent: [] };
+  for (let k = 0; k < entities.length; k++) out[entities[k]!.type].push(entities[k]!);
+  return out;
+}
+
+function startsOf(a: readonly Entity[], b: readonly Entity[]): Set<number> {
+  const out = new Set<number>();
+  for (const e of a) out.add(e.start);
+  for (const e of b) out.add(e.start);
+  return out;
 }
 
 /** The entities' values as strings, each once, in order of first appearance. */
@@ -158,8 +187,8 @@ function joinedList(tokens: readonly Token[], found: readonly Entity[]): boolean
   return false;
 }
 
-function inRange(value: number, def: { min?: number | undefined; max?: number | undefined }): boolean {
-  return Number.isInteger(value) && (def.min === undefined || value >= def.min) && (def.max === undefined || value <= def.max);
+function inRange(value: number, min: number | undefined, max: number | undefined): boolean {
+  return Number.isInteger(value) && (min === undefined || value >= min) && (max === undefined || value <= max);
 }
 
 /** Whether one of `cues` stands right before token `at` (an article may sit between: "to the staging env"). */
@@ -167,6 +196,7 @@ function hasCueBefore(tokens: readonly Token[], at: number, cues: readonly strin
   if (cues.length === 0) return false;
   let k = at - 1;
   while (k >= 0 && (tokens[k]!.lower === "the" || tokens[k]!.lower === "a")) k--;
+  if (k < 0) return false; // (tokens[-1] is a slow property lookup)
   const prev = tokens[k];
   if (!prev) return false;
   if (cues.includes(prev.lower)) return true;
@@ -228,9 +258,9 @@ function readChoice(
   info: RunbookInfo,
   input: FillInput,
   params: Record<string, ParamValue>,
+  entityStarts: ReadonlySet<number>,
 ): string | undefined {
   const { tokens, matches, entities } = input;
-  const entityStarts = new Set(entities.filter((e) => e.type === "env" || e.type === "service").map((e) => e.start));
   let best: { value: string; words: number; start: number } | undefined;
   for (const m of matches) {
     for (const e of m.entries) {
@@ -241,19 +271,15 @@ function readChoice(
       );
       if (insideEntity) continue;
       let value = e.value;
-      if (def.type === "boolean" && value === "true" && NEGATIONS.has(tokens[m.start - 1]?.lower ?? "")) value = "false";
+      if (def.type === "boolean" && value === "true" && m.start > 0 && NEGATIONS.has(tokens[m.start - 1]!.lower)) value = "false";
       if (!best || m.words > best.words || (m.words === best.words && m.start < best.start))
         best = { value, words: m.words, start: m.start };
     }
   }
   if (best) return best.value;
   // "{percent}" as a synonym: the value when that param was given ("ramp X to 50%" → rollout).
-  for (const [value, list] of Object.entries(def.synonyms ?? {})) {
-    for (const s of list) {
-      const ref = /^\{([a-zA-Z0-9]+)\}$/.exec(s)?.[1];
-      if (ref && ref in params) return value;
-    }
-  }
+  const refs = info.synonymRefs.get(name);
+  if (refs) for (const [value, ref] of refs) if (ref in params) return value;
   // "enable usage metrics" names the flag ENABLE_USAGE_METRICS and says "enable": the first word counts twice.
   for (const x of entities) {
     if (x.type !== "flag" || x.end - x.start < 2) continue;

@@ -61,8 +61,36 @@ export interface PhrasePattern {
   runbook: string;
   /** Position of the runbook in the lexicon's runbooks. */
   index: number;
-  parts: ({ literal: string } | { slot: string })[];
+  parts: (PhraseLiteral | PhraseSlot)[];
+  /** Its literals that may not be left out: each must be in a message for the phrase to match. */
+  required: readonly string[];
+  /** NEEDS_ENV | NEEDS_SERVICE: it has an env or service slot, which only a named env or service fills. */
+  needs: number;
 }
+
+export const NEEDS_ENV = 1;
+export const NEEDS_SERVICE = 2;
+
+export interface PhraseLiteral {
+  literal: string;
+  /** A small word the message may leave out (see OPTIONAL_LITERALS). */
+  optional: boolean;
+  /** Not a function word. */
+  content: boolean;
+}
+
+export interface PhraseSlot {
+  slot: string;
+  /** The type the placeholder takes: its param's, an entity type named like it, or free text ("string"). */
+  type: string;
+  /** The entity types that fill it (for catalog, number and cohort types). */
+  entityTypes: readonly string[];
+}
+
+/** Small words a phrase may leave out ("health of the api in prod" and "health of api in prod"). */
+const OPTIONAL_LITERALS = new Set(["the", "a", "an", "of", "in", "on", "to", "for", "at", "my", "our", "me", "this"]);
+
+const ENTITY_SLOTS = new Set(["env", "service", "flag", "ref", "percent", "integer", "list", "cohort"]);
 
 /** A runbook with what the parser derives from it once. */
 export interface RunbookInfo {
@@ -85,6 +113,18 @@ export interface RunbookInfo {
   timeParams: readonly { name: string; cues: readonly string[] }[];
   /** Its phrases include statements ("{service} is down"), so "payments is slow" asks for it. */
   acceptsStatements: boolean;
+  /** Params by the order fillParams reads them (each in declared order). */
+  integerParams: readonly (readonly [string, RunbookParam])[];
+  percentParams: readonly (readonly [string, RunbookParam])[];
+  /** List, enum and boolean params. */
+  choiceParams: readonly (readonly [string, RunbookParam])[];
+  stringParams: readonly (readonly [string, RunbookParam])[];
+  /** Params with a default. */
+  defaultParams: readonly (readonly [string, RunbookParam])[];
+  /** Names of its required params. */
+  requiredParams: readonly string[];
+  /** Per param, its "{percent}"-style synonyms as [value, referenced param], in declared order. */
+  synonymRefs: ReadonlyMap<string, readonly (readonly [string, string])[]>;
 }
 
 /**
@@ -155,6 +195,8 @@ const cache = new WeakMap<readonly Runbook[], WeakMap<Catalog, Lexicon>>();
 
 /** The compiled lexicon for these runbooks and catalog (cached: contexts are rebuilt per message). */
 export function getLexicon(runbooks: readonly Runbook[], catalog: Catalog): Lexicon {
+  // The same pair message after message: one comparison instead of two WeakMap lookups.
+  if (last !== undefined && last.runbooks === runbooks && last.catalog === catalog) return last.lexicon;
   let inner = cache.get(runbooks);
   if (!inner) {
     inner = new WeakMap();
@@ -165,8 +207,12 @@ export function getLexicon(runbooks: readonly Runbook[], catalog: Catalog): Lexi
     lexicon = buildLexicon(runbooks, catalog);
     inner.set(catalog, lexicon);
   }
+  last = { runbooks, catalog, lexicon };
   return lexicon;
 }
+
+/** The pair looked up last (held until another pair is looked up). */
+let last: { runbooks: readonly Runbook[]; catalog: Catalog; lexicon: Lexicon } | undefined;
 
 export function buildLexicon(runbooks: readonly Runbook[], catalog: Catalog): Lexicon {
   const forms = new Map<string, LexForm>();
@@ -249,7 +295,7 @@ export function buildLexicon(runbooks: readonly Runbook[], catalog: Catalog): Le
       }
       for (const cue of def.cues) if (/\w/.test(cue)) add(cue, { kind: "cue", runbook: runbook.id, param });
     }
-    for (const phrase of runbook.triggers.phrases) phrases.push(compilePhrase(runbook.id, infos.length, phrase));
+    for (const phrase of runbook.triggers.phrases) phrases.push(compilePhrase(runbook, infos.length, phrase));
     infos.push(describeRunbook(runbook));
   }
 
@@ -398,21 +444,50 @@ function describeRunbook(runbook: Runbook): RunbookInfo {
     requiredTypes: new Set(params.filter((p) => p.required).map((p) => p.type)),
     requiredParamTypes: params.filter((p) => p.required).map((p) => p.type),
     acceptsStatements: runbook.triggers.phrases.some((p) => /^\{[a-zA-Z]+\}\s+(?:is|are)\b/.test(p)),
+    integerParams: entries.filter(([, d]) => d.type === "integer"),
+    percentParams: entries.filter(([, d]) => d.type === "percent"),
+    choiceParams: entries.filter(([, d]) => d.type === "list" || d.type === "enum" || d.type === "boolean"),
+    stringParams: entries.filter(([, d]) => d.type === "string"),
+    defaultParams: entries.filter(([, d]) => d.default !== undefined),
+    requiredParams: entries.filter(([, d]) => d.required).map(([name]) => name),
+    synonymRefs: new Map(entries.map(([name, d]) => [name, synonymRefsOf(d)])),
   };
 }
 
-function compilePhrase(runbook: string, index: number, phrase: string): PhrasePattern {
-  const parts: PhrasePattern["parts"] = [];
-  for (const word of phrase.toLowerCase().match(/\{[a-z][a-zA-Z0-9]*\}|[^\s{}]+/gi) ?? []) {
-    if (word.startsWith("{")) parts.push({ slot: word.slice(1, -1) });
-    else parts.push({ literal: normWord(word.replace(/[?!,.]+$/, "").replace(/'s$/, "")) });
+/** "{percent}" among an enum's synonyms: that value is meant when the param it names was given. */
+function synonymRefsOf(def: RunbookParam): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [value, list] of Object.entries(def.synonyms ?? {})) {
+    for (const s of list) {
+      const ref = /^\{([a-zA-Z0-9]+)\}$/.exec(s)?.[1];
+      if (ref) out.push([value, ref]);
+    }
   }
-  return { runbook, index, parts: expandContractions(parts) };
+  return out;
+}
+
+function compilePhrase(runbook: Runbook, index: number, phrase: string): PhrasePattern {
+  const words: ({ literal: string } | { slot: string })[] = [];
+  for (const word of phrase.toLowerCase().match(/\{[a-z][a-zA-Z0-9]*\}|[^\s{}]+/gi) ?? []) {
+    if (word.startsWith("{")) words.push({ slot: word.slice(1, -1) });
+    else words.push({ literal: normWord(word.replace(/[?!,.]+$/, "").replace(/'s$/, "")) });
+  }
+  const parts = expandContractions(words).map((part): PhraseLiteral | PhraseSlot => {
+    if ("literal" in part)
+      return { literal: part.literal, optional: OPTIONAL_LITERALS.has(part.literal), content: !FUNCTION_WORDS.has(part.literal) };
+    const type = runbook.params[part.slot]?.type ?? (ENTITY_SLOTS.has(part.slot) ? part.slot : "string");
+    const entityTypes = type === "integer" || type === "percent" ? ["number", "percent"] : type === "list" ? ["cohort"] : [type];
+    return { slot: part.slot, type, entityTypes };
+  });
+  let needs = 0;
+  for (const part of parts) if ("slot" in part) needs |= part.type === "env" ? NEEDS_ENV : part.type === "service" ? NEEDS_SERVICE : 0;
+  const required = parts.flatMap((part) => ("literal" in part && !part.optional ? [part.literal] : []));
+  return { runbook: runbook.id, index, parts, required, needs };
 }
 
 /** Phrases are written as people type them; "how's" becomes "how is" as in the tokenizer. */
-function expandContractions(parts: PhrasePattern["parts"]): PhrasePattern["parts"] {
-  const out: PhrasePattern["parts"] = [];
+function expandContractions(parts: ({ literal: string } | { slot: string })[]): ({ literal: string } | { slot: string })[] {
+  const out: ({ literal: string } | { slot: string })[] = [];
   for (const part of parts) {
     if ("literal" in part && /^(what|how|where|who|that|it)s$/.test(part.literal) && !FUNCTION_WORDS.has(part.literal)) {
       out.push({ literal: part.literal.slice(0, -1) }, { literal: "is" });

@@ -23,18 +23,27 @@ export interface LexMatch {
   trigger: boolean;
 }
 
+/**
+ * Per token, the index of the contiguous match covering it, -2 inside an idiom, or -1: one buffer
+ * reused from message to message (matching is synchronous and the buffer does not leave matchLexicon).
+ */
+let covered = new Int32Array(1024);
+function coverageBuffer(size: number): Int32Array {
+  if (size > covered.length) covered = new Int32Array(Math.max(size, covered.length * 2));
+  covered.fill(-1, 0, size);
+  return covered;
+}
+
 /** Words a separable verb's particle may come after: "flip legacy migration dry run on". */
 const SEPARABLE_GAP = 5;
 
 /**
  * Finds lexicon phrases in the tokens: longest exact match first ("payment service" before
- * "payment"), then separable verbs, then typos of what is left. Returns matches in text order and,
- * per token, the index of the contiguous match covering it (or -1).
+ * "payment"), then separable verbs, then typos of what is left. Returns matches in text order.
  */
-export function matchLexicon(tokens: readonly Token[], lexicon: Lexicon): { matches: LexMatch[]; coveredBy: number[] } {
+export function matchLexicon(tokens: readonly Token[], lexicon: Lexicon): { matches: LexMatch[] } {
   const n = tokens.length;
-  // Plain arrays: small typed arrays cost more to create than these messages take to scan.
-  const coveredBy: number[] = new Array<number>(n).fill(-1);
+  const coveredBy = coverageBuffer(n);
   const matches: LexMatch[] = [];
   for (let i = 0; i < n;) {
     const first = tokens[i]!;
@@ -134,12 +143,7 @@ export function matchLexicon(tokens: readonly Token[], lexicon: Lexicon): { matc
   addRequestedParticiples(tokens, lexicon, matches);
   addTypos(tokens, lexicon, matches, coveredBy);
   if (!inOrder(matches)) matches.sort(byPosition);
-  // Indices moved with the sort; recompute coverage of contiguous matches.
-  for (let k = 0; k < n; k++) if (coveredBy[k] !== -2) coveredBy[k] = -1;
-  matches.forEach((m, index) => {
-    if (m.tokens.length === m.end - m.start) for (let k = m.start; k < m.end; k++) if (coveredBy[k] === -1) coveredBy[k] = index;
-  });
-  return { matches, coveredBy };
+  return { matches };
 }
 
 /** Whether tokens i.. spell one of `idioms` (the idioms starting with token i's word) in exactly `len` words. */
@@ -166,13 +170,16 @@ interface KeyPair {
  */
 const pairTables = new WeakMap<Lexicon, { size: number; byFirst: Map<string, Map<string, KeyPair>> }>();
 const PAIR_LIMIT = 20_000;
+/** The table used last (one lexicon is the common case). */
+let lastPairs: { lexicon: Lexicon; table: { size: number; byFirst: Map<string, Map<string, KeyPair>> } } | undefined;
 
 function pairOf(first: string, second: string, lexicon: Lexicon): KeyPair {
-  let table = pairTables.get(lexicon);
+  let table = lastPairs !== undefined && lastPairs.lexicon === lexicon ? lastPairs.table : pairTables.get(lexicon);
   if (!table) {
     table = { size: 0, byFirst: new Map() };
     pairTables.set(lexicon, table);
   }
+  if (lastPairs === undefined || lastPairs.lexicon !== lexicon) lastPairs = { lexicon, table };
   let seconds = table.byFirst.get(first);
   if (!seconds) {
     seconds = new Map();
@@ -272,7 +279,7 @@ export function isRequestedParticiple(tokens: readonly Token[], i: number): bool
   return false;
 }
 
-function addTypos(tokens: readonly Token[], lexicon: Lexicon, matches: LexMatch[], coveredBy: number[]): void {
+function addTypos(tokens: readonly Token[], lexicon: Lexicon, matches: LexMatch[], coveredBy: Int32Array): void {
   const n = tokens.length;
   for (let i = 0; i < n; i++) {
     if (coveredBy[i]! !== -1 || !fuzzable(tokens[i]!, lexicon)) continue;

@@ -97,8 +97,8 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   }
 
   const { params, missing, conflicts } = chosen.filled;
-  const conflictParams = conflicts.map((c) => c.param);
-  const allMissing = [...new Set([...missing, ...conflictParams])];
+  const allMissing = [...missing];
+  for (const c of conflicts) if (!allMissing.includes(c.param)) allMissing.push(c.param);
   const clarify =
     conflicts.length > 0
       ? askToChoose(best.info, conflicts[0]!.param, conflicts[0]!.choices)
@@ -143,10 +143,11 @@ function isReadOnly(runbook: Runbook, params: Record<string, ParamValue>): boole
 
 /** "lgtm ship it": a verb and a pronoun, no value at all — refers to something said before, not a command. */
 function isBareAnaphora(tokens: readonly Token[], candidate: Candidate, filled: FilledParams): boolean {
-  const given = Object.keys(filled.params).filter(
-    (k) => candidate.info.runbook.params[k]?.default === undefined || filled.params[k] !== candidate.info.runbook.params[k]?.default,
-  );
-  if (given.length > 0) return false;
+  const defs = candidate.info.runbook.params;
+  for (const k in filled.params) {
+    // A value given in the message, not a default filled in.
+    if (defs[k]?.default === undefined || filled.params[k] !== defs[k]?.default) return false;
+  }
   return tokens.some(
     (t, i) =>
       (t.lower === "it" || t.lower === "this" || t.lower === "that" || t.lower === "them") && i > 0 && candidate.explains.has(i - 1),
@@ -166,6 +167,9 @@ function round(n: number): number {
 /** Params in the runbook's declared order, so output is stable. */
 function ordered(info: RunbookInfo, params: Record<string, ParamValue>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
-  for (const [name] of info.params) if (name in params) out[name] = params[name]!;
+  for (let k = 0; k < info.params.length; k++) {
+    const name = info.params[k]![0];
+    if (name in params) out[name] = params[name]!;
+  }
   return out;
 }

@@ -37,15 +37,24 @@ export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
         i++;
       } else break;
     }
-    // Most words are judged where they stand; others once lowercased and without their joiners.
-    if (!upper && !joiners) {
-      if (interesting(text, start, i, lexicon, map)) return true;
+    // Words are judged where they stand. The map also holds the verdict on a word as typed ("I'm",
+    // "CPU"): the verdict on it lowercased and without its joiners.
+    const known = map.get(text, start, i);
+    if (known !== undefined) {
+      if (known) return true;
       continue;
     }
-    let word = text.slice(start, i);
-    if (upper) word = word.toLowerCase();
-    if (joiners) word = word.replace(/[-_'.]/g, "");
-    if (interesting(word, 0, word.length, lexicon, map)) return true;
+    const typed = text.slice(start, i);
+    let verdict: boolean;
+    if (!upper && !joiners) verdict = judge(typed, lexicon);
+    else {
+      let word = typed;
+      if (upper) word = word.toLowerCase();
+      if (joiners) word = word.replace(/[-_'.]/g, "");
+      verdict = interesting(word, lexicon, map);
+    }
+    map.add(typed, verdict);
+    if (verdict) return true;
   }
   return false;
 }
@@ -62,19 +71,22 @@ const verdicts = new WeakMap<Lexicon, SpanMap<boolean>>();
 const VERDICT_LIMIT = 20_000;
 
 function verdictsFor(lexicon: Lexicon): SpanMap<boolean> {
+  if (lastVerdicts !== undefined && lastVerdicts.lexicon === lexicon) return lastVerdicts.map;
   let map = verdicts.get(lexicon);
   if (!map) {
     map = new SpanMap(VERDICT_LIMIT);
     verdicts.set(lexicon, map);
   }
+  lastVerdicts = { lexicon, map };
   return map;
 }
+/** The map used last (one lexicon is the common case). */
+let lastVerdicts: { lexicon: Lexicon; map: SpanMap<boolean> } | undefined;
 
-/** The verdict on the word text[start..end). */
-function interesting(text: string, start: number, end: number, lexicon: Lexicon, map: SpanMap<boolean>): boolean {
-  const known = map.get(text, start, end);
+/** The verdict on a word already lowercased and without joiners. */
+function interesting(word: string, lexicon: Lexicon, map: SpanMap<boolean>): boolean {
+  const known = map.get(word, 0, word.length);
   if (known !== undefined) return known;
-  const word = text.slice(start, end);
   const verdict = judge(word, lexicon);
   map.add(word, verdict);
   return verdict;

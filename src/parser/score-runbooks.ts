@@ -1,7 +1,17 @@
 import { classifyUse, isDeclarative, isRemark, type TokenSet, type Use, type UseForm } from "./detect-non-command.js";
 import { CHATTER, FUNCTION_WORDS, LIGHT_VERBS, REQUEST_WORDS } from "./english.js";
 import type { Entity, EntityType } from "./extract-entities.js";
-import { KEYWORD, SYNONYM, VERB, kindsOf, type Lexicon, type PhrasePattern, type RunbookInfo } from "./lexicon.js";
+import {
+  KEYWORD,
+  NEEDS_ENV,
+  NEEDS_SERVICE,
+  SYNONYM,
+  VERB,
+  kindsOf,
+  type Lexicon,
+  type PhrasePattern,
+  type RunbookInfo,
+} from "./lexicon.js";
 import type { LexMatch } from "./match-lexicon.js";
 import type { Token } from "./tokenize.js";
 import { factsOf } from "./word-facts.js";
@@ -51,13 +61,29 @@ function ownBuffer(size: number): Uint8Array {
   return ownBytes;
 }
 
+/** Per token, the index of the first entity covering it or -1; reused the same way. */
+let entityIndex = new Int32Array(1024);
+function entityBuffer(size: number): Int32Array {
+  if (size > entityIndex.length) entityIndex = new Int32Array(Math.max(size, entityIndex.length * 2));
+  entityIndex.fill(-1, 0, size);
+  return entityIndex;
+}
+
+/** Per runbook, whether the message has evidence for it; reused (local to one scoreRunbooks call). */
+let relevantBytes = new Uint8Array(64);
+function relevantBuffer(size: number): Uint8Array {
+  if (size > relevantBytes.length) relevantBytes = new Uint8Array(Math.max(size, relevantBytes.length * 2));
+  else relevantBytes.fill(0, 0, size);
+  return relevantBytes;
+}
+
 /** Which tokens a runbook owns, as one byte per (runbook, token). */
 class Ownership implements TokenSet {
   phraseTokens: Set<number> | null = null;
   constructor(
     private readonly own: Uint8Array,
     private readonly offset: number,
-    private readonly entityAt: readonly number[],
+    private readonly entityAt: Int32Array,
     private readonly tokens: readonly Token[],
   ) {}
 
@@ -87,7 +113,7 @@ export function scoreRunbooks(
 ): Candidate[] {
   const n = tokens.length;
   const runbookCount = lexicon.runbooks.length;
-  const entityAt: number[] = new Array<number>(n).fill(-1);
+  const entityAt = entityBuffer(n);
   for (let index = 0; index < entities.length; index++) {
     const e = entities[index]!;
     for (let k = e.start; k < e.end; k++) if (entityAt[k] === -1) entityAt[k] = index;
@@ -97,7 +123,7 @@ export function scoreRunbooks(
 
   // Which runbooks have evidence, and which tokens each owns.
   const own = ownBuffer(runbookCount * n);
-  const relevant: number[] = new Array<number>(runbookCount).fill(0);
+  const relevant = relevantBuffer(runbookCount);
   for (const m of matches) {
     const owners = m.owners;
     const owned = m.tokens;
@@ -194,8 +220,8 @@ export function scoreRunbooks(
 
     let phrase = false;
     for (const p of phrasesToTry) {
-      if (p.runbook !== id) continue;
-      const matched = matchPhrase(p, tokens, entities, info);
+      if (p.index !== r) continue;
+      const matched = matchPhrase(p, tokens, entities);
       if (!matched || matched.length === 0) continue;
       const use = classifyUse(tokens, matched[0]!, explains);
       if (use.form === "blocked" && use.reason !== "noun") continue;
@@ -235,11 +261,22 @@ export function scoreRunbooks(
     const score = verbScore + phraseScore + keywordScore + synonymScore + fit + whole;
     out.push({ info, score, verb, blockedBy, phrase, keywords: keywordCount, explains, clauses });
   }
-  if (out.length > 1) out.sort(byScore);
+  sortByScore(out);
   return out;
 }
 
-const byScore = (a: Candidate, b: Candidate): number => b.score - a.score;
+/** Best first, ties in order (what a stable sort gives); an insertion sort: there are a few candidates. */
+function sortByScore(out: Candidate[]): void {
+  for (let k = 1; k < out.length; k++) {
+    const c = out[k]!;
+    let j = k - 1;
+    while (j >= 0 && out[j]!.score < c.score) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = c;
+  }
+}
 
 const NOTHING_OWNED: TokenSet = { has: () => false };
 
@@ -265,38 +302,51 @@ export function cannotScore(tokens: readonly Token[], matches: readonly LexMatch
   }
   // Phrases anchored on a word of the message, and those without an anchor (tried for runbooks with a
   // blocked trigger word): each only if it may match.
+  let named = namedInMatches(matches);
   for (const t of tokens) {
     const anchored = factsOf(t, lexicon).phrases;
-    if (anchored) for (const p of anchored) if (phraseMayMatch(p, tokens, matches, lexicon)) return false;
+    if (!anchored) continue;
+    for (const p of anchored) {
+      named = settleService(named, p, tokens);
+      if (phraseMayMatch(p, tokens, named)) return false;
+    }
   }
-  for (const p of lexicon.unanchoredPhrases) if (phraseMayMatch(p, tokens, matches, lexicon)) return false;
+  for (const p of lexicon.unanchoredPhrases) {
+    named = settleService(named, p, tokens);
+    if (phraseMayMatch(p, tokens, named)) return false;
+  }
   return true;
+}
+
+/** Set in `named` once the tokens were looked at for a service (see settleService). */
+const TOKENS_CHECKED = 4;
+
+/** NEEDS_ENV and NEEDS_SERVICE bits for the env and service values lexicon matches name. */
+function namedInMatches(matches: readonly LexMatch[]): number {
+  let named = 0;
+  for (const m of matches) for (const e of m.entries) named |= e.kind === "env" ? NEEDS_ENV : e.kind === "service" ? NEEDS_SERVICE : 0;
+  return named;
+}
+
+/**
+ * A service also comes from a token like "api@v1.2": when `pattern` needs a service no match names,
+ * the tokens are looked at (once per message, only then).
+ */
+function settleService(named: number, pattern: PhrasePattern, tokens: readonly Token[]): number {
+  if ((pattern.needs & NEEDS_SERVICE) === 0 || (named & (NEEDS_SERVICE | TOKENS_CHECKED)) !== 0) return named;
+  named |= TOKENS_CHECKED;
+  for (const t of tokens) if (t.kind === "word" && (t.raw.includes("@") || t.raw.includes("#"))) return named | NEEDS_SERVICE;
+  return named;
 }
 
 /**
  * False when matchPhrase cannot match the pattern whatever the entities: a word of it that may not be
- * left out is not in the message, or a service or env slot has no service or env named (entities of
- * those types come from lexicon matches, and a service also from a token like "api@v1.2").
+ * left out is not in the message, or a service or env slot has no service or env named (`named`).
  */
-function phraseMayMatch(pattern: PhrasePattern, tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon): boolean {
-  for (const part of pattern.parts) {
-    if ("literal" in part) {
-      if (OPTIONAL_LITERALS.has(part.literal)) continue;
-      if (!tokens.some((t) => t.norm === part.literal)) return false;
-      continue;
-    }
-    const type = slotType(part.slot, lexicon.runbooks[pattern.index]!);
-    if (type !== "env" && type !== "service") continue;
-    if (matches.some((m) => m.entries.some((e) => e.kind === type))) continue;
-    if (type === "service" && tokens.some((t) => t.kind === "word" && (t.raw.includes("@") || t.raw.includes("#")))) continue;
-    return false;
-  }
+function phraseMayMatch(pattern: PhrasePattern, tokens: readonly Token[], named: number): boolean {
+  if ((pattern.needs & (NEEDS_ENV | NEEDS_SERVICE) & ~named) !== 0) return false;
+  for (const literal of pattern.required) if (findWord(tokens, 0, literal, tokens.length) < 0) return false;
   return true;
-}
-
-/** The type a phrase placeholder takes: its param's, an entity type named like it, or free text. */
-function slotType(slot: string, info: RunbookInfo): string {
-  return info.runbook.params[slot]?.type ?? (ENTITY_SLOTS.has(slot) ? slot : "string");
 }
 
 /**
@@ -305,7 +355,7 @@ function slotType(slot: string, info: RunbookInfo): string {
  * "is web up?" and "is the checkout service up on prod"; a value may also come later in the sentence.
  * Returns the tokens it used.
  */
-function matchPhrase(pattern: PhrasePattern, tokens: readonly Token[], entities: readonly Entity[], info: RunbookInfo): number[] | null {
+function matchPhrase(pattern: PhrasePattern, tokens: readonly Token[], entities: readonly Entity[]): number[] | null {
   let pos = 0;
   let contentWords = 0;
   let slots = 0;
@@ -316,14 +366,14 @@ function matchPhrase(pattern: PhrasePattern, tokens: readonly Token[], entities:
     if ("literal" in part) {
       const found = findWord(tokens, pos, part.literal, pos === 0 ? tokens.length : 4);
       if (found < 0) {
-        if (OPTIONAL_LITERALS.has(part.literal)) continue;
+        if (part.optional) continue;
         return null;
       }
-      if (!FUNCTION_WORDS.has(part.literal)) contentWords++;
+      if (part.content) contentWords++;
       used.push(found);
       pos = found + 1;
     } else {
-      const type = slotType(part.slot, info);
+      const type = part.type;
       if (type === "string" || type === "time") {
         if (pos >= tokens.length) return null;
         used.push(pos);
@@ -332,12 +382,16 @@ function matchPhrase(pattern: PhrasePattern, tokens: readonly Token[], entities:
         slots++;
         continue;
       }
-      const entityType = type === "integer" || type === "percent" ? ["number", "percent"] : type === "list" ? ["cohort"] : [type];
+      const entityType = part.entityTypes;
       const nextPart = pattern.parts[p + 1];
       const nextLiteral = nextPart && "literal" in nextPart ? findWord(tokens, pos, nextPart.literal, 4) : -1;
-      const near = entities.find(
-        (e) => entityType.includes(e.type) && e.start >= pos && e.start <= pos + 4 && (nextLiteral < 0 || e.start < nextLiteral),
-      );
+      let near: Entity | undefined;
+      for (const e of entities) {
+        if (entityType.includes(e.type) && e.start >= pos && e.start <= pos + 4 && (nextLiteral < 0 || e.start < nextLiteral)) {
+          near = e;
+          break;
+        }
+      }
       if (!near) {
         // The value may come later in the sentence ("how's the api looking in prod" for "how is {env} looking").
         if (!entities.some((e) => entityType.includes(e.type) && e.start >= pos)) return null;
@@ -450,11 +504,6 @@ const TIME_WORDS = new Set([
   "env",
   "vs",
 ]);
-
-/** Small words a phrase may leave out ("health of the api in prod" and "health of api in prod"). */
-const OPTIONAL_LITERALS = new Set(["the", "a", "an", "of", "in", "on", "to", "for", "at", "my", "our", "me", "this"]);
-
-const ENTITY_SLOTS = new Set(["env", "service", "flag", "ref", "percent", "integer", "list", "cohort"]);
 
 function afterLightVerb(tokens: readonly Token[], at: number): boolean {
   for (let i = at - 1; i >= 0 && tokens[i]!.clause === tokens[at]!.clause; i--) if (LIGHT_VERBS.has(tokens[i]!.lower)) return true;

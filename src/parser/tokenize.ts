@@ -29,6 +29,8 @@ export interface Token {
   sep: string;
   /** Lexicon facts of the word, attached by the parser once per message (see word-facts.ts). */
   facts: WordFacts | null;
+  /** The remembered spelling of a word read as typed (not of an expansion), where word-facts.ts keeps its facts. */
+  spelling: Spelling | null;
 }
 
 const ALNUM = /[\p{L}\p{N}]/u;
@@ -68,6 +70,10 @@ export function tokenize(text: string): Token[] {
   let i = 0;
   while (i < n) {
     const c = src.charCodeAt(i);
+    if (c === 32) {
+      i++;
+      continue;
+    }
     if ((c === 45 || c === 61) && src.charCodeAt(i + 1) === 62) {
       push(tokens, src, i, i + 2, "arrow");
       i += 2;
@@ -181,7 +187,9 @@ function push(tokens: Token[], src: string, start: number, end: number, kind: To
       }
       return;
     }
-    tokens.push(make(raw, spelling.lower, spelling.norm, spelling.kind, spelling.value, start, end, clause, quoted, sep));
+    const token = make(raw, spelling.lower, spelling.norm, spelling.kind, spelling.value, start, end, clause, quoted, sep);
+    token.spelling = spelling;
+    tokens.push(token);
     return;
   }
   const raw = src.slice(start, end);
@@ -199,7 +207,7 @@ function push(tokens: Token[], src: string, start: number, end: number, kind: To
 }
 
 /** How a word as typed reads: its token's lowercase form, norm, kind and value, or the words it expands to. */
-interface Spelling {
+export interface Spelling {
   /** The word as typed. */
   raw: string;
   lower: string;
@@ -207,6 +215,9 @@ interface Spelling {
   kind: TokenKind;
   value: number;
   expanded: readonly { lower: string; norm: string }[] | undefined;
+  /** The word's facts for the lexicon `factsOf` (set by word-facts.ts; they follow from its kind and lowercase form). */
+  factsOf: object | null;
+  facts: WordFacts | null;
 }
 
 /**
@@ -230,14 +241,25 @@ function spell(raw: string): Spelling {
   const expanded = EXPANSIONS.get(lower);
   if (expanded !== undefined) {
     const words = expanded.map((w) => ({ lower: w, norm: normWord(w) }));
-    return { raw, lower, norm: lower, kind: "word", value: Number.NaN, expanded: words };
+    return { raw, lower, norm: lower, kind: "word", value: Number.NaN, expanded: words, factsOf: null, facts: null };
   }
   const first = lower.charCodeAt(0);
   if (first >= 48 && first <= 57) {
-    if (/^\d+$/.test(lower)) return { raw, lower, norm: lower, kind: "number", value: Number.parseInt(lower, 10), expanded: undefined };
-    if (/^\d{1,2}(?:am|pm|a|p)$/.test(lower)) return { raw, lower, norm: lower, kind: "clock", value: Number.NaN, expanded: undefined };
+    if (/^\d+$/.test(lower))
+      return {
+        raw,
+        lower,
+        norm: lower,
+        kind: "number",
+        value: Number.parseInt(lower, 10),
+        expanded: undefined,
+        factsOf: null,
+        facts: null,
+      };
+    if (/^\d{1,2}(?:am|pm|a|p)$/.test(lower))
+      return { raw, lower, norm: lower, kind: "clock", value: Number.NaN, expanded: undefined, factsOf: null, facts: null };
   }
-  return { raw, lower, norm: normWord(lower), kind: "word", value: Number.NaN, expanded: undefined };
+  return { raw, lower, norm: normWord(lower), kind: "word", value: Number.NaN, expanded: undefined, factsOf: null, facts: null };
 }
 
 /** Length of " am", "pm", "a.m." and the like at e (any case), or 0: `/^ ?[ap]\.?m\.?/i` without a slice and a regex. */
@@ -275,5 +297,5 @@ function make(
   quoted: boolean,
   sep: string,
 ): Token {
-  return { raw, lower, norm, kind, value, start, end, clause, quoted, sep, facts: null };
+  return { raw, lower, norm, kind, value, start, end, clause, quoted, sep, facts: null, spelling: null };
 }

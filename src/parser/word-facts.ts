@@ -41,13 +41,17 @@ const tables = new WeakMap<Lexicon, { words: Map<string, WordFacts>; others: Map
 const LIMIT = 20_000;
 
 function tablesOf(lexicon: Lexicon): { words: Map<string, WordFacts>; others: Map<string, WordFacts> } {
+  if (lastTables !== undefined && lastTables.lexicon === lexicon) return lastTables.table;
   let table = tables.get(lexicon);
   if (!table) {
     table = { words: new Map(), others: new Map() };
     tables.set(lexicon, table);
   }
+  lastTables = { lexicon, table };
   return table;
 }
+/** The tables used last (one lexicon is the common case). */
+let lastTables: { lexicon: Lexicon; table: { words: Map<string, WordFacts>; others: Map<string, WordFacts> } } | undefined;
 
 /**
  * Attaches the facts of each token through the per-lexicon tables. A token's facts depend only on
@@ -58,6 +62,12 @@ export function attachFacts(tokens: readonly Token[], lexicon: Lexicon): void {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.facts !== null) continue;
+    // Most words come with their remembered spelling, which keeps the facts for the lexicon used last.
+    const spelling = t.spelling;
+    if (spelling !== null && spelling.factsOf === lexicon) {
+      t.facts = spelling.facts;
+      continue;
+    }
     const table = t.kind === "word" ? tables.words : tables.others;
     let facts = table.get(t.lower);
     if (facts === undefined) {
@@ -66,6 +76,10 @@ export function attachFacts(tokens: readonly Token[], lexicon: Lexicon): void {
       table.set(t.lower, facts);
     }
     t.facts = facts;
+    if (spelling !== null) {
+      spelling.factsOf = lexicon;
+      spelling.facts = facts;
+    }
   }
 }
 
