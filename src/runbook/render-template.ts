@@ -1,7 +1,7 @@
 import { Liquid } from "liquidjs";
 
 /**
- * Runbook `with:`, `if:` and `forEach:` values are Liquid expressions in `{{ }}`. A string that is one
+ * Runbook `with:`, `if:` and `forEach:` values are Liquid templates (`{{ }}`, `{% %}`). A string that is one
  * whole expression renders to the expression's typed value (a list stays a list, a number a number);
  * a string with text around expressions renders to a string. Liquid is logic-light and cannot run code,
  * which matters because params come from chat messages.
@@ -23,7 +23,7 @@ export function renderValue(value: unknown, scope: TemplateScope): unknown {
 }
 
 function renderString(text: string, scope: TemplateScope): unknown {
-  if (!text.includes("{{")) return text;
+  if (!text.includes("{{") && !text.includes("{%")) return text;
   const whole = WHOLE_EXPRESSION.exec(text);
   if (whole) {
     const result = liquid.evalValueSync(whole[1] ?? "", scope) as unknown;
@@ -34,8 +34,9 @@ function renderString(text: string, scope: TemplateScope): unknown {
 
 /** True when the template references step outputs, which exist only while a run executes. */
 export function referencesStepOutputs(value: unknown): boolean {
-  // `steps.<id>...`, and `{{ steps }}` itself (every output so far, for report steps that read them all).
-  return /\{\{[^}]*\bsteps\b/.test(JSON.stringify(value ?? null));
+  // `steps.<id>...`, and `{{ steps }}` itself (every output so far, for report steps that read them all),
+  // in an output `{{ … }}` or a tag `{% if steps.… %}`.
+  return /\{[{%][^}]*\bsteps\b/.test(JSON.stringify(value ?? null));
 }
 
 /** Liquid truthiness, plus: empty strings and empty lists are false. */
