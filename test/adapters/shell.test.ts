@@ -77,7 +77,7 @@ describe("shell.run", () => {
     const pending = run.run({ command: ["sleep", "30"] }, ctx);
     setTimeout(() => ctx.controller.abort(), 50);
     await expectAdapterError(pending, "ADAPTER_ABORTED");
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 30 s the command would take
   });
 
   it("dry run says what it would run and runs nothing", async () => {

@@ -26,6 +26,6 @@ describe("stripSlackMarkup", () => {
     const text = "*a* _b_ `c` <@U1> :x: ~d~ ".repeat(4000);
     const start = performance.now();
     stripSlackMarkup(text);
-    expect(performance.now() - start).toBeLessThan(250);
+    expect(performance.now() - start).toBeLessThan(2_000); // linear work takes ~1 ms; quadratic would take seconds
   });
 });
