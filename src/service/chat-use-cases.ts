@@ -242,6 +242,12 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
       const runbook = requireRunbook(previous.runbook);
       const plan = buildPlan({ runbook, params }, config); // invalid params fail here, before anything changes
       if (plan.hash === previous.planHash) return { previous, unchanged: true, plan: previous.plan, run: previous, created: false };
+      // Recorded before the cancel, so the old card's last update says "replaced", not merely "cancelled".
+      await store.appendEvent(runId, {
+        kind: "plan_replaced",
+        message: `edited by ${requester.user} into plan ${plan.hash.slice(0, 8)}`,
+        data: { by: requester.user, plan_hash: plan.hash },
+      });
       const cancelled = await store.requestCancel(runId, requester.user);
       if (cancelled.status !== "cancelled") {
         throw new PolicyError("POLICY_NOT_EDITABLE", "This plan was approved and started while you edited it; it can no longer be edited.");

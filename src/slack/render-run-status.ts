@@ -18,6 +18,8 @@ export interface RunProgress {
   /** The step that failed for good (after its retries). */
   failure?: { phase: string; stepId: string; reason: string; eventId: number };
   rollback?: { state: "running" | "done"; message: string };
+  /** An edit replaced this plan before it ran: by whom. */
+  replacedBy?: string;
   /** Read-only steps run before approval (the preflight shown on the plan card). */
   preflight: { ok: boolean; summaries: string[]; failure?: string; finished: number };
   startedAt?: Date;
@@ -32,7 +34,9 @@ export function progressFromEvents(events: readonly RunEvent[]): RunProgress {
   const before = lastStart < 0 ? events : events.slice(0, lastStart);
   const attempt = lastStart < 0 ? [] : events.slice(lastStart);
   const preflight: RunProgress["preflight"] = { ok: true, summaries: [], finished: 0 };
+  let replacedBy: string | undefined;
   for (const e of before) {
+    if (e.kind === "plan_replaced") replacedBy = typeof e.data.by === "string" ? e.data.by : "someone";
     if (e.kind === "step_succeeded" || e.kind === "step_skipped" || e.kind === "step_failed") preflight.finished++;
     if (e.kind === "step_succeeded" && e.message) preflight.summaries.push(e.message);
     if (e.kind === "step_failed") {
@@ -41,6 +45,7 @@ export function progressFromEvents(events: readonly RunEvent[]): RunProgress {
     }
   }
   const progress: RunProgress = { phases: PHASES.map((phase) => ({ phase, state: "waiting" })), preflight };
+  if (replacedBy) progress.replacedBy = replacedBy;
   if (lastStart < 0) return progress;
   progress.startedAt = events[lastStart]!.at;
   const started = new Map<string, Date>();
@@ -169,6 +174,7 @@ export function statusLine(run: Run, progress: RunProgress, now: Date, timeZone:
       return `❌ *Failed*${where}${took ? ` after ${took}` : ""}`;
     }
     case "cancelled":
+      if (progress.replacedBy && !run.startedAt) return `✏️ *Replaced* by an edited plan from <@${progress.replacedBy}> — not run`;
       return run.startedAt
         ? `⏹️ *Cancelled* by <@${run.cancelRequestedBy ?? "someone"}>${took ? ` after ${took}` : ""}`
         : `⏹️ *Cancelled* by <@${run.cancelRequestedBy ?? "someone"}> before it started — not run`;

@@ -76,6 +76,7 @@ export type RunEventKind =
   | "run_succeeded"
   | "run_failed"
   | "run_cancelled"
+  | "plan_replaced"
   | "run_expired"
   | "run_requeued";
 

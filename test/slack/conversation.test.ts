@@ -154,7 +154,7 @@ describe("conversations with opsroom in Slack", () => {
     );
     expect(textOf(second)).toContain("v2.0.1");
     expect(textOf(second)).toMatch(/Approval\* 0 of 2/);
-    await h.slack.waitFor(() => textOf(first).includes("Cancelled*"), 5000);
+    await h.slack.waitFor(() => textOf(first).includes(`Replaced* by an edited plan from <@${USERS.dave}> — not run`), 5000);
 
     // The earlier approval cannot start anything: the old plan is gone, its buttons say so.
     await h.slack
