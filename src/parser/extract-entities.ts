@@ -3,6 +3,7 @@ import type { Lexicon } from "./lexicon.js";
 import type { LexMatch } from "./match-lexicon.js";
 import { normWord, type Token } from "./tokenize.js";
 import { isTypoOf } from "./fuzzy-match.js";
+import { scratchBuffer } from "./scratch-buffer.js";
 
 export type EntityType = "env" | "service" | "flag" | "cohort" | "ref" | "number" | "percent";
 
@@ -163,13 +164,8 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
 
 const byStart = (a: Entity, b: Entity): number => a.start - b.start;
 
-/** Tokens a catalog value was read from: one buffer reused from message to message (local to one call). */
-let takenBytes = new Uint8Array(1024);
-function takenBuffer(size: number): Uint8Array {
-  if (size > takenBytes.length) takenBytes = new Uint8Array(Math.max(size, takenBytes.length * 2));
-  else takenBytes.fill(0, 0, size);
-  return takenBytes;
-}
+/** Per token, whether a catalog value was read from it. */
+const takenBuffer = scratchBuffer((n) => new Uint8Array(n), 1024, 0);
 
 /** `/[\d@#/._-]/.test(word)` without the regex. */
 function hasRefChar(word: string): boolean {

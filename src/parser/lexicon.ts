@@ -1,7 +1,9 @@
 import type { Runbook, RunbookParam } from "../runbook/runbook-schema.js";
 import { COMMON_WORDS, FUNCTION_WORDS, IDIOMS, PARTICLES } from "./english.js";
 import type { Catalog } from "./intent.js";
+import { SpanMap } from "./span-map.js";
 import { normWord } from "./tokenize.js";
+import type { WordFacts } from "./word-facts.js";
 
 /** What a word or phrase means to the parser. */
 export type LexEntry =
@@ -27,6 +29,16 @@ export const VERB = 1;
 export const KEYWORD = 2;
 export const SYNONYM = 4;
 export const CUE = 8;
+
+/** Two words' lexicon key, whether it starts a key, and the form it is. */
+export interface KeyPair {
+  key: string;
+  prefix: boolean;
+  form: LexForm | undefined;
+}
+
+/** Bound of the prefilter's verdict memo (chat repeats its words; the rest is cleared when full). */
+const VERDICT_MEMO_LIMIT = 20_000;
 
 /**
  * Runbook index and kind bits, as a flat list of pairs [r0, bits0, r1, bits1, …], each runbook once in
@@ -142,6 +154,12 @@ export interface Lexicon {
   fuzzy: ReadonlyMap<string, LexForm[]>;
   /** Typo lookups already made, per word (bounded): chat repeats its words. */
   typoMemo: Map<string, readonly LexEntry[] | null>;
+  /** The prefilter's verdict per word (prefilter.ts; bounded). */
+  verdictMemo: SpanMap<boolean>;
+  /** Two-word keys by first and second norm (match-lexicon.ts; bounded). */
+  pairMemo: { size: number; byFirst: Map<string, Map<string, KeyPair>> };
+  /** Facts of word tokens and of the other tokens, by lowercase form (word-facts.ts; bounded). */
+  factsMemo: { words: Map<string, WordFacts>; others: Map<string, WordFacts> };
   /** Past, progressive and third-person forms of trigger verbs ("deployed", "deploying", "deploys"). */
   inflections: ReadonlyMap<string, { runbooks: string[]; form: "past" | "ing" | "s" }>;
   phrases: readonly PhrasePattern[];
@@ -370,6 +388,9 @@ export function buildLexicon(runbooks: readonly Runbook[], catalog: Catalog): Le
     idioms: IDIOMS,
     idiomsByStart: groupIdioms(IDIOMS),
     typoMemo: new Map(),
+    verdictMemo: new SpanMap(VERDICT_MEMO_LIMIT),
+    pairMemo: { size: 0, byFirst: new Map() },
+    factsMemo: { words: new Map(), others: new Map() },
     runbooks: infos,
     byId: new Map(infos.map((i) => [i.id, i])),
     catalog,

@@ -1,6 +1,7 @@
 import { FUNCTION_WORDS } from "./english.js";
 import { isTypoOf } from "./fuzzy-match.js";
-import { ARROW_KEY, ownersOf, type LexEntry, type LexForm, type Lexicon, type Owners } from "./lexicon.js";
+import { scratchBuffer } from "./scratch-buffer.js";
+import { ARROW_KEY, ownersOf, type KeyPair, type LexEntry, type LexForm, type Lexicon, type Owners } from "./lexicon.js";
 import type { Token } from "./tokenize.js";
 import { factsOf } from "./word-facts.js";
 
@@ -23,16 +24,8 @@ export interface LexMatch {
   trigger: boolean;
 }
 
-/**
- * Per token, the index of the contiguous match covering it, -2 inside an idiom, or -1: one buffer
- * reused from message to message (matching is synchronous and the buffer does not leave matchLexicon).
- */
-let covered = new Int32Array(1024);
-function coverageBuffer(size: number): Int32Array {
-  if (size > covered.length) covered = new Int32Array(Math.max(size, covered.length * 2));
-  covered.fill(-1, 0, size);
-  return covered;
-}
+/** Per token, the index of the contiguous match covering it, -2 inside an idiom, or -1. */
+const coverageBuffer = scratchBuffer((n) => new Int32Array(n), 1024, -1);
 
 /** Words a separable verb's particle may come after: "flip legacy migration dry run on". */
 const SEPARABLE_GAP = 5;
@@ -157,29 +150,14 @@ function isIdiomAt(tokens: readonly Token[], i: number, len: number, idioms: rea
   return false;
 }
 
-/** Two words' lexicon key, whether it starts a key, and the form it is. */
-interface KeyPair {
-  key: string;
-  prefix: boolean;
-  form: LexForm | undefined;
-}
-
 /**
- * Key pairs by first and second norm, per lexicon (bounded): "to prod", "the api", "roll back" recur
- * in every channel, and building and hashing their joined key is most of what matching two words costs.
+ * Key pairs are remembered per lexicon (bounded): "to prod", "the api", "roll back" recur in every
+ * channel, and building and hashing their joined key is most of what matching two words costs.
  */
-const pairTables = new WeakMap<Lexicon, { size: number; byFirst: Map<string, Map<string, KeyPair>> }>();
 const PAIR_LIMIT = 20_000;
-/** The table used last (one lexicon is the common case). */
-let lastPairs: { lexicon: Lexicon; table: { size: number; byFirst: Map<string, Map<string, KeyPair>> } } | undefined;
 
 function pairOf(first: string, second: string, lexicon: Lexicon): KeyPair {
-  let table = lastPairs !== undefined && lastPairs.lexicon === lexicon ? lastPairs.table : pairTables.get(lexicon);
-  if (!table) {
-    table = { size: 0, byFirst: new Map() };
-    pairTables.set(lexicon, table);
-  }
-  if (lastPairs === undefined || lastPairs.lexicon !== lexicon) lastPairs = { lexicon, table };
+  const table = lexicon.pairMemo;
   let seconds = table.byFirst.get(first);
   if (!seconds) {
     seconds = new Map();

@@ -1,7 +1,7 @@
 import { CHATTER, COMMON_WORDS, FUNCTION_WORDS, REQUEST_WORDS } from "./english.js";
 import { ARROW_KEY, type Lexicon } from "./lexicon.js";
 import { closestForms } from "./match-lexicon.js";
-import { SpanMap } from "./span-map.js";
+import type { SpanMap } from "./span-map.js";
 
 /**
  * A first look at a message, before tokenizing: could any word start a trigger (a runbook verb or
@@ -11,7 +11,8 @@ import { SpanMap } from "./span-map.js";
  */
 export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
   const n = text.length;
-  const map = verdictsFor(lexicon);
+  // Verdicts by word: the word lists and lexicon tables folded into one lookup, typo checks remembered.
+  const map = lexicon.verdictMemo;
   let i = 0;
   while (i < n) {
     let c = text.charCodeAt(i);
@@ -62,26 +63,6 @@ export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
 }
-
-/**
- * Verdicts by word, per lexicon: the word lists and lexicon tables above folded into one lookup, and
- * the typo check of other words remembered (bounded; chat repeats its words).
- */
-const verdicts = new WeakMap<Lexicon, SpanMap<boolean>>();
-const VERDICT_LIMIT = 20_000;
-
-function verdictsFor(lexicon: Lexicon): SpanMap<boolean> {
-  if (lastVerdicts !== undefined && lastVerdicts.lexicon === lexicon) return lastVerdicts.map;
-  let map = verdicts.get(lexicon);
-  if (!map) {
-    map = new SpanMap(VERDICT_LIMIT);
-    verdicts.set(lexicon, map);
-  }
-  lastVerdicts = { lexicon, map };
-  return map;
-}
-/** The map used last (one lexicon is the common case). */
-let lastVerdicts: { lexicon: Lexicon; map: SpanMap<boolean> } | undefined;
 
 /** The verdict on a word already lowercased and without joiners. */
 function interesting(word: string, lexicon: Lexicon, map: SpanMap<boolean>): boolean {

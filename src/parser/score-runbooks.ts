@@ -14,6 +14,7 @@ import {
 } from "./lexicon.js";
 import type { LexMatch } from "./match-lexicon.js";
 import type { Token } from "./tokenize.js";
+import { scratchBuffer } from "./scratch-buffer.js";
 import { factsOf } from "./word-facts.js";
 
 /** How well one runbook explains the message, and from what evidence. */
@@ -50,32 +51,12 @@ const W = {
   wholeMessage: 0.5,
 };
 
-/**
- * One byte per (runbook, token), reused from message to message (parsing is synchronous and the
- * candidates do not outlive the parseText call that scored them).
- */
-let ownBytes = new Uint8Array(4096);
-function ownBuffer(size: number): Uint8Array {
-  if (size > ownBytes.length) ownBytes = new Uint8Array(Math.max(size, ownBytes.length * 2));
-  else ownBytes.fill(0, 0, size);
-  return ownBytes;
-}
-
-/** Per token, the index of the first entity covering it or -1; reused the same way. */
-let entityIndex = new Int32Array(1024);
-function entityBuffer(size: number): Int32Array {
-  if (size > entityIndex.length) entityIndex = new Int32Array(Math.max(size, entityIndex.length * 2));
-  entityIndex.fill(-1, 0, size);
-  return entityIndex;
-}
-
-/** Per runbook, whether the message has evidence for it; reused (local to one scoreRunbooks call). */
-let relevantBytes = new Uint8Array(64);
-function relevantBuffer(size: number): Uint8Array {
-  if (size > relevantBytes.length) relevantBytes = new Uint8Array(Math.max(size, relevantBytes.length * 2));
-  else relevantBytes.fill(0, 0, size);
-  return relevantBytes;
-}
+/** One byte per (runbook, token): which tokens each runbook owns. */
+const ownBuffer = scratchBuffer((n) => new Uint8Array(n), 4096, 0);
+/** Per token, the index of the first entity covering it, or -1. */
+const entityBuffer = scratchBuffer((n) => new Int32Array(n), 1024, -1);
+/** Per runbook, whether the message has evidence for it. */
+const relevantBuffer = scratchBuffer((n) => new Uint8Array(n), 64, 0);
 
 /** Which tokens a runbook owns, as one byte per (runbook, token). */
 class Ownership implements TokenSet {

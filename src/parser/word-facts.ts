@@ -36,29 +36,15 @@ function properPrefixesOf(lexicon: Lexicon): Set<string> {
   return set;
 }
 
-/** Per lexicon, facts of word tokens and of the other tokens (numbers, times, arrows), each keyed by the lowercase form. */
-const tables = new WeakMap<Lexicon, { words: Map<string, WordFacts>; others: Map<string, WordFacts> }>();
+/** Bound of each facts table (chat repeats its words; a full table is cleared). */
 const LIMIT = 20_000;
 
-function tablesOf(lexicon: Lexicon): { words: Map<string, WordFacts>; others: Map<string, WordFacts> } {
-  if (lastTables !== undefined && lastTables.lexicon === lexicon) return lastTables.table;
-  let table = tables.get(lexicon);
-  if (!table) {
-    table = { words: new Map(), others: new Map() };
-    tables.set(lexicon, table);
-  }
-  lastTables = { lexicon, table };
-  return table;
-}
-/** The tables used last (one lexicon is the common case). */
-let lastTables: { lexicon: Lexicon; table: { words: Map<string, WordFacts>; others: Map<string, WordFacts> } } | undefined;
-
 /**
- * Attaches the facts of each token through the per-lexicon tables. A token's facts depend only on
+ * Attaches the facts of each token through the lexicon's facts tables. A token's facts depend only on
  * whether it is a word and on its lowercase form (a token's norm is derived from it).
  */
 export function attachFacts(tokens: readonly Token[], lexicon: Lexicon): void {
-  const tables = tablesOf(lexicon);
+  const tables = lexicon.factsMemo;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.facts !== null) continue;
