@@ -5,18 +5,28 @@ import { gitRefArg, repositoryArg } from "../shared/args.js";
 import { path, slashPath, type ProviderClient } from "../shared/http-client.js";
 import { GITHUB_TOKEN, splitRepository } from "./client.js";
 
+/** A commit as the compare and commits endpoints return it. */
+interface Commit {
+  sha: string;
+  html_url?: string;
+  commit: { message: string; author: { name?: string; date?: string } | null };
+  author: { login: string } | null;
+}
+
 interface Comparison {
   status: "ahead" | "behind" | "identical" | "diverged";
   ahead_by: number;
   behind_by: number;
   total_commits: number;
   html_url: string;
-  commits: Array<{
-    sha: string;
-    html_url?: string;
-    commit: { message: string; author: { name?: string; date?: string } | null };
-    author: { login: string } | null;
-  }>;
+  commits: Commit[];
+}
+
+/** "7638417 Fix checkout rounding — octocat": one line of a commit list. */
+function commitLine(c: Commit): string {
+  const message = c.commit.message.split("\n")[0] ?? "";
+  const author = c.author?.login ?? c.commit.author?.name ?? "unknown";
+  return `${c.sha.slice(0, 7)} ${message} — ${author}`;
 }
 
 const PER_PAGE = 100;
@@ -30,13 +40,6 @@ export const compareArgs = z.strictObject({
   /** A first deploy has nothing deployed to compare with: a missing base is then an answer, not an error. */
   baseMayBeMissing: z.boolean().default(false),
 });
-
-interface HeadCommit {
-  sha: string;
-  html_url: string;
-  commit: { message: string; author: { name?: string } | null };
-  author: { login: string } | null;
-}
 
 /** Commits in head that are not in base: what a deploy of head over base would ship. */
 export function createCompareRefs(client: ProviderClient): AdapterAction {
@@ -66,11 +69,7 @@ export function createCompareRefs(client: ProviderClient): AdapterAction {
       }
       const cmp = first!;
       const total = cmp.total_commits ?? commits.length;
-      const lines = commits.map((c) => {
-        const message = c.commit.message.split("\n")[0] ?? "";
-        const author = c.author?.login ?? c.commit.author?.name ?? "unknown";
-        return `${c.sha.slice(0, 7)} ${message} — ${author}`;
-      });
+      const lines = commits.map(commitLine);
       if (commits.length < total) lines.push(`… and ${total - commits.length} more commits not listed: ${cmp.html_url}`);
       const behind = cmp.behind_by > 0 ? ` (${cmp.behind_by} behind)` : "";
       const summary =
@@ -106,18 +105,16 @@ export function createCompareRefs(client: ProviderClient): AdapterAction {
  * (a missing head is still an error: a typo in the ref must not reach the deploy).
  */
 async function firstDeploy(client: ProviderClient, ctx: ActionContext, args: z.infer<typeof compareArgs>, owner: string, repo: string) {
-  const { body: head } = await client.request<HeadCommit>(ctx, {
+  const { body: head } = await client.request<Commit & { html_url: string }>(ctx, {
     method: "GET",
     path: `${path`/repos/${owner}/${repo}/commits/`}${slashPath(args.head)}`,
     what: `find ${args.head} in ${args.repository}`,
   });
-  const message = head.commit.message.split("\n")[0] ?? "";
-  const author = head.author?.login ?? head.commit.author?.name ?? "unknown";
   return {
     summary: `nothing to compare with: ${args.base} is not in ${args.repository} (a first deploy?); ${args.head} is ${head.sha.slice(0, 7)}`,
     data: { status: "no_base", aheadBy: null, behindBy: null, totalCommits: null, htmlUrl: head.html_url, commits: [], headSha: head.sha },
     artifacts: [
-      { kind: "text" as const, title: `Head ${args.head}`, content: `${head.sha.slice(0, 7)} ${message} — ${author}` },
+      { kind: "text" as const, title: `Head ${args.head}`, content: commitLine(head) },
       { kind: "link" as const, title: `Commit ${head.sha.slice(0, 7)}`, url: head.html_url },
     ],
   };
