@@ -3,7 +3,7 @@ import { openPostgres } from "../../src/store/db.js";
 import { createStore, type Store } from "../../src/store/store.js";
 import { openTestStore, type TestStore } from "../support/test-stores.js";
 import { queuedRun, spawnWorker, spawnWorkers, waitFor, type WorkerProcess } from "./engine-support.js";
-import { startTcpProxy } from "../support/tcp-proxy.js";
+import { startPostgresProxy } from "../support/tcp-proxy.js";
 
 // Real worker processes (test/engine/worker-process.ts) against one scratch database on the real
 // server: what only a server shows. Skipped without TEST_DATABASE_URL (PGlite is one process).
@@ -144,13 +144,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)("run engine across worker processe
   // new ones for three seconds. (Restarting the shared cluster would break other suites running on
   // it; pg_terminate_backend alone would let the worker reconnect at once, testing less.)
   it("survives the database going away under a running worker: the run ends, LISTEN comes back", async () => {
-    const target = new URL(url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(url);
-    viaProxy.hostname = "127.0.0.1";
-    viaProxy.port = String(proxy.port);
+    const proxy = await startPostgresProxy(url);
     // A 60 s poll: a run queued after the outage can only be picked up through a re-LISTENed connection.
-    const worker = await spawnWorker({ url: viaProxy.toString(), concurrency: 2, leaseMs: 2_000, pollMs: 60_000, logLevel: "info" });
+    const worker = await spawnWorker({ url: proxy.via(url), concurrency: 2, leaseMs: 2_000, pollMs: 60_000, logLevel: "info" });
     processes.push(worker);
     try {
       const { run } = await store.createRun(queuedRun({ params: { sleep_ms: 1_000, mutate: true } }));
@@ -171,7 +167,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("run engine across worker processe
       expect(["succeeded", "failed"]).toContain(ended.status);
       if (ended.status === "failed") expect(ended.error).toBeTruthy();
 
-      const dbName = target.pathname.slice(1);
+      const dbName = new URL(url).pathname.slice(1);
       await waitFor(
         async () => {
           const { rows } = await t.db.query(

@@ -21,6 +21,13 @@ const EVERY_RUNBOOK_AND_NULL = [
   null,
 ];
 
+/** Runs a labeled set: never a wrong mutating runbook, and at least `minAccuracy` right. */
+function expectHoldsUp(name: string, cases: Parameters<typeof runCorpus>[0], minAccuracy: number): void {
+  const s = report(name, runCorpus(cases));
+  expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
+  expect(s.accuracy).toBeGreaterThanOrEqual(minAccuracy);
+}
+
 function report(name: string, results: readonly CaseResult[]): ReturnType<typeof summarize> {
   const s = summarize(results);
   const lines = s.failures.map(
@@ -43,9 +50,7 @@ describe("labeled Slack corpus", () => {
   });
 
   it("picks the right runbook for at least 97% and never a wrong mutating one", () => {
-    const s = report("corpus", runCorpus(cases));
-    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
-    expect(s.accuracy).toBeGreaterThanOrEqual(0.97);
+    expectHoldsUp("corpus", cases, 0.97);
   });
 
   it("reads the expected params where the runbook is right", () => {
@@ -58,9 +63,7 @@ describe("second set of phrasings, written after the parser", () => {
   const cases = readCorpus(path.join(FIXTURES, "holdout.jsonl"));
 
   it("keeps 97% and no wrong mutating runbook", () => {
-    const s = report("holdout", runCorpus(cases));
-    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
-    expect(s.accuracy).toBeGreaterThanOrEqual(0.97);
+    expectHoldsUp("holdout", cases, 0.97);
   });
 });
 
@@ -74,9 +77,7 @@ describe("third set: 190 phrasings written before looking at the parser's answer
   });
 
   it("keeps 95% and no wrong mutating runbook", () => {
-    const s = report("probe-2", runCorpus(cases));
-    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
-    expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
+    expectHoldsUp("probe-2", cases, 0.95);
   });
 });
 
@@ -88,8 +89,6 @@ describe("fourth set: 180 phrasings written before looking at the parser's answe
   const cases = readCorpus(path.join(FIXTURES, "probe-3.jsonl"));
 
   it("keeps 95% and no wrong mutating runbook", () => {
-    const s = report("probe-3", runCorpus(cases));
-    expect(s.wrongMutating.map((r) => r.case.text)).toEqual([]);
-    expect(s.accuracy).toBeGreaterThanOrEqual(0.95);
+    expectHoldsUp("probe-3", cases, 0.95);
   });
 });

@@ -3,7 +3,7 @@
  * in its thread instead of silence or "something went wrong", and the bot works again once it is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
+import { startPostgresProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { eventually, findInThread, OPS_CHANNEL, startHarness, textOf, USERS, type Harness } from "./support/harness.js";
 
 describe.runIf(process.env.TEST_DATABASE_URL)("a Slack request while the database is down", () => {
@@ -11,18 +11,12 @@ describe.runIf(process.env.TEST_DATABASE_URL)("a Slack request while the databas
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    const target = new URL(process.env.TEST_DATABASE_URL!);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    proxy = await startPostgresProxy(process.env.TEST_DATABASE_URL!);
     h = await startHarness({
       mode: "socket",
       backend: "postgres",
       connectThrough: {
-        url: (scratchUrl) => {
-          const viaProxy = new URL(scratchUrl);
-          viaProxy.hostname = "127.0.0.1";
-          viaProxy.port = String(proxy.port);
-          return viaProxy.toString();
-        },
+        url: (scratchUrl) => proxy.via(scratchUrl),
         connectRetryMs: 300,
       },
     });

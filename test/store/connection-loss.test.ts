@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openPostgres, type Db } from "../../src/store/db.js";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
+import { startPostgresProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 // The database "restarts" behind a loopback proxy that cuts every connection through it. What the
 // process must do: fail the statements that were in flight, keep running, and work again afterwards.
@@ -14,12 +14,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)("losing the Postgres connection", 
   });
 
   it("fails the statements in flight, does not crash the process, and reconnects when the database is back", async () => {
-    const target = new URL(process.env.TEST_DATABASE_URL!);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(target);
-    viaProxy.hostname = "127.0.0.1";
-    viaProxy.port = String(proxy.port);
-    db = openPostgres(viaProxy.toString(), { connectRetryMs: 500 });
+    const url = process.env.TEST_DATABASE_URL!;
+    proxy = await startPostgresProxy(url);
+    db = openPostgres(proxy.via(url), { connectRetryMs: 500 });
     await db.query("SELECT 1");
 
     const uncaught: unknown[] = [];

@@ -10,6 +10,14 @@ export interface TcpProxy {
   readonly port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** A connection URL of the proxied server (`postgres://…@host:5432/db`) that goes through the proxy. */
+  via(url: string): string;
+}
+
+/** A proxy in front of the Postgres server `databaseUrl` names. */
+export function startPostgresProxy(databaseUrl: string): Promise<TcpProxy> {
+  const target = new URL(databaseUrl);
+  return startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
@@ -56,5 +64,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       await closed;
     },
     start,
+    via(url) {
+      const viaProxy = new URL(url);
+      viaProxy.hostname = "127.0.0.1";
+      viaProxy.port = String(port);
+      return viaProxy.toString();
+    },
   };
 }
