@@ -113,6 +113,8 @@ export const ConfigFileSchema = z
       expiresInMinutes: 30,
       rules: [],
     }),
+    /** opsroom admins: may cancel any run (users and user groups, like approvers). */
+    admins: ApproverSetSchema.default({ users: [], groups: [] }),
     incidentChannels: z.array(z.string()).default(["inc-*", "incident-*"]),
     /** Extra environment variables whose values must be redacted everywhere. */
     secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
@@ -145,6 +147,9 @@ export type TargetSettings = z.output<typeof TargetSettingsSchema>;
 export type ServiceConfig = z.output<typeof ServiceSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
 export type ApprovalPolicyConfig = z.output<typeof ApprovalPolicySchema>;
+export type ApprovalRuleConfig = z.output<typeof ApprovalRuleSchema>;
+/** Slack users and user groups (approvers, admins). */
+export type PeopleConfig = z.output<typeof ApproverSetSchema>;
 
 export function isTimeZone(tz: string): boolean {
   try {

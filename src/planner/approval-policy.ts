@@ -1,5 +1,10 @@
-import type { ApprovalPolicyConfig } from "../config/config-schema.js";
+import type { ApprovalPolicyConfig, ApprovalRuleConfig } from "../config/config-schema.js";
 import type { ApprovalRequirement } from "./plan.js";
+
+interface PlanScope {
+  runbook: string;
+  env: string | undefined;
+}
 
 /**
  * Resolves the approval policy for one plan: the config's defaults, then every matching rule in order
@@ -8,7 +13,7 @@ import type { ApprovalRequirement } from "./plan.js";
  */
 export function resolveApproval(
   policy: ApprovalPolicyConfig,
-  plan: { runbook: string; env: string | undefined; mutating: boolean; protectedEnv: boolean },
+  plan: PlanScope & { mutating: boolean; protectedEnv: boolean },
 ): ApprovalRequirement {
   const resolved: ApprovalRequirement = {
     required: plan.mutating ? policy.required : 0,
@@ -16,13 +21,28 @@ export function resolveApproval(
     approvers: { users: [...policy.approvers.users], groups: [...policy.approvers.groups] },
     expiresInMinutes: policy.expiresInMinutes,
   };
-  for (const rule of policy.rules) {
-    if (rule.env !== undefined && rule.env !== plan.env) continue;
-    if (rule.runbook !== undefined && rule.runbook !== plan.runbook) continue;
+  for (const { rule } of matchingRules(policy, plan)) {
     if (rule.required !== undefined && plan.mutating) resolved.required = rule.required;
     if (rule.selfApproval !== undefined) resolved.selfApproval = rule.selfApproval;
     if (rule.approvers) resolved.approvers = { users: [...rule.approvers.users], groups: [...rule.approvers.groups] };
     if (rule.expiresInMinutes !== undefined) resolved.expiresInMinutes = rule.expiresInMinutes;
   }
   return resolved;
+}
+
+/**
+ * The config key a plan's approvers come from, for messages that say what to set: the last matching
+ * rule that names approvers (`approvals.rules[1].approvers`), otherwise `approvals.approvers`.
+ */
+export function approversKey(policy: ApprovalPolicyConfig, plan: PlanScope): string {
+  const last = matchingRules(policy, plan).findLast(({ rule }) => rule.approvers !== undefined);
+  return last ? `approvals.rules[${last.index}].approvers` : "approvals.approvers";
+}
+
+function matchingRules(policy: ApprovalPolicyConfig, plan: PlanScope): { rule: ApprovalRuleConfig; index: number }[] {
+  return policy.rules.flatMap((rule, index) =>
+    (rule.env === undefined || rule.env === plan.env) && (rule.runbook === undefined || rule.runbook === plan.runbook)
+      ? [{ rule, index }]
+      : [],
+  );
 }

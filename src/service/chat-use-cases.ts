@@ -7,10 +7,12 @@ import { buildPlan } from "../planner/build-plan.js";
 import type { Plan } from "../planner/plan.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
 import type { SlackDeliveries } from "../store/slack-deliveries.js";
+import { assertEditable } from "../store/store.js";
 import { TERMINAL_STATUSES, type Approval, type Run, type RunOrigin, type WorkerInfo } from "../store/types.js";
 import type { OpsServiceDeps, Requester, SubmitResult } from "./ops-service.js";
 import { helpText, notACommandReply } from "./help-text.js";
 import { coerceParam, missingParams, paramFields, type ParamField } from "./param-fields.js";
+import type { RunPermissions } from "./run-permissions.js";
 
 /** A run created (or found again by its idempotency key) from a plan. */
 export interface PlannedRun {
@@ -20,7 +22,7 @@ export interface PlannedRun {
   preflight?: PreflightResult;
 }
 
-type PlanRun = (runbook: Runbook, params: Record<string, ParamValue>, requester: Requester) => Promise<PlannedRun>;
+type PlanRun = (runbook: Runbook, params: Record<string, ParamValue>, requester: Requester, supersedes?: string) => Promise<PlannedRun>;
 
 /**
  * What to ask next when a request is incomplete: one missing param with its choices, or which
@@ -45,7 +47,7 @@ export type ParamsResult = ({ kind: "planned" } & PlannedRun) | { kind: "ask"; q
 export interface RunDescription {
   run: Run;
   approvals: Approval[];
-  /** Approvals that count: bound to the current plan hash, the requester's own excluded when self-approval is off. */
+  /** Approvals that count (the database decides: bound to the current plan hash, no requester's own when self-approval is off). */
   approvalsCounted: number;
   /** Approving asks "are you sure?" first (protected environments, e.g. prod). */
   confirmApprove: boolean;
@@ -84,7 +86,7 @@ const DEFAULT_WORKER_LEASE_MS = 30_000;
  * (a new plan hash, so earlier approvals are void), retrying a failed run, incident triage offers,
  * and the views of App Home. The policy decisions live here, not in the Slack layer.
  */
-export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
+export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permissions: RunPermissions) {
   const { store, config, runbooks } = deps;
   const byId = new Map(runbooks.map((r) => [r.id, r]));
   const requireRunbook = (id: string) => {
@@ -97,23 +99,11 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
     if (!run) throw new InputError("RUN_NOT_FOUND", `There is no run ${runId}.`);
     return run;
   };
-  const isApprover = async (run: Run, user: string): Promise<boolean> => {
-    const { users, groups } = run.plan.approval.approvers;
-    if (users.length === 0 && groups.length === 0) return true;
-    if (users.includes(user)) return true;
-    for (const group of groups) {
-      if (((await deps.directory?.groupMembers(group)) ?? []).includes(user)) return true;
-    }
-    return false;
-  };
   const describe = (run: Run, approvals: Approval[]): RunDescription => {
-    const counted = approvals.filter(
-      (a) => a.decision === "approve" && a.planHash === run.planHash && (run.selfApproval || a.approver !== run.requestedBy),
-    );
     return {
       run,
       approvals,
-      approvalsCounted: counted.length,
+      approvalsCounted: approvals.filter((a) => a.counts).length,
       confirmApprove: isProtected(run),
       canEdit: run.status === "pending_approval",
       canCancel: (run.status === "queued" || run.status === "running") && run.cancelRequestedAt === null,
@@ -144,8 +134,19 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
     /** Records where a run's card lives (channel, thread, message ts) so any process can update it. */
     attachOrigin: (runId: string, origin: RunOrigin) => store.setRunOrigin(runId, origin),
 
-    /** Whether `user` is named by the plan's approver policy (directly or through a group). */
-    mayApprove: (run: Run, user: string) => isApprover(run, user),
+    /** Whether `user` may approve the plan (directly, through a group, or as anyone when no approvers are needed). */
+    mayApprove: (run: Run, user: string) => permissions.isApprover(run, user),
+
+    /**
+     * The run `user` is about to edit, once they may: it waits for approval, and they requested or
+     * edited it or may approve it. Otherwise a PolicyError saying why (shown before any form opens).
+     */
+    async runToEdit(runId: string, user: string): Promise<Run> {
+      const run = await requireRun(runId);
+      assertEditable(run);
+      await permissions.assertMayEdit(run, user);
+      return run;
+    },
 
     /** The run with its approvals and what may be done with it now. */
     async describeRun(runId: string): Promise<RunDescription | undefined> {
@@ -224,35 +225,21 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
     },
 
     /**
-     * Replaces a plan waiting for approval with one built from new params. The new plan is a new run
-     * with a new hash; the old run is cancelled, so approvals given for it can never start anything.
+     * Replaces a plan waiting for approval with one built from new params, for its requesters and
+     * approvers only. The new plan is a new run with a new hash whose requesters include the editor;
+     * the old run is cancelled in the same transaction, and only while it still waits for approval,
+     * so approvals given for it can never start anything and an edit never cancels a started run.
      */
     async editPlan(
       runId: string,
       params: Record<string, ParamValue>,
       requester: Requester,
     ): Promise<{ previous: Run; unchanged: boolean } & PlannedRun> {
-      const previous = await requireRun(runId);
-      if (previous.status !== "pending_approval") {
-        throw new PolicyError(
-          "POLICY_NOT_EDITABLE",
-          `This plan is ${previous.status.replace("_", " ")}; only a plan waiting for approval can be edited.`,
-        );
-      }
+      const previous = await this.runToEdit(runId, requester.user);
       const runbook = requireRunbook(previous.runbook);
       const plan = buildPlan({ runbook, params }, config); // invalid params fail here, before anything changes
       if (plan.hash === previous.planHash) return { previous, unchanged: true, plan: previous.plan, run: previous, created: false };
-      // Recorded before the cancel, so the old card's last update says "replaced", not merely "cancelled".
-      await store.appendEvent(runId, {
-        kind: "plan_replaced",
-        message: `edited by ${requester.user} into plan ${plan.hash.slice(0, 8)}`,
-        data: { by: requester.user, plan_hash: plan.hash },
-      });
-      const cancelled = await store.requestCancel(runId, requester.user);
-      if (cancelled.status !== "cancelled") {
-        throw new PolicyError("POLICY_NOT_EDITABLE", "This plan was approved and started while you edited it; it can no longer be edited.");
-      }
-      const next = await planRun(runbook, params, { ...requester, idempotencyKey: `edit:${runId}` });
+      const next = await planRun(runbook, params, { ...requester, idempotencyKey: `edit:${runId}` }, runId);
       return { previous, unchanged: false, ...next };
     },
 
@@ -288,8 +275,8 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
       const mine: Run[] = [];
       for (const run of pending) {
         if (run.expiresAt && run.expiresAt.getTime() <= now) continue;
-        if (!run.selfApproval && run.requestedBy === user) continue;
-        if (!(await isApprover(run, user))) continue;
+        if (!run.selfApproval && run.requesters.includes(user)) continue;
+        if (!(await permissions.isApprover(run, user))) continue;
         if ((await store.listApprovals(run.id)).some((a) => a.approver === user)) continue;
         mine.push(run);
       }

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/load-config.js";
-import { InputError, PolicyError } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { DryRunStep } from "../executor/dry-run.js";
 import type { PreflightResult } from "../executor/run-preflight.js";
 import type { Intent, ParamValue, ParseContext } from "../parser/intent.js";
@@ -9,9 +9,10 @@ import { buildPlan } from "../planner/build-plan.js";
 import type { Plan } from "../planner/plan.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
 import type { DecisionResult, Store } from "../store/store.js";
-import type { Run, RunOrigin } from "../store/types.js";
+import type { NewRun, Run, RunOrigin } from "../store/types.js";
 import { createChatUseCases } from "./chat-use-cases.js";
 import { helpText, notACommandReply } from "./help-text.js";
+import { createRunPermissions } from "./run-permissions.js";
 
 /** Who asked, from where, and a key that makes a retried delivery return the same run. */
 export interface Requester {
@@ -58,12 +59,14 @@ export interface OpsServiceDeps {
 export function createOpsService(deps: OpsServiceDeps) {
   const { store, config, runbooks } = deps;
   const byId = new Map(runbooks.map((r) => [r.id, r]));
+  const permissions = createRunPermissions({ config, directory: () => deps.directory });
 
-  const planRun = async (runbook: Runbook, params: Record<string, ParamValue>, requester: Requester) => {
+  /** Plans and records a run; with `supersedes`, as the edit of that pending plan (see Store.supersedeRun). */
+  const planRun = async (runbook: Runbook, params: Record<string, ParamValue>, requester: Requester, supersedes?: string) => {
     const plan = buildPlan({ runbook, params }, config);
     const needsApproval = plan.approval.required > 0;
     const expiresAt = needsApproval ? new Date(deps.clock().getTime() + plan.approval.expiresInMinutes * 60_000) : undefined;
-    const { run, created } = await store.createRun({
+    const next: NewRun = {
       plan,
       status: needsApproval ? "pending_approval" : "queued",
       requestedBy: requester.user,
@@ -71,7 +74,10 @@ export function createOpsService(deps: OpsServiceDeps) {
       ...(requester.origin ? { origin: requester.origin } : {}),
       ...(requester.idempotencyKey ? { idempotencyKey: requester.idempotencyKey } : {}),
       ...(expiresAt ? { expiresAt } : {}),
-    });
+    };
+    const { run, created } = supersedes
+      ? { run: (await store.supersedeRun(supersedes, next)).run, created: true }
+      : await store.createRun(next);
     // Approvers should see the diff, the commits or the flag change before they can say yes.
     const preflight =
       created && run.status === "pending_approval" && deps.preflight && !requester.deferPreflight ? await deps.preflight(run) : undefined;
@@ -131,17 +137,21 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     async approve(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
       const run = await requireRun(store, runId);
-      await assertMayApprove(run, user, deps);
+      await permissions.assertMayApprove(run, user);
       return store.recordDecision({ runId, approver: user, decision: "approve", planHash: planHash ?? run.planHash });
     },
 
     async reject(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
       const run = await requireRun(store, runId);
-      if (user !== run.requestedBy) await assertMayApprove(run, user, deps);
+      if (!run.requesters.includes(user)) await permissions.assertMayApprove(run, user);
       return store.recordDecision({ runId, approver: user, decision: "reject", planHash: planHash ?? run.planHash });
     },
 
-    cancel: (runId: string, user: string) => store.requestCancel(runId, user),
+    /** Cancels a run (before it starts) or asks its executor to stop; only for its requesters, approvers and admins. */
+    async cancel(runId: string, user: string): Promise<Run> {
+      await permissions.assertMayCancel(await requireRun(store, runId), user);
+      return store.requestCancel(runId, user);
+    },
     getRun: (runId: string) => store.getRun(runId),
     listEvents: (runId: string, afterId?: number) => store.listEvents(runId, afterId),
     listArtifacts: (runId: string) => store.listArtifacts(runId),
@@ -160,7 +170,7 @@ export function createOpsService(deps: OpsServiceDeps) {
     },
 
     // Asking for missing params, editing and retrying plans, triage offers, App Home (chat-use-cases.ts).
-    ...createChatUseCases(deps, planRun),
+    ...createChatUseCases(deps, planRun, permissions),
   };
 }
 
@@ -170,17 +180,4 @@ async function requireRun(store: Store, runId: string): Promise<Run> {
   const run = await store.getRun(runId);
   if (!run) throw new InputError("RUN_NOT_FOUND", `There is no run ${runId}.`);
   return run;
-}
-
-/** Approvers named in the plan's policy (users or members of groups); an empty list means anyone. */
-async function assertMayApprove(run: Run, user: string, deps: OpsServiceDeps): Promise<void> {
-  const { users, groups } = run.plan.approval.approvers;
-  if (users.length === 0 && groups.length === 0) return;
-  if (users.includes(user)) return;
-  for (const group of groups) {
-    const members = (await deps.directory?.groupMembers(group)) ?? [];
-    if (members.includes(user)) return;
-  }
-  const who = [...users.map((u) => `<@${u}>`), ...groups.map((g) => `<!subteam^${g}>`)].join(", ");
-  throw new PolicyError("POLICY_NOT_APPROVER", `You can't approve ${run.title}${run.env ? ` in ${run.env}` : ""}. Approvers: ${who}.`);
 }

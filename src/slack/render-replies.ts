@@ -30,9 +30,14 @@ export function renderText(text: string): SlackMessage {
   return { text: clamp(escaped, LIMITS.fallbackText), blocks: sectionsFromLines(escaped.split("\n"), 10, (n) => `_… ${n} more lines_`) };
 }
 
-/** A user-safe error: the message and hint of an OpsError, or "Something went wrong (ref …)". */
+/**
+ * A user-safe error: the message and hint of an OpsError, or "Something went wrong (ref …)". Escaped,
+ * except that user and group mentions (`<@U…>`, `<!subteam^S…>`, how the service names approvers)
+ * stay mentions.
+ */
 export function renderError(message: string, hint?: string): SlackMessage {
-  const text = `⚠️ ${escapeMrkdwn(message)}${hint ? `\n${escapeMrkdwn(hint)}` : ""}`;
+  const escape = (part: string) => escapeMrkdwn(part).replace(/&lt;(@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+)&gt;/g, "<$1>");
+  const text = `⚠️ ${escape(message)}${hint ? `\n${escape(hint)}` : ""}`;
   return { text: clamp(text, LIMITS.fallbackText), blocks: [section(text)] };
 }
 

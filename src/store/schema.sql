@@ -2,6 +2,70 @@
 -- Generated, not applied: migrations are the source of truth. test/store/schema.test.ts checks that this
 -- file matches them; regenerate with UPDATE_SCHEMA=1 (see that test).
 
+CREATE TABLE public.approvals (
+    id bigint NOT NULL,
+    run_id uuid NOT NULL,
+    approver text NOT NULL,
+    decision text NOT NULL,
+    plan_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT approvals_decision_check CHECK ((decision = ANY (ARRAY['approve'::text, 'reject'::text])))
+);
+
+CREATE TABLE public.runs (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    runbook text NOT NULL,
+    title text NOT NULL,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
+    plan jsonb NOT NULL,
+    plan_hash text NOT NULL,
+    env text,
+    service text,
+    mutating boolean NOT NULL,
+    status text NOT NULL,
+    requested_by text NOT NULL,
+    source text NOT NULL,
+    origin jsonb DEFAULT '{}'::jsonb NOT NULL,
+    idempotency_key text,
+    lock_key text,
+    required_approvals integer DEFAULT 0 NOT NULL,
+    self_approval boolean DEFAULT true NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    worker_id text,
+    lease_expires_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    mutation_started boolean DEFAULT false NOT NULL,
+    cancel_requested_at timestamp with time zone,
+    cancel_requested_by text,
+    failed_step text,
+    error text,
+    summary text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    seq bigint NOT NULL,
+    requesters text[] NOT NULL,
+    superseded_by uuid,
+    CONSTRAINT runs_requester_listed CHECK ((requested_by = ANY (requesters))),
+    CONSTRAINT runs_required_approvals_check CHECK ((required_approvals >= 0)),
+    CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['pending_approval'::text, 'queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text, 'rejected'::text, 'expired'::text])))
+);
+
+CREATE FUNCTION public.approval_counts(a public.approvals, r public.runs) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT a.run_id = r.id AND a.decision = 'approve' AND a.plan_hash = r.plan_hash
+     AND (r.self_approval OR a.approver <> ALL (r.requesters))
+$$;
+
+CREATE FUNCTION public.run_approvals_counted(r public.runs) RETURNS integer
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT count(*)::int FROM approvals a WHERE a.run_id = r.id AND approval_counts(a, r)
+$$;
+
 CREATE FUNCTION public.run_events_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -20,8 +84,6 @@ END $$;
 CREATE FUNCTION public.runs_guard_transition() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-DECLARE
-  approved integer;
 BEGIN
   IF OLD.status IN ('succeeded', 'failed', 'cancelled', 'rejected', 'expired') THEN
     IF NEW.status IS DISTINCT FROM OLD.status OR NEW.finished_at IS DISTINCT FROM OLD.finished_at THEN
@@ -34,17 +96,8 @@ BEGIN
   ) THEN
     RAISE EXCEPTION 'run % cannot go from % to %', OLD.id, OLD.status, NEW.status USING ERRCODE = 'P0001', HINT = 'illegal_transition';
   END IF;
-  IF OLD.status = 'pending_approval' AND NEW.status = 'queued' THEN
-    IF OLD.expires_at IS NOT NULL AND OLD.expires_at <= now() THEN
-      RAISE EXCEPTION 'run % expired at %', OLD.id, OLD.expires_at USING ERRCODE = 'P0001', HINT = 'plan_expired';
-    END IF;
-    SELECT count(*) INTO approved FROM approvals a
-     WHERE a.run_id = OLD.id AND a.decision = 'approve' AND a.plan_hash = NEW.plan_hash
-       AND (NEW.self_approval OR a.approver <> NEW.requested_by);
-    IF approved < NEW.required_approvals THEN
-      RAISE EXCEPTION 'run % has % of % approvals for plan %', OLD.id, approved, NEW.required_approvals, NEW.plan_hash
-        USING ERRCODE = 'P0001', HINT = 'not_approved';
-    END IF;
+  IF OLD.status = 'pending_approval' AND NEW.status = 'queued' AND OLD.expires_at IS NOT NULL AND OLD.expires_at <= now() THEN
+    RAISE EXCEPTION 'run % expired at %', OLD.id, OLD.expires_at USING ERRCODE = 'P0001', HINT = 'plan_expired';
   END IF;
   IF NEW.plan_hash IS DISTINCT FROM OLD.plan_hash AND OLD.status <> 'pending_approval' THEN
     RAISE EXCEPTION 'run % is %; its plan can no longer change', OLD.id, OLD.status USING ERRCODE = 'P0001', HINT = 'illegal_transition';
@@ -107,15 +160,29 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE TABLE public.approvals (
-    id bigint NOT NULL,
-    run_id uuid NOT NULL,
-    approver text NOT NULL,
-    decision text NOT NULL,
-    plan_hash text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT approvals_decision_check CHECK ((decision = ANY (ARRAY['approve'::text, 'reject'::text])))
-);
+CREATE FUNCTION public.runs_require_approvals() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  approved integer;
+BEGIN
+  IF OLD.status = 'pending_approval' AND NEW.status = 'queued' THEN
+    approved := run_approvals_counted(NEW);
+    IF approved < NEW.required_approvals THEN
+      RAISE EXCEPTION 'run % has % of % approvals for plan %', OLD.id, approved, NEW.required_approvals, NEW.plan_hash
+        USING ERRCODE = 'P0001', HINT = 'not_approved';
+    END IF;
+  END IF;
+  IF NEW.requesters IS DISTINCT FROM OLD.requesters OR NEW.requested_by IS DISTINCT FROM OLD.requested_by THEN
+    RAISE EXCEPTION 'run %: who requested it cannot change', OLD.id USING ERRCODE = 'P0001', HINT = 'illegal_transition';
+  END IF;
+  IF NEW.superseded_by IS DISTINCT FROM OLD.superseded_by
+     AND NOT (OLD.superseded_by IS NULL AND OLD.status = 'pending_approval' AND NEW.status = 'cancelled') THEN
+    RAISE EXCEPTION 'run % is %; only a plan waiting for approval can be replaced by an edit', OLD.id, OLD.status
+      USING ERRCODE = 'P0001', HINT = 'not_editable';
+  END IF;
+  RETURN NEW;
+END $$;
 
 CREATE SEQUENCE public.approvals_id_seq
     START WITH 1
@@ -167,44 +234,6 @@ CREATE SEQUENCE public.run_events_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.run_events_id_seq OWNED BY public.run_events.id;
-
-CREATE TABLE public.runs (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    runbook text NOT NULL,
-    title text NOT NULL,
-    params jsonb DEFAULT '{}'::jsonb NOT NULL,
-    plan jsonb NOT NULL,
-    plan_hash text NOT NULL,
-    env text,
-    service text,
-    mutating boolean NOT NULL,
-    status text NOT NULL,
-    requested_by text NOT NULL,
-    source text NOT NULL,
-    origin jsonb DEFAULT '{}'::jsonb NOT NULL,
-    idempotency_key text,
-    lock_key text,
-    required_approvals integer DEFAULT 0 NOT NULL,
-    self_approval boolean DEFAULT true NOT NULL,
-    run_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone,
-    worker_id text,
-    lease_expires_at timestamp with time zone,
-    attempts integer DEFAULT 0 NOT NULL,
-    mutation_started boolean DEFAULT false NOT NULL,
-    cancel_requested_at timestamp with time zone,
-    cancel_requested_by text,
-    failed_step text,
-    error text,
-    summary text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    started_at timestamp with time zone,
-    finished_at timestamp with time zone,
-    seq bigint NOT NULL,
-    CONSTRAINT runs_required_approvals_check CHECK ((required_approvals >= 0)),
-    CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['pending_approval'::text, 'queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text, 'rejected'::text, 'expired'::text])))
-);
 
 CREATE SEQUENCE public.runs_seq_seq
     START WITH 1
@@ -323,6 +352,8 @@ CREATE TRIGGER runs_notify_lock_released AFTER UPDATE OF status ON public.runs F
 
 CREATE TRIGGER runs_notify_requeued AFTER UPDATE OF status ON public.runs FOR EACH ROW WHEN (((new.status = 'queued'::text) AND (old.status IS DISTINCT FROM 'queued'::text))) EXECUTE FUNCTION public.runs_notify_requeued();
 
+CREATE TRIGGER runs_require_approvals BEFORE UPDATE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_require_approvals();
+
 ALTER TABLE ONLY public.approvals
     ADD CONSTRAINT approvals_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
 
@@ -331,6 +362,9 @@ ALTER TABLE ONLY public.artifacts
 
 ALTER TABLE ONLY public.run_events
     ADD CONSTRAINT run_events_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.runs
+    ADD CONSTRAINT runs_superseded_by_fkey FOREIGN KEY (superseded_by) REFERENCES public.runs(id);
 
 ALTER TABLE ONLY public.slack_run_reporters
     ADD CONSTRAINT slack_run_reporters_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;

@@ -32,6 +32,12 @@ export interface Store {
   listRuns(filter?: { statuses?: Run["status"][]; limit?: number; requestedBy?: string }): Promise<Run[]>;
   setRunOrigin(id: string, origin: Run["origin"]): Promise<void>;
   recordDecision(input: { runId: string; approver: string; decision: "approve" | "reject"; planHash: string }): Promise<DecisionResult>;
+  /**
+   * An edit: cancels the plan `runId` and creates `next` (whose requesters are the old plan's plus
+   * `next.requestedBy`) in one transaction, only while the old plan still waits for approval;
+   * otherwise refuses with POLICY_NOT_EDITABLE and changes nothing.
+   */
+  supersedeRun(runId: string, next: NewRun): Promise<{ previous: Run; run: Run }>;
   listApprovals(runId: string): Promise<Approval[]>;
   claimNextRun(workerId: string, leaseMs: number): Promise<Run | undefined>;
   /** Claims up to `limit` due runs at once, at most one per lock key, oldest first. */
@@ -144,17 +150,7 @@ export function createStore(db: Db): Store {
     // The run and its run_created event go in one statement: no run without its first event, and
     // one round trip. A repeated idempotency key inserts nothing and returns the existing run.
     async createRun(input) {
-      const { rows } = await db.query(
-        `WITH ins AS (
-           INSERT INTO runs (runbook, title, params, plan, plan_hash, env, service, mutating, status, requested_by, source, origin,
-                             idempotency_key, lock_key, required_approvals, self_approval, run_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, COALESCE($17::timestamptz, now()), $18)
-           ON CONFLICT (idempotency_key) DO NOTHING
-           RETURNING *),
-         ev AS (${CREATED_EVENT_SQL})
-         SELECT * FROM ins`,
-        newRunParams(input),
-      );
+      const { rows } = await db.query(INSERT_RUN_SQL, [...newRunParams(input), [input.requestedBy]]);
       if (rows[0]) return { run: toRun(rows[0]), created: true };
       const existing = await db.query("SELECT * FROM runs WHERE idempotency_key = $1", [input.idempotencyKey]);
       if (!existing.rows[0])
@@ -194,9 +190,10 @@ export function createStore(db: Db): Store {
         const { rows } = await db.query(
           `WITH ins AS (
              INSERT INTO runs (runbook, title, params, plan, plan_hash, env, service, mutating, status, requested_by, source, origin,
-                               idempotency_key, lock_key, required_approvals, self_approval, run_at, expires_at)
+                               idempotency_key, lock_key, required_approvals, self_approval, run_at, expires_at, requesters)
              SELECT v.runbook, v.title, v.params, v.plan, v.plan_hash, v.env, v.service, v.mutating, v.status, v.requested_by, v.source, v.origin,
-                    v.idempotency_key, v.lock_key, v.required_approvals, v.self_approval, COALESCE(v.run_at, now()), v.expires_at
+                    v.idempotency_key, v.lock_key, v.required_approvals, v.self_approval, COALESCE(v.run_at, now()), v.expires_at,
+                    ARRAY[v.requested_by]
              FROM jsonb_to_recordset($1::jsonb) AS v(i int, runbook text, title text, params jsonb, plan jsonb, plan_hash text, env text, service text,
                     mutating boolean, status text, requested_by text, source text, origin jsonb, idempotency_key text, lock_key text,
                     required_approvals int, self_approval boolean, run_at timestamptz, expires_at timestamptz)
@@ -253,13 +250,13 @@ export function createStore(db: Db): Store {
     },
 
     // The approval that satisfies the policy moves the run to queued in the same transaction, and
-    // the run row is locked first, so fifty concurrent clicks queue exactly one run.
+    // the run row is locked first, so fifty concurrent clicks queue exactly one run. Whether an
+    // approval counts is the database's rule (approval_counts, migration 011): one that does not is
+    // a requester's own, and is refused rather than stored.
     recordDecision({ runId, approver, decision, planHash }) {
       return db
         .transaction(async (tx): Promise<DecisionResult> => {
-          const { rows } = await tx.query("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
-          if (!rows[0]) throw new PolicyError("POLICY_UNKNOWN_RUN", `There is no run ${runId}.`);
-          const run = toRun(rows[0]);
+          const run = await lockRun(tx, runId);
           if (run.status !== "pending_approval") {
             const existing = await tx.query("SELECT 1 FROM approvals WHERE run_id = $1 AND approver = $2", [runId, approver]);
             if (existing.rowCount > 0) return { outcome: "duplicate", run, approvals: await countApprovals(tx, runId) };
@@ -278,17 +275,20 @@ export function createStore(db: Db): Store {
               `This plan expired at ${run.expiresAt.toISOString()} and was not run. Ask again for a fresh plan.`,
             );
           }
-          if (decision === "approve" && !run.selfApproval && approver === run.requestedBy) {
-            throw new PolicyError(
-              "POLICY_SELF_APPROVAL",
-              `You requested this ${run.env ?? ""} run, so someone else has to approve it.`.replace("  ", " "),
-            );
-          }
-          const inserted = await tx.query(
-            "INSERT INTO approvals (run_id, approver, decision, plan_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, approver) DO NOTHING",
+          const { rows: inserted } = await tx.query<{ counts: boolean }>(
+            `INSERT INTO approvals (run_id, approver, decision, plan_hash) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (run_id, approver) DO NOTHING
+             RETURNING (SELECT approval_counts(approvals, r) FROM runs r WHERE r.id = approvals.run_id) AS counts`,
             [runId, approver, decision, planHash],
           );
-          if (inserted.rowCount === 0) return { outcome: "duplicate", run, approvals: await countApprovals(tx, runId) };
+          if (!inserted[0]) return { outcome: "duplicate", run, approvals: await countApprovals(tx, runId) };
+          if (decision === "approve" && !inserted[0].counts) {
+            const did = approver === run.requestedBy ? "requested" : "edited";
+            throw new PolicyError(
+              "POLICY_SELF_APPROVAL",
+              `You ${did} this ${run.env ?? ""} plan, so someone else has to approve it.`.replace("  ", " "),
+            );
+          }
           if (decision === "reject") {
             const updated = await tx.query(
               "UPDATE runs SET status = 'rejected', finished_at = now(), summary = $2 WHERE id = $1 RETURNING *",
@@ -313,8 +313,44 @@ export function createStore(db: Db): Store {
         });
     },
 
+    // The old plan leaves pending_approval and its replacement is created in one transaction, with the
+    // old row locked first: an approval racing the edit either queues the old plan (and the edit is
+    // refused, changing nothing) or finds it replaced. A run that was approved or started is never
+    // cancelled by an edit (the guard in migration 011 refuses superseded_by on anything else).
+    supersedeRun(runId, next) {
+      return db
+        .transaction(async (tx) => {
+          const previous = await lockRun(tx, runId);
+          assertEditable(previous);
+          const requesters = [...new Set([...previous.requesters, next.requestedBy])];
+          const { rows } = await tx.query(INSERT_RUN_SQL, [...newRunParams(next), requesters]);
+          const run = toRun(rows[0]!);
+          const by = next.requestedBy;
+          const summary = `replaced by an edited plan from ${by} — not run`;
+          const { rows: cancelled } = await tx.query(
+            `UPDATE runs SET status = 'cancelled', superseded_by = $2, cancel_requested_at = now(), cancel_requested_by = $3,
+                             finished_at = now(), summary = $4
+             WHERE id = $1 RETURNING *`,
+            [runId, run.id, by, summary],
+          );
+          // plan_replaced first: the old card's last update says "replaced", not merely "cancelled".
+          await insertEvent(tx, runId, {
+            kind: "plan_replaced",
+            message: `edited by ${by} into plan ${run.planHash.slice(0, 8)}`,
+            data: { by, plan_hash: run.planHash, run_id: run.id },
+          });
+          await insertEvent(tx, runId, { kind: "run_cancelled", message: summary, data: { by, superseded_by: run.id } });
+          return { previous: toRun(cancelled[0]!), run };
+        })
+        .catch((error: unknown) => translateTriggerError(error));
+    },
+
     async listApprovals(runId) {
-      const { rows } = await db.query("SELECT * FROM approvals WHERE run_id = $1 ORDER BY id", [runId]);
+      const { rows } = await db.query(
+        `SELECT a.run_id, a.approver, a.decision, a.plan_hash, approval_counts(a, r) AS counts, a.created_at
+         FROM approvals a JOIN runs r ON r.id = a.run_id WHERE a.run_id = $1 ORDER BY a.id`,
+        [runId],
+      );
       return rows.map((r) => camelRow<Approval>(r));
     },
 
@@ -373,9 +409,7 @@ export function createStore(db: Db): Store {
 
     async requestCancel(runId, by) {
       return db.transaction(async (tx) => {
-        const { rows } = await tx.query("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
-        if (!rows[0]) throw new PolicyError("POLICY_UNKNOWN_RUN", `There is no run ${runId}.`);
-        const run = toRun(rows[0]);
+        const run = await lockRun(tx, runId);
         if (run.status === "pending_approval" || run.status === "queued") {
           const updated = await tx.query(
             "UPDATE runs SET status = 'cancelled', cancel_requested_at = now(), cancel_requested_by = $2, finished_at = now(), summary = $3 WHERE id = $1 RETURNING *",
@@ -452,10 +486,31 @@ export function createStore(db: Db): Store {
   };
 }
 
+/** Only a plan waiting for approval can be edited (supersedeRun checks it again under the row lock). */
+export function assertEditable(run: Run): void {
+  if (run.status === "pending_approval") return;
+  throw new PolicyError(
+    "POLICY_NOT_EDITABLE",
+    run.supersededBy
+      ? "This plan was already replaced by an edited plan; edit that one instead."
+      : `This plan is ${run.status.replace("_", " ")}; only a plan waiting for approval can be edited.`,
+  );
+}
+
 const BULK_ANALYZE_ROWS = 1_000;
 
 const CREATED_EVENT_SQL = `INSERT INTO run_events (run_id, kind, message, data)
   SELECT id, 'run_created', title || ' requested by ' || requested_by, jsonb_build_object('status', status) FROM ins`;
+
+/** One run and its run_created event (see createRun): the params of newRunParams, then the requesters. */
+const INSERT_RUN_SQL = `WITH ins AS (
+    INSERT INTO runs (runbook, title, params, plan, plan_hash, env, service, mutating, status, requested_by, source, origin,
+                      idempotency_key, lock_key, required_approvals, self_approval, run_at, expires_at, requesters)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, COALESCE($17::timestamptz, now()), $18, $19::text[])
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING *),
+  ev AS (${CREATED_EVENT_SQL})
+  SELECT * FROM ins`;
 
 function newRunParams(input: NewRun): unknown[] {
   const { plan } = input;
@@ -481,11 +536,16 @@ function newRunParams(input: NewRun): unknown[] {
   ];
 }
 
+/** The approvals that count toward the run's required ones (run_approvals_counted, migration 011). */
 async function countApprovals(tx: Queryable, runId: string): Promise<number> {
-  const { rows } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM approvals WHERE run_id = $1 AND decision = 'approve'", [
-    runId,
-  ]);
+  const { rows } = await tx.query<{ n: number }>("SELECT run_approvals_counted(r) AS n FROM runs r WHERE r.id = $1", [runId]);
   return rows[0]?.n ?? 0;
+}
+
+async function lockRun(tx: Queryable, runId: string): Promise<Run> {
+  const { rows } = await tx.query("SELECT * FROM runs WHERE id = $1 FOR UPDATE", [runId]);
+  if (!rows[0]) throw new PolicyError("POLICY_UNKNOWN_RUN", `There is no run ${runId}.`);
+  return toRun(rows[0]);
 }
 
 // Appends events outside any transaction, relaxed (see RELAXED_COMMIT). RETURNING yields rows in the
@@ -529,6 +589,8 @@ function translateTriggerError(error: unknown): never {
   if (hint === "plan_expired")
     throw new PolicyError("POLICY_PLAN_EXPIRED", "This plan expired and was not run. Ask again for a fresh plan.", { cause: error });
   if (hint === "illegal_transition") throw new PolicyError("POLICY_ILLEGAL_TRANSITION", (error as Error).message, { cause: error });
+  if (hint === "not_editable")
+    throw new PolicyError("POLICY_NOT_EDITABLE", "Only a plan waiting for approval can be replaced by an edit.", { cause: error });
   if (hint === "not_approved")
     throw new PolicyError("POLICY_NOT_APPROVED", "This plan does not have the approvals it needs yet.", { cause: error });
   throw error;

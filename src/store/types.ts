@@ -24,7 +24,13 @@ export interface Run {
   service: string | null;
   mutating: boolean;
   status: RunStatus;
+  /** Who asked for this plan: the person who typed it, or who edited it last. */
   requestedBy: string;
+  /**
+   * Everyone who requested or edited this plan (`requestedBy` included). None of them may approve it
+   * when self-approval is off.
+   */
+  requesters: string[];
   source: string;
   origin: RunOrigin;
   idempotencyKey: string | null;
@@ -39,6 +45,8 @@ export interface Run {
   mutationStarted: boolean;
   cancelRequestedAt: Date | null;
   cancelRequestedBy: string | null;
+  /** The run an edit replaced this plan with (this one was then cancelled before anything ran). */
+  supersededBy: string | null;
   failedStep: string | null;
   error: string | null;
   summary: string | null;
@@ -110,6 +118,8 @@ export interface Approval {
   approver: string;
   decision: "approve" | "reject";
   planHash: string;
+  /** Whether it counts toward the plan's required approvals (the database decides: approval_counts). */
+  counts: boolean;
   createdAt: Date;
 }
 

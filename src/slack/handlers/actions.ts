@@ -6,7 +6,7 @@ import type { Requester } from "../../service/ops-service.js";
 import { ACTION, decodeDraft, decodeRunRef, type DraftRef, type FormMeta } from "../action-ids.js";
 import type { SlackMessage } from "../block-kit.js";
 import { renderPlanForm } from "../render-plan-form.js";
-import { renderDryRun, renderError, renderQuestion, renderText } from "../render-replies.js";
+import { renderDryRun, renderQuestion, renderText } from "../render-replies.js";
 import { postRunCard, replaceWithRunCard, replyOnce, userFacingError, type SlackContext } from "./slack-context.js";
 import { ephemeralResponder } from "./slash-command.js";
 
@@ -103,20 +103,13 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
     await tellClicker(body, respond, renderDryRun(run, steps));
   });
 
-  onClick(ACTION.edit, async (body, action, _log, respond) => {
+  onClick(ACTION.edit, async (body, action) => {
     const ref = decodeRunRef(action.value);
     if (!ref) return;
-    const description = await ctx.service.describeRun(ref.runId);
-    if (!description?.canEdit) {
-      await tellClicker(
-        body,
-        respond,
-        renderError(`This plan is ${description?.run.status.replace("_", " ") ?? "gone"}; only a plan waiting for approval can be edited.`),
-      );
-      return;
-    }
+    // Refused (only to the clicker) unless the plan waits for approval and they requested it or may approve it.
+    const run = await ctx.service.runToEdit(ref.runId, body.user.id);
     const surface = surfaceOf(body);
-    const { runbook, fields } = ctx.service.paramFields(description.run.runbook, description.run.params);
+    const { runbook, fields } = ctx.service.paramFields(run.runbook, run.params);
     const meta: FormMeta = {
       runbook: runbook.id,
       runId: ref.runId,
