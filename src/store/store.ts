@@ -283,7 +283,7 @@ export function createStore(db: Db): Store {
           );
           if (!inserted[0]) return { outcome: "duplicate", run, approvals: await countApprovals(tx, runId) };
           if (decision === "approve" && !inserted[0].counts) {
-            const did = approver === run.requestedBy ? "requested" : "edited";
+            const did = approver === run.requesters[0] ? "requested" : "edited"; // requesters[0] asked first; the rest edited
             throw new PolicyError(
               "POLICY_SELF_APPROVAL",
               `You ${did} this ${run.env ?? ""} plan, so someone else has to approve it.`.replace("  ", " "),

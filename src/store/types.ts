@@ -27,8 +27,8 @@ export interface Run {
   /** Who asked for this plan: the person who typed it, or who edited it last. */
   requestedBy: string;
   /**
-   * Everyone who requested or edited this plan (`requestedBy` included). None of them may approve it
-   * when self-approval is off.
+   * Everyone who requested or edited this plan, in that order (`requestedBy` included). None of them
+   * may approve it when self-approval is off.
    */
   requesters: string[];
   source: string;

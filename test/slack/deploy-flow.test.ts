@@ -128,7 +128,8 @@ describe.each(["socket", "http"] as const)("a deploy requested in Slack (%s mode
       (s) => s.ephemeralMessages({ user: USERS.carol }).find((e) => e.text.includes("can't approve")),
       5000,
     );
-    expect(refusal.text).toContain("Approvers:");
+    // Approvers are named as mentions that work, not as escaped text.
+    expect(refusal.text).toContain(`Approvers: <@${USERS.alice}>, <!subteam^S0ONCALL1>.`);
     const run = await eventually(async () => (await h.service.listRuns({ limit: 10 })).find((r) => r.origin.messageTs === card.ts));
     expect((await h.service.listApprovals(run.id)).length).toBe(0);
     expect((await h.service.getRun(run.id))?.status).toBe("pending_approval");

@@ -114,6 +114,40 @@ describe.each(STORE_BACKENDS)("store on %s", (backend) => {
     await expect(t.db.query("UPDATE runs SET status = 'queued' WHERE id = $1", [expired.id])).rejects.toThrow(/expired/);
   });
 
+  it("supersedes a plan waiting for approval with its edit in one transition: the old plan cancelled, the new one carrying every requester", async () => {
+    const { run } = await store.createRun(pendingDeploy());
+    const edit = pendingDeploy({ plan: planFor("deploy", { service: "api", env: "staging", ref: "v2" }), requestedBy: "U_BOB" });
+    const { previous, run: next } = await store.supersedeRun(run.id, { ...edit, idempotencyKey: `edit:${run.id}` });
+    expect(previous).toMatchObject({ status: "cancelled", supersededBy: next.id, cancelRequestedBy: "U_BOB", startedAt: null });
+    expect(next).toMatchObject({ status: "pending_approval", requestedBy: "U_BOB", requesters: ["U_ALICE", "U_BOB"] });
+    expect((await store.listEvents(run.id)).map((e) => e.kind)).toEqual(["run_created", "plan_replaced", "run_cancelled"]);
+    await expect(store.supersedeRun(run.id, edit)).rejects.toMatchObject({ code: "POLICY_NOT_EDITABLE" });
+  });
+
+  it("refuses to supersede a plan that was approved, and creates nothing", async () => {
+    const { run } = await store.createRun(pendingDeploy());
+    await store.recordDecision({ runId: run.id, approver: "U_BOB", decision: "approve", planHash: run.planHash });
+    const edit = pendingDeploy({ plan: planFor("deploy", { service: "api", env: "staging", ref: "v2" }), requestedBy: "U_BOB" });
+    await expect(store.supersedeRun(run.id, edit)).rejects.toMatchObject({
+      code: "POLICY_NOT_EDITABLE",
+      userMessage: "This plan is queued; only a plan waiting for approval can be edited.",
+    });
+    expect(await store.listRuns()).toMatchObject([{ id: run.id, status: "queued", supersededBy: null }]);
+  });
+
+  it("never lets a started run be marked replaced by an edit, nor who requested a run change, in the database itself", async () => {
+    const { run } = await store.createRun({ plan: deployPlan(), status: "queued", requestedBy: "U_A", source: "test" });
+    const other = (await store.createRun(pendingDeploy())).run;
+    await store.claimNextRun("w1", 30_000);
+    await expect(
+      t.db.query("UPDATE runs SET status = 'cancelled', superseded_by = $2, finished_at = now() WHERE id = $1", [run.id, other.id]),
+    ).rejects.toThrow(/only a plan waiting for approval can be replaced/);
+    await expect(t.db.query("UPDATE runs SET requesters = ARRAY['U_A', 'U_X'] WHERE id = $1", [other.id])).rejects.toThrow(
+      /who requested it cannot change/,
+    );
+    expect(await store.getRun(run.id)).toMatchObject({ status: "running", supersededBy: null });
+  });
+
   it("claims a queued run once and finishes it once", async () => {
     const { run } = await store.createRun({ plan: healthPlan(), status: "queued", requestedBy: "U_ALICE", source: "test" });
     const claimed = await store.claimNextRun("w1", 30_000);

@@ -40,6 +40,8 @@ export const USERS = {
   carol: "U0CAROL01",
   /** Asks for things; not an approver. */
   dave: "U0DAVE001",
+  /** An opsroom admin (config `admins`): may cancel any run, approves nothing. */
+  erin: "U0ERIN001",
 } as const;
 export const APPROVER_GROUP = "S0ONCALL1";
 export const OPS_CHANNEL = "C0OPS0001";
@@ -175,6 +177,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     .addUser({ id: USERS.bob, name: "bob" })
     .addUser({ id: USERS.carol, name: "carol" })
     .addUser({ id: USERS.dave, name: "dave" })
+    .addUser({ id: USERS.erin, name: "erin" })
     .addUsergroup(APPROVER_GROUP, [USERS.bob])
     .addChannel({ id: OPS_CHANNEL, name: "ops" })
     .addChannel({ id: INCIDENT_CHANNEL, name: "inc-payments" });
