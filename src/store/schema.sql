@@ -352,7 +352,7 @@ CREATE TRIGGER runs_notify_lock_released AFTER UPDATE OF status ON public.runs F
 
 CREATE TRIGGER runs_notify_requeued AFTER UPDATE OF status ON public.runs FOR EACH ROW WHEN (((new.status = 'queued'::text) AND (old.status IS DISTINCT FROM 'queued'::text))) EXECUTE FUNCTION public.runs_notify_requeued();
 
-CREATE TRIGGER runs_require_approvals BEFORE UPDATE ON public.runs FOR EACH ROW EXECUTE FUNCTION public.runs_require_approvals();
+CREATE TRIGGER runs_require_approvals BEFORE UPDATE ON public.runs FOR EACH ROW WHEN (((old.status = 'pending_approval'::text) OR (new.requesters IS DISTINCT FROM old.requesters) OR (new.requested_by IS DISTINCT FROM old.requested_by) OR (new.superseded_by IS DISTINCT FROM old.superseded_by))) EXECUTE FUNCTION public.runs_require_approvals();
 
 ALTER TABLE ONLY public.approvals
     ADD CONSTRAINT approvals_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;

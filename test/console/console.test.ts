@@ -68,6 +68,14 @@ describe("the local console (piped input)", () => {
     expect(stdout).toContain("GITHUB_TOKEN");
   });
 
+  it("local mode: the local operator never approves a protected environment, and is told which config key names approvers", async () => {
+    const { code, stdout } = await runConsole("deploy api to prod\napprove\n");
+    expect(code).toBe(0);
+    expect(stdout).toContain("⚠ Nobody may approve Deploy in prod yet: prod is protected and no approvers are set.");
+    expect(stdout).toContain("`approvals.approvers.users`");
+    expect(stdout).not.toContain("▸ validate");
+  });
+
   it("drops a rejected plan", async () => {
     const { code, stdout } = await runConsole("deploy api to staging\nreject\napprove\n");
     expect(code).toBe(0);

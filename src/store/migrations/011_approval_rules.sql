@@ -83,4 +83,8 @@ BEGIN
   RETURN NEW;
 END $$;
 
-CREATE TRIGGER runs_require_approvals BEFORE UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION runs_require_approvals();
+-- The WHEN clause keeps the queue's hot updates (claims, lease renewals, finishes) from calling it.
+CREATE TRIGGER runs_require_approvals BEFORE UPDATE ON runs FOR EACH ROW
+  WHEN (OLD.status = 'pending_approval' OR NEW.requesters IS DISTINCT FROM OLD.requesters
+        OR NEW.requested_by IS DISTINCT FROM OLD.requested_by OR NEW.superseded_by IS DISTINCT FROM OLD.superseded_by)
+  EXECUTE FUNCTION runs_require_approvals();
