@@ -271,11 +271,10 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
     /** Plans waiting for approval that `user` may approve and has not decided on yet. */
     async listPendingApprovalsFor(user: string): Promise<Run[]> {
       const now = deps.clock().getTime();
-      const pending = await store.listRuns({ statuses: ["pending_approval"], limit: 100 });
+      const pending = await store.listRuns({ statuses: ["pending_approval"], approvableBy: user, limit: 100 });
       const mine: Run[] = [];
       for (const run of pending) {
         if (run.expiresAt && run.expiresAt.getTime() <= now) continue;
-        if (!run.selfApproval && run.requesters.includes(user)) continue;
         if (!(await permissions.isApprover(run, user))) continue;
         if ((await store.listApprovals(run.id)).some((a) => a.approver === user)) continue;
         mine.push(run);

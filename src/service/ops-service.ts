@@ -143,7 +143,7 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     async reject(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
       const run = await requireRun(store, runId);
-      if (!run.requesters.includes(user)) await permissions.assertMayApprove(run, user);
+      await permissions.assertMayReject(run, user);
       return store.recordDecision({ runId, approver: user, decision: "reject", planHash: planHash ?? run.planHash });
     },
 

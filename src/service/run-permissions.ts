@@ -10,6 +10,7 @@ import type { ApproverDirectory } from "./ops-service.js";
  * - approve: the plan's approvers (users, members of groups). An empty approver list means anyone,
  *   except in a protected environment, where it means nobody until the config names approvers.
  *   (Self-approval is the database's rule: see approval_counts in store migration 011.)
+ * - reject: the approvers, and the plan's requesters (dropping their own plan).
  * - edit: the plan's requesters (whoever requested or edited it) and its approvers.
  * - cancel: the requesters, the approvers and the config's `admins`.
  *
@@ -37,28 +38,36 @@ export function createRunPermissions(deps: { config: Config; directory: () => Ap
     const approvers = run.plan.approval.approvers;
     const parts = [`its requester${run.requesters.length > 1 ? "s" : ""} (${mention({ users: run.requesters, groups: [] }).join(", ")})`];
     if (names(approvers) > 0) parts.push(`its approvers (${mention(approvers).join(", ")})`);
-    if (admins) parts.push(names(config.admins) > 0 ? `an admin (${mention(config.admins).join(", ")})` : "an admin (none set: `admins`)");
+    if (admins)
+      parts.push(names(config.admins) > 0 ? `an admin (${mention(config.admins).join(", ")})` : "an admin (none are set in `admins`)");
     return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(", ")} or ${parts.at(-1)!}`;
+  };
+
+  const assertMayApprove = async (run: Run, user: string): Promise<void> => {
+    const approvers = run.plan.approval.approvers;
+    if (names(approvers) === 0 && isProtected(run)) {
+      const key = approversKey(config.approvals, { runbook: run.runbook, env: run.env ?? undefined });
+      throw new PolicyError(
+        "POLICY_NO_APPROVERS",
+        `Nobody may approve ${what(run)} yet: ${run.env} is protected and no approvers are set.`,
+        {
+          hint: `Set \`${key}.users\` (Slack user ids) or \`${key}.groups\` (user group ids) in the config file.`,
+        },
+      );
+    }
+    if (await isApprover(run, user)) return;
+    throw new PolicyError("POLICY_NOT_APPROVER", `You can't approve ${what(run)}. Approvers: ${mention(approvers).join(", ")}.`);
   };
 
   return {
     /** Whether `user` may approve the plan (App Home lists, the same rule as `assertMayApprove`). */
     isApprover,
 
-    async assertMayApprove(run: Run, user: string): Promise<void> {
-      const approvers = run.plan.approval.approvers;
-      if (names(approvers) === 0 && isProtected(run)) {
-        const key = approversKey(config.approvals, { runbook: run.runbook, env: run.env ?? undefined });
-        throw new PolicyError(
-          "POLICY_NO_APPROVERS",
-          `Nobody may approve ${what(run)} yet: ${run.env} is protected and no approvers are set.`,
-          {
-            hint: `Set \`${key}.users\` (Slack user ids) or \`${key}.groups\` (user group ids) in the config file.`,
-          },
-        );
-      }
-      if (await isApprover(run, user)) return;
-      throw new PolicyError("POLICY_NOT_APPROVER", `You can't approve ${what(run)}. Approvers: ${mention(approvers).join(", ")}.`);
+    assertMayApprove,
+
+    /** A requester may drop their own plan; anyone else needs to be allowed to approve it. */
+    async assertMayReject(run: Run, user: string): Promise<void> {
+      if (!run.requesters.includes(user)) await assertMayApprove(run, user);
     },
 
     async assertMayEdit(run: Run, user: string): Promise<void> {

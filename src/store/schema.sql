@@ -56,8 +56,13 @@ CREATE TABLE public.runs (
 CREATE FUNCTION public.approval_counts(a public.approvals, r public.runs) RETURNS boolean
     LANGUAGE sql IMMUTABLE
     AS $$
-  SELECT a.run_id = r.id AND a.decision = 'approve' AND a.plan_hash = r.plan_hash
-     AND (r.self_approval OR a.approver <> ALL (r.requesters))
+  SELECT a.run_id = r.id AND a.decision = 'approve' AND a.plan_hash = r.plan_hash AND approval_may_count(r, a.approver)
+$$;
+
+CREATE FUNCTION public.approval_may_count(r public.runs, approver text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT r.self_approval OR approver <> ALL (r.requesters)
 $$;
 
 CREATE FUNCTION public.run_approvals_counted(r public.runs) RETURNS integer

@@ -29,7 +29,8 @@ export interface Store {
   /** `createRun` for many runs in a few statements (imports, benchmarks); results in input order. */
   createRuns(runs: NewRun[]): Promise<{ run: Run; created: boolean }[]>;
   getRun(id: string): Promise<Run | undefined>;
-  listRuns(filter?: { statuses?: Run["status"][]; limit?: number; requestedBy?: string }): Promise<Run[]>;
+  /** Newest first. `approvableBy`: only runs whose approval by that person could count (not one of their requesters' own). */
+  listRuns(filter?: { statuses?: Run["status"][]; limit?: number; requestedBy?: string; approvableBy?: string }): Promise<Run[]>;
   setRunOrigin(id: string, origin: Run["origin"]): Promise<void>;
   recordDecision(input: { runId: string; approver: string; decision: "approve" | "reject"; planHash: string }): Promise<DecisionResult>;
   /**
@@ -239,8 +240,9 @@ export function createStore(db: Db): Store {
       const { rows } = await db.query(
         `SELECT * FROM runs
          WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR requested_by = $2)
+           AND ($4::text IS NULL OR approval_may_count(runs, $4))
          ORDER BY created_at DESC LIMIT $3`,
-        [filter.statuses ?? null, filter.requestedBy ?? null, filter.limit ?? 20],
+        [filter.statuses ?? null, filter.requestedBy ?? null, filter.limit ?? 20, filter.approvableBy ?? null],
       );
       return rows.map(toRun);
     },

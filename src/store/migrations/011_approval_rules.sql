@@ -14,10 +14,14 @@ ALTER TABLE runs ADD CONSTRAINT runs_requester_listed CHECK (requested_by = ANY 
 ALTER TABLE runs ADD COLUMN superseded_by uuid REFERENCES runs (id);
 
 -- Which approvals count: an approval of the run's current plan hash, not from one of its requesters
--- when the plan forbids self-approval.
+-- when the plan forbids self-approval. approval_may_count answers the second half before anyone
+-- clicks (App Home's "waiting for you").
+CREATE FUNCTION approval_may_count(r runs, approver text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+  SELECT r.self_approval OR approver <> ALL (r.requesters)
+$$;
+
 CREATE FUNCTION approval_counts(a approvals, r runs) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT a.run_id = r.id AND a.decision = 'approve' AND a.plan_hash = r.plan_hash
-     AND (r.self_approval OR a.approver <> ALL (r.requesters))
+  SELECT a.run_id = r.id AND a.decision = 'approve' AND a.plan_hash = r.plan_hash AND approval_may_count(r, a.approver)
 $$;
 
 CREATE FUNCTION run_approvals_counted(r runs) RETURNS integer LANGUAGE sql STABLE AS $$
