@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { isAbsolute, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { z } from "zod";
 import { AdapterError } from "../../src/errors.js";
 import type { AdapterAction, Artifact } from "../types.js";
@@ -7,6 +9,7 @@ import { adapterAction } from "../shared/action.js";
 import { envNameArg, optionalInt, optionalText } from "../shared/args.js";
 import { formatDuration } from "../shared/clock.js";
 import { AdapterFailure, abortError } from "../shared/errors.js";
+import { SUPERVISOR_SCRIPT } from "./supervisor.js";
 
 export interface ShellAdapterOptions {
   /**
@@ -32,6 +35,10 @@ export const runArgs = z.strictObject({
   timeoutSeconds: optionalInt(1, 6 * 3600),
 });
 
+/** What the supervisor reports on fd 3 (see supervisor.ts). */
+type SupervisorMessage =
+  { started: number } | { exit: { code: number | null; signal: NodeJS.Signals | null } } | { error: { code?: string; message: string } };
+
 const DEFAULT_TIMEOUT_SECONDS = 600;
 /** Output beyond this is dropped with an explicit marker rather than exhausting memory: 16 MiB. */
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
@@ -43,9 +50,10 @@ export function displayCommand(argv: readonly string[]): string {
 }
 
 /**
- * Runs a program (argv, no shell) with only the allowed environment. Output from stdout and stderr is
- * kept in arrival order in one text artifact, whole. A non-zero exit fails with the exit code and the
- * last lines, and the error still carries the full output as an artifact.
+ * Runs a program (argv, no shell) with only the allowed environment, in a process group of its own
+ * under a supervisor that ends the group when this process ends (supervisor.ts). Output from stdout
+ * and stderr is kept in arrival order in one text artifact, whole. A non-zero exit fails with the exit
+ * code and the last lines, and the error still carries the full output as an artifact.
  */
 export function createRunAction(options: ShellAdapterOptions = {}): AdapterAction {
   const baseDir = options.baseDir ?? process.cwd();
@@ -94,36 +102,49 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
         };
         const artifact = (): Artifact => ({ kind: "text", title: `Output of ${shown}`, filename: "output.log", content: output() });
 
-        // detached: the command leads its own process group, so stopping it also stops what it started.
-        const child = spawn(args.command[0]!, args.command.slice(1), {
-          cwd,
-          env,
-          signal,
-          killSignal: "SIGTERM",
-          detached: true,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        ctx.log.info({ command: args.command[0], pid: child.pid }, "command started");
-        child.stdout.on("data", (c: Buffer) => {
+        const spawnError = (err: { code?: string; message: string }) => {
+          const notFound = err.code === "ENOENT";
+          return new AdapterError(
+            "shell",
+            "run",
+            notFound ? "SHELL_COMMAND_NOT_FOUND" : "SHELL_SPAWN_FAILED",
+            notFound
+              ? `cannot run \`${shown}\`: ${args.command[0]} was not found on PATH, or the folder ${cwd} does not exist.`
+              : `cannot run \`${shown}\`: ${err.code ?? err.message}.`,
+          );
+        };
+        const fail = (error: Error) => {
+          signal.removeEventListener("abort", onAbort);
+          if (settled) return;
+          settled = true;
+          reject(error);
+        };
+
+        // The command runs under a supervisor (supervisor.ts) that stops its process group when this
+        // process ends, however it ends; closing the supervisor's stdin (the lifeline) stops it on purpose.
+        const supervisor = spawn(process.execPath, ["-e", SUPERVISOR_SCRIPT], { env: {}, stdio: ["pipe", "pipe", "pipe", "pipe"] });
+        const lifeline = supervisor.stdin;
+        lifeline.on("error", () => {}); // the supervisor is gone: nothing is left to stop
+        lifeline.write(`${JSON.stringify({ file: args.command[0], args: args.command.slice(1), cwd, env, graceMs: killGraceMs })}\n`);
+        supervisor.stdout.on("data", (c: Buffer) => {
           stdoutBytes += c.length;
           collect(c);
         });
-        child.stderr.on("data", (c: Buffer) => {
+        supervisor.stderr.on("data", (c: Buffer) => {
           stderrBytes += c.length;
           collect(c);
         });
+        let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+        createInterface({ input: supervisor.stdio[3] as Readable }).on("line", (line) => {
+          const message = JSON.parse(line) as SupervisorMessage;
+          if ("started" in message) ctx.log.info({ command: args.command[0], pid: message.started }, "command started");
+          else if ("exit" in message) exit = message.exit;
+          else fail(spawnError(message.error));
+        });
+        supervisor.on("error", (err: NodeJS.ErrnoException) => fail(spawnError({ code: err.code, message: err.message })));
 
-        const killGroup = (sig: NodeJS.Signals) => {
-          if (child.pid === undefined) return;
-          try {
-            process.kill(-child.pid, sig);
-          } catch {
-            // Already gone.
-          }
-        };
         const onAbort = () => {
-          killGroup("SIGTERM");
-          setTimeout(() => killGroup("SIGKILL"), killGraceMs).unref();
+          lifeline.end();
           if (settled) return;
           settled = true;
           if (ctx.signal.aborted) return reject(abortError("shell", "run", `\`${shown}\``, ctx.signal.reason));
@@ -143,28 +164,16 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
         };
         signal.addEventListener("abort", onAbort, { once: true });
 
-        child.on("error", (err: NodeJS.ErrnoException) => {
-          if (err.name === "AbortError") return; // handled by onAbort
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener("abort", onAbort);
-          const notFound = err.code === "ENOENT";
-          reject(
-            new AdapterError(
-              "shell",
-              "run",
-              notFound ? "SHELL_COMMAND_NOT_FOUND" : "SHELL_SPAWN_FAILED",
-              notFound
-                ? `cannot run \`${shown}\`: ${args.command[0]} was not found on PATH, or the folder ${cwd} does not exist.`
-                : `cannot run \`${shown}\`: ${err.code ?? err.message}.`,
-              { cause: err },
-            ),
-          );
-        });
-        child.on("close", (code, sig) => {
+        supervisor.on("close", () => {
           signal.removeEventListener("abort", onAbort);
           if (settled) return;
           settled = true;
+          // The supervisor died before the command (someone killed it): the command may live on.
+          if (!exit) {
+            reject(new AdapterError("shell", "run", "SHELL_SUPERVISOR_LOST", `\`${shown}\` lost its supervisor; it may still be running.`));
+            return;
+          }
+          const { code, signal: sig } = exit;
           const ms = performance.now() - started;
           const text = output();
           const lines = text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);

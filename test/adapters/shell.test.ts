@@ -1,6 +1,13 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createShellAdapter } from "../../adapters/shell/index.js";
 import { artifactsOfError } from "../../adapters/types.js";
+import { waitFor } from "../engine/engine-support.js";
+import { isAlive } from "../support/processes.js";
 import { assertNoCanary, expectAdapterError, makeCtx } from "./helpers.js";
 
 const shell = createShellAdapter({ baseEnv: { PATH: process.env.PATH }, killGraceMs: 200 });
@@ -92,4 +99,35 @@ describe("shell.run", () => {
     const err = await expectAdapterError(run.run({ command: ["true"], env: ["NPM_TOKEN"] }, makeCtx()), "ADAPTER_CREDENTIAL_MISSING");
     expect(err.userMessage).toBe("shell.run needs NPM_TOKEN (passed to `true` as an environment variable), but it was not provided.");
   });
+
+  it("stops the command and what it started when the process running the step is killed with SIGKILL", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opsroom-shell-"));
+    // The step's command starts a child of its own, then waits: two processes to account for.
+    const command = ["sh", "-c", `echo $$ > ${dir}/pid; sleep 60 & echo $! > ${dir}/child; wait`];
+    const host = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", hostScript(command)], { stdio: "ignore" });
+    const pids = () => ["pid", "child"].map((f) => Number(readFileSync(join(dir, f), "utf8")));
+    try {
+      await waitFor(
+        async () => existsSync(join(dir, "pid")) && existsSync(join(dir, "child")) && pids().every((p) => p > 0),
+        "the command",
+      );
+      host.kill("SIGKILL");
+      await waitFor(async () => pids().every((pid) => !isAlive(pid)), "the command's processes to end", 10_000);
+    } finally {
+      host.kill("SIGKILL");
+      for (const pid of existsSync(join(dir, "child")) ? pids() : []) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** A process that runs one shell step with the adapter and never finishes on its own. */
+function hostScript(command: string[]): string {
+  const adapter = pathToFileURL(join(import.meta.dirname, "../../adapters/shell/index.ts")).href;
+  return `
+    const { createShellAdapter } = await import(${JSON.stringify(adapter)});
+    const { pino } = await import("pino");
+    const run = createShellAdapter({ baseEnv: { PATH: process.env.PATH }, killGraceMs: 500 }).actions.run;
+    const ctx = { log: pino({ level: "silent" }), signal: new AbortController().signal, runId: "r", stepId: "s", dryRun: false, credentials: {} };
+    await run.run({ command: ${JSON.stringify(command)} }, ctx);`;
+}
