@@ -46,7 +46,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   // In the console, logs would interleave with the transcript: only warnings unless asked.
   const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : options.consoleMode ? "warn" : "info";
   const log = createLogger({ level, redactor, destination: io.stderr });
-  const adapters = createAdapters();
+  const adapters = createAdapters({ shellEnv: config.shellEnv });
   const actions = createActionLookup(adapters);
   const runbooks = loadRunbooks(config.runbooksDir, actions.catalog);
   const unlockDataDir = config.env.DATABASE_URL ? () => {} : lockDataDir(config.env.OPSROOM_DATA_DIR);

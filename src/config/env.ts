@@ -51,3 +51,13 @@ export const SECRET_ENV_NAMES = [
   "DIGITALOCEAN_TOKEN",
   "METRICS_WEBHOOK_URL",
 ] as const;
+
+/**
+ * What every shell step's command starts from (adapters/shell): where programs are, a home, a user and
+ * a locale, taken from opsroom's own environment; nothing secret. Anything else a command needs is
+ * listed in the step's `env:` and granted as a credential.
+ */
+export const SHELL_BASE_ENV_NAMES = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR"] as const;
+
+/** PATH for shell steps when opsroom itself was started without one. */
+export const DEFAULT_SHELL_PATH = "/usr/local/bin:/usr/bin:/bin";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors.js";
 import { ConfigFileSchema, type ConfigFile } from "./config-schema.js";
-import { EnvSchema, SECRET_ENV_NAMES, type Env } from "./env.js";
+import { DEFAULT_SHELL_PATH, EnvSchema, SECRET_ENV_NAMES, SHELL_BASE_ENV_NAMES, type Env } from "./env.js";
 import { parseYamlSource, validateYaml } from "./yaml-source.js";
 
 /** The project root: config paths in the repo are resolved from here, not from the cwd. */
@@ -20,6 +20,8 @@ export interface Config extends ConfigFile {
   readonly secretValues: readonly string[];
   /** Every environment variable, for adapters' declared credentials (looked up by name only). */
   readonly credentialSource: Readonly<Record<string, string | undefined>>;
+  /** The environment every shell step's command starts from (SHELL_BASE_ENV_NAMES). */
+  readonly shellEnv: Readonly<Record<string, string>>;
 }
 
 /** Reads the environment and the config file; throws ConfigError listing every problem. */
@@ -46,6 +48,7 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
     runbooksDir: path.resolve(env.OPSROOM_RUNBOOKS_DIR ?? DEFAULT_RUNBOOKS_DIR),
     secretValues: secretNames.map((name) => rawEnv[name]).filter((v): v is string => !!v),
     credentialSource: { ...rawEnv },
+    shellEnv: shellBaseEnv(rawEnv),
   };
   return deepFreeze(config);
 }
@@ -67,6 +70,12 @@ export function loadConfigFile(configPath: string, rawEnv: Readonly<Record<strin
 
 function interpolateEnv(text: string, rawEnv: Readonly<Record<string, string | undefined>>): string {
   return text.replace(/\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => rawEnv[name] || fallback || "");
+}
+
+function shellBaseEnv(rawEnv: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const env: Record<string, string> = { PATH: DEFAULT_SHELL_PATH };
+  for (const name of SHELL_BASE_ENV_NAMES) if (rawEnv[name]) env[name] = rawEnv[name];
+  return env;
 }
 
 function databaseUrlEnvNames(file: ConfigFile): string[] {

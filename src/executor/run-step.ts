@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { credentialsOf, type AdapterAction } from "../../adapters/types.js";
+import { credentialsOf, type AdapterAction, type CredentialSpec } from "../../adapters/types.js";
 import { OpsError } from "../errors.js";
 import type { PlannedStep } from "../planner/plan.js";
 import type { Redactor } from "../redact.js";
@@ -40,7 +40,7 @@ export function checkCredentials(steps: readonly PlannedStep[], deps: Pick<StepD
     // An optional step reports its own missing credential when its turn comes.
     if (step.continueOnError) continue;
     const action = deps.actions.find(step.uses);
-    for (const credential of action ? credentialsOf(action, step.args) : []) {
+    for (const credential of action ? credentialsNeeded(action, step.args) : []) {
       // A credential named by an arg the config left unset (postgres' databaseUrlEnv) has no name: the
       // step's own arg check, or the runbook's settings check, says which setting is missing instead.
       if (!credential.name) continue;
@@ -55,6 +55,17 @@ export function checkCredentials(steps: readonly PlannedStep[], deps: Pick<StepD
       `Missing setting${plural ? "s" : ""}: ${[...missing.values()].join("; ")}. Set ${plural ? "them" : "it"} in the environment and try again.`,
     );
   }
+}
+
+/**
+ * The credentials a step needs, as far as its args tell before it runs. Names that depend on the args
+ * (shell's `env`, postgres' `databaseUrlEnv`) are read from the args validated by the action's schema,
+ * defaults applied; args that only validate once rendered (`steps.<id>.data`) give the static list here,
+ * and the adapter refuses a missing one when the step runs.
+ */
+function credentialsNeeded(action: AdapterAction, args: unknown): readonly CredentialSpec[] {
+  const parsed = action.args.safeParse(args);
+  return parsed.success ? credentialsOf(action, parsed.data) : action.credentials;
 }
 
 /**

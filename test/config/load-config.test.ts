@@ -90,4 +90,10 @@ describe("loadConfig", () => {
     const config = loadConfig({ GITHUB_TOKEN: "ghp_secretvalue123", STAGING_DATABASE_URL: "postgres://u:pw@db/x" });
     expect(config.secretValues).toEqual(expect.arrayContaining(["ghp_secretvalue123", "postgres://u:pw@db/x"]));
   });
+
+  it("gives shell steps PATH, HOME, USER, the locale, TZ and TMPDIR of its own environment, and nothing else", () => {
+    const config = loadConfig({ PATH: "/opt/bin:/usr/bin", HOME: "/srv", LANG: "C.UTF-8", GITHUB_TOKEN: "ghp_secretvalue123", PWD: "/x" });
+    expect(config.shellEnv).toEqual({ PATH: "/opt/bin:/usr/bin", HOME: "/srv", LANG: "C.UTF-8" });
+    expect(loadConfig({}).shellEnv).toEqual({ PATH: "/usr/local/bin:/usr/bin:/bin" });
+  });
 });
