@@ -189,7 +189,7 @@ async function followRun(
       lastId = event.id;
       const line = renderEventText(event);
       if (line) print(line);
-      if (event.kind === "step_succeeded" && Number(event.data.artifacts) > 0) {
+      if ((event.kind === "step_succeeded" || event.kind === "step_failed") && Number(event.data.artifacts) > 0) {
         for (const artifact of await service.listArtifacts(runId)) {
           if (artifact.stepId !== event.stepId || shownArtifacts.has(artifact.id)) continue;
           shownArtifacts.add(artifact.id);

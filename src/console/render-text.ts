@@ -65,14 +65,16 @@ export function renderEventText(event: RunEvent): string | undefined {
       return `▸ rollback — ${event.message}`;
     case "cancel_requested":
     case "run_requeued":
+    case "lease_lost":
       return `… ${event.message}`;
     default:
       return undefined;
   }
 }
 
-/** The final word on a run. */
+/** The final word on a run. A run whose change may or may not have happened says so first. */
 export function renderOutcomeText(run: Run): string {
+  if (run.outcomeUnknown) return `? outcome unknown (failed): ${run.summary ?? ""}`.trimEnd();
   const mark = run.status === "succeeded" ? "✔" : run.status === "failed" ? "✘" : "■";
   return `${mark} ${run.status}: ${run.summary ?? ""}`.trimEnd();
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Run } from "../store/types.js";
+import { createRunRecorder, RecordingFailed } from "./run-recorder.js";
 import { checkCredentials, describeError, runStep, StepFailure, type StepDeps, type StepOutputs } from "./run-step.js";
 
 export type PreflightResult = { ok: true; summaries: string[] } | { ok: false; stepId: string; reason: string };
@@ -21,10 +22,12 @@ export async function runPreflight(run: Run, deps: StepDeps): Promise<PreflightR
   const signal = AbortSignal.timeout(PREFLIGHT_BUDGET_MS);
   const outputs: StepOutputs = {};
   const summaries: string[] = [];
+  // Nothing is approved yet, let alone changed: a database that is down is said as it is, at once.
+  const recorder = createRunRecorder(run, { ...deps, log, recordRetryMs: 0 });
   try {
     checkCredentials(steps, deps);
     for (const step of steps) {
-      const summary = await runStep(run, step, outputs, signal, deps, log);
+      const summary = await runStep(run, step, outputs, signal, deps, log, recorder);
       if (summary) summaries.push(summary);
     }
     return { ok: true, summaries };
@@ -33,7 +36,9 @@ export async function runPreflight(run: Run, deps: StepDeps): Promise<PreflightR
     return {
       ok: false,
       stepId: "preflight",
-      reason: signal.aborted ? `preflight took longer than ${PREFLIGHT_BUDGET_MS / 1000} s` : describeError(error),
+      reason: signal.aborted
+        ? `preflight took longer than ${PREFLIGHT_BUDGET_MS / 1000} s`
+        : describeError(error instanceof RecordingFailed ? error.cause : error),
     };
   }
 }

@@ -1,5 +1,12 @@
 import type { Logger } from "pino";
-import { credentialsOf, type AdapterAction, type CredentialSpec } from "../../adapters/types.js";
+import {
+  artifactsOfError,
+  credentialsOf,
+  type AdapterAction,
+  type Artifact,
+  type CredentialSpec,
+  type StepResult,
+} from "../../adapters/types.js";
 import { OpsError } from "../errors.js";
 import type { PlannedStep } from "../planner/plan.js";
 import type { Redactor } from "../redact.js";
@@ -7,6 +14,7 @@ import { isTruthy, renderValue } from "../runbook/render-template.js";
 import type { Store } from "../store/store.js";
 import type { Run } from "../store/types.js";
 import type { ActionLookup } from "./action-catalog.js";
+import type { RunRecorder } from "./run-recorder.js";
 
 export interface StepDeps {
   store: Store;
@@ -70,8 +78,11 @@ function credentialsNeeded(action: AdapterAction, args: unknown): readonly Crede
 
 /**
  * Runs one planned step: renders late args, validates them with the action's schema, calls the
- * adapter with a per-step timeout, retries read-only steps with backoff, records events and
- * artifacts (redacted). Returns the step's one-line summary, or undefined when its condition was false.
+ * adapter with a per-step timeout, retries read-only steps with backoff, and records its events and
+ * artifacts (a failed step's too: a failing command's output is what people need most) through
+ * `recorder`. Returns the step's one-line summary, or undefined when its condition was false.
+ * A step's result is never mistaken for a recording problem: the call is the only thing that can fail
+ * the step; a record that cannot be written throws RecordingFailed.
  */
 export async function runStep(
   run: Run,
@@ -80,14 +91,13 @@ export async function runStep(
   runSignal: AbortSignal,
   deps: StepDeps,
   runLog: Logger,
+  recorder: RunRecorder,
 ): Promise<string | undefined> {
-  const { store, redactor } = deps;
-  const record = (event: Parameters<Store["appendEvent"]>[1]) => store.appendEvent(run.id, redactor.redact(event));
   const [adapterId, actionName] = step.uses.split(".");
   const log = runLog.child({ step_id: step.id, adapter: adapterId, action: actionName });
   const scope = { steps: outputs, params: run.plan.params };
   if (step.runIf !== undefined && !isTruthy(renderValue(step.runIf, scope))) {
-    await record({ kind: "step_skipped", phase: step.phase, stepId: step.id, message: "condition not met" });
+    await recorder.event({ kind: "step_skipped", phase: step.phase, stepId: step.id, message: "condition not met" });
     return undefined;
   }
   const action = deps.actions.find(step.uses);
@@ -98,44 +108,23 @@ export async function runStep(
   const parsed = action.args.safeParse(rawArgs);
   if (!parsed.success) {
     const reason = `${step.uses} got invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ")}`;
-    await record({ kind: "step_failed", phase: step.phase, stepId: step.id, message: reason });
+    await recorder.event({ kind: "step_failed", phase: step.phase, stepId: step.id, message: reason });
     throw new StepFailure(step.id, reason);
   }
-  if (action.risk === "write") await store.markMutationStarted(run.id);
+  if (action.risk === "write") await recorder.mutationStarted(step);
   const maxAttempts = action.risk === "read" ? step.retries + 1 : 1;
   for (let attempt = 1; ; attempt++) {
     const started = Date.now();
-    await record({
+    await recorder.event({
       kind: "step_started",
       phase: step.phase,
       stepId: step.id,
       message: step.description,
       data: { uses: step.uses, attempt },
     });
+    let result: StepResult;
     try {
-      const result = await callAction(action, parsed.data, step, run, runSignal, deps, log);
-      outputs[step.id] = { data: result.data, summary: result.summary };
-      for (const artifact of result.artifacts ?? []) {
-        await store.addArtifact(
-          run.id,
-          redactor.redact({
-            stepId: step.id,
-            kind: artifact.kind,
-            title: artifact.title,
-            content: artifact.content ?? null,
-            url: artifact.url ?? null,
-            filename: artifact.filename ?? null,
-          }),
-        );
-      }
-      await record({
-        kind: "step_succeeded",
-        phase: step.phase,
-        stepId: step.id,
-        message: result.summary,
-        data: { duration_ms: Date.now() - started, artifacts: result.artifacts?.length ?? 0 },
-      });
-      return result.summary;
+      result = await callAction(action, parsed.data, step, run, runSignal, deps, log);
     } catch (error) {
       if (runSignal.aborted)
         throw runSignal.reason instanceof StepFailure
@@ -145,19 +134,49 @@ export async function runStep(
             : new Cancelled("cancelled");
       const reason = describeError(error);
       const retry = attempt < maxAttempts && (!(error instanceof OpsError) || error.retryable);
-      await record({
-        kind: retry ? "step_retry" : "step_failed",
+      // The failure is an event people see; the log keeps the full error for whoever debugs.
+      log.info({ err: error, attempt }, "step failed");
+      if (retry) {
+        await recorder.event({
+          kind: "step_retry",
+          phase: step.phase,
+          stepId: step.id,
+          message: reason,
+          data: { duration_ms: Date.now() - started, attempt },
+        });
+        await (deps.sleep ?? sleep)(250 * 2 ** (attempt - 1), runSignal);
+        continue;
+      }
+      recorder.stepEnded(step, `failed: ${reason}`);
+      const artifacts = failureArtifacts(error);
+      await recorder.artifacts(step.id, artifacts);
+      await recorder.event({
+        kind: "step_failed",
         phase: step.phase,
         stepId: step.id,
         message: reason,
-        data: { duration_ms: Date.now() - started, attempt },
+        data: { duration_ms: Date.now() - started, attempt, artifacts: artifacts.length },
       });
-      // The failure is an event people see; the log keeps the full error for whoever debugs.
-      log.info({ err: error, attempt }, "step failed");
-      if (!retry) throw new StepFailure(step.id, reason);
-      await (deps.sleep ?? sleep)(250 * 2 ** (attempt - 1), runSignal);
+      throw new StepFailure(step.id, reason);
     }
+    outputs[step.id] = { data: result.data, summary: result.summary };
+    recorder.stepEnded(step, result.summary);
+    await recorder.artifacts(step.id, result.artifacts ?? []);
+    await recorder.event({
+      kind: "step_succeeded",
+      phase: step.phase,
+      stepId: step.id,
+      message: result.summary,
+      data: { duration_ms: Date.now() - started, artifacts: result.artifacts?.length ?? 0 },
+    });
+    return result.summary;
   }
+}
+
+/** What a failed call still produced (a failing command's output); a timeout keeps it on its cause. */
+function failureArtifacts(error: unknown): readonly Artifact[] {
+  const own = artifactsOfError(error);
+  return own.length > 0 || !(error instanceof Error) ? own : artifactsOfError(error.cause);
 }
 
 async function callAction(

@@ -50,6 +50,10 @@ export class RunInterrupted extends Error {
   }
 }
 
+function isLeaseLost(signal: AbortSignal): boolean {
+  return signal.reason instanceof RunInterrupted && signal.reason.reason === "lease_lost";
+}
+
 // 30 s: long enough that a GC pause, a slow deploy step or a database failover (typically 10–20 s)
 // never loses a healthy run, short enough that a run of a crashed worker is ended within a minute.
 // Heartbeats go every lease/3 (two may be missed), every process reaps every lease/2 (±20 %), so a
@@ -176,6 +180,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       entry.finishing = true;
       executing--;
       requestFill(); // the next claim does not wait for this outcome to be written
+      // A run whose lease this worker lost was ended by the reaper or is another worker's now: its
+      // outcome is theirs to record (the executor said what happened here in a lease_lost event).
+      if (isLeaseLost(entry.abort.signal)) return;
       await complete(run, outcome);
     })().finally(() => {
       held.delete(run.id);

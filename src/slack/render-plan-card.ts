@@ -67,6 +67,8 @@ export function previewRunOf(plan: Plan, requestedBy: string, now: Date): Run {
     leaseExpiresAt: null,
     attempts: 0,
     mutationStarted: false,
+    mutatingStep: null,
+    outcomeUnknown: false,
     cancelRequestedAt: null,
     cancelRequestedBy: null,
     supersededBy: null,

@@ -161,9 +161,11 @@ export function renderSummary(input: SummaryInput): SlackMessage {
   const head =
     run.status === "succeeded"
       ? `✅ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""} succeeded${took ? ` in ${took}` : ""}.`
-      : run.status === "failed"
-        ? `❌ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""} failed${run.failedStep ? ` at \`${escapeMrkdwn(run.failedStep)}\`` : ""}${took ? ` after ${took}` : ""}.`
-        : `⏹️ *${escapeMrkdwn(run.title)}* ${run.status}${took ? ` after ${took}` : ""}.`;
+      : run.outcomeUnknown
+        ? `❓ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""}: outcome unknown${run.failedStep ? ` at \`${escapeMrkdwn(run.failedStep)}\`` : ""} — check what it changed before running it again.`
+        : run.status === "failed"
+          ? `❌ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""} failed${run.failedStep ? ` at \`${escapeMrkdwn(run.failedStep)}\`` : ""}${took ? ` after ${took}` : ""}.`
+          : `⏹️ *${escapeMrkdwn(run.title)}* ${run.status}${took ? ` after ${took}` : ""}.`;
   const blocks: Block[] = [section(head)];
   if (run.summary) blocks.push(...sectionsFromLines(escapeMrkdwn(run.summary).split("\n"), 4, (n) => `_… ${n} more lines_`));
   if (input.links.length > 0) {

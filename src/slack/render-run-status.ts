@@ -171,6 +171,7 @@ export function statusLine(run: Run, progress: RunProgress, now: Date, timeZone:
       return `✅ *Succeeded*${took ? ` in ${took}` : ""}`;
     case "failed": {
       const where = run.failedStep ? ` at \`${escapeMrkdwn(run.failedStep)}\`` : "";
+      if (run.outcomeUnknown) return `❓ *Outcome unknown*${where} — check what it changed before running it again`;
       return `❌ *Failed*${where}${took ? ` after ${took}` : ""}`;
     }
     case "cancelled":

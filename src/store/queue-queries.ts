@@ -45,8 +45,9 @@ RETURNING runs.*`;
 
 const FINISH_MANY_SQL = `
 UPDATE runs r SET status = v.status, summary = v.summary, failed_step = v.failed_step, error = v.error,
-       finished_at = now(), lease_expires_at = NULL
-FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, worker_id text, status text, summary text, failed_step text, error text)
+       outcome_unknown = v.outcome_unknown, finished_at = now(), lease_expires_at = NULL
+FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, worker_id text, status text, summary text, failed_step text, error text,
+       outcome_unknown boolean)
 WHERE r.id = v.id AND r.worker_id = v.worker_id AND r.status = 'running'
 RETURNING r.id`;
 
@@ -96,6 +97,7 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
         summary: outcome.summary,
         failed_step: outcome.status === "failed" ? outcome.failedStep : null,
         error: outcome.status === "failed" ? outcome.error : null,
+        outcome_unknown: outcome.status === "failed" && outcome.outcomeUnknown === true,
       }));
       const { rows } = await db.query<{ id: string }>(FINISH_MANY_SQL, [JSON.stringify(input)]);
       return rows.map((r) => r.id);
@@ -113,19 +115,21 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
 
     // A run whose worker stopped heartbeating is requeued when nothing mutating had started (safe to
     // retry) and it has attempts left, and failed otherwise: we cannot know how far a half-done deploy
-    // got. Any number of processes may reap at once: SKIP LOCKED gives each expired run to one of them,
-    // and a worker that heartbeats in the meantime wins (the lease is re-checked under the row lock).
+    // got, so it is failed as "outcome unknown", naming the step that was changing things. Any number of
+    // processes may reap at once: SKIP LOCKED gives each expired run to one of them, and a worker that
+    // heartbeats in the meantime wins (the lease is re-checked under the row lock).
     async reapExpiredLeases() {
       return db.transaction(async (tx) => {
-        const { rows } = await tx.query<{
-          id: string;
-          mutation_started: boolean;
-          worker_id: string;
-          attempts: number;
-          lease_expires_at: Date;
-        }>(
-          `SELECT id, mutation_started, worker_id, attempts, lease_expires_at FROM runs
-           WHERE status = 'running' AND lease_expires_at < now() ORDER BY lease_expires_at FOR UPDATE SKIP LOCKED`,
+        const { rows } = await tx.query<LostRunRow>(
+          `SELECT r.id, r.mutation_started, r.mutating_step, r.worker_id, r.attempts, r.lease_expires_at, s.kind AS step_state, s.uses AS step_uses
+           FROM runs r
+           LEFT JOIN LATERAL (
+             SELECT e.kind, (SELECT u.data->>'uses' FROM run_events u WHERE u.run_id = r.id AND u.step_id = r.mutating_step
+                                                       AND u.kind = 'step_started' ORDER BY u.id DESC LIMIT 1) AS uses
+             FROM run_events e
+             WHERE e.run_id = r.id AND e.step_id = r.mutating_step AND e.kind IN ('step_started', 'step_succeeded', 'step_failed')
+             ORDER BY e.id DESC LIMIT 1) s ON true
+           WHERE r.status = 'running' AND r.lease_expires_at < now() ORDER BY r.lease_expires_at FOR UPDATE OF r SKIP LOCKED`,
         );
         const failed: string[] = [];
         const requeued: string[] = [];
@@ -135,6 +139,7 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
             worker_id: row.worker_id,
             lease_expired_at: new Date(row.lease_expires_at).toISOString(),
             attempt: row.attempts,
+            ...(row.mutating_step ? { mutating_step: row.mutating_step } : {}),
           };
           if (!row.mutation_started && row.attempts < MAX_ATTEMPTS) {
             await tx.query(`UPDATE runs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1`, [row.id]);
@@ -143,13 +148,15 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
             continue;
           }
           const error = row.mutation_started
-            ? `worker lost: ${row.worker_id} stopped heartbeating during a mutating step; check what it changed`
+            ? lostDuringChange(row)
             : `worker lost: ${row.worker_id} stopped heartbeating; ${row.attempts} attempts, giving up`;
           await tx.query(
-            `UPDATE runs SET status = 'failed', error = $2, summary = $2, finished_at = now(), lease_expires_at = NULL WHERE id = $1`,
-            [row.id, error],
+            `UPDATE runs SET status = 'failed', error = $2, summary = $2, failed_step = $3, outcome_unknown = $4, finished_at = now(),
+                             lease_expires_at = NULL
+             WHERE id = $1`,
+            [row.id, error, row.mutating_step, row.mutation_started],
           );
-          await insertEvent(tx, row.id, { kind: "run_failed", message: error, data });
+          await insertEvent(tx, row.id, { kind: "run_failed", stepId: row.mutating_step, message: error, data });
           failed.push(row.id);
         }
         return { failed, requeued };
@@ -229,6 +236,31 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
       if (db.kind === "pglite") await db.query(maintenanceRound % 5 === 1 ? "VACUUM ANALYZE runs" : "ANALYZE runs");
     },
   };
+}
+
+interface LostRunRow {
+  id: string;
+  mutation_started: boolean;
+  mutating_step: string | null;
+  worker_id: string;
+  attempts: number;
+  lease_expires_at: Date;
+  /** The last step_started/step_succeeded/step_failed event of mutating_step, if any reached the database. */
+  step_state: string | null;
+  step_uses: string | null;
+}
+
+/** What a run whose worker died while it was changing things may have left half done. */
+function lostDuringChange(row: LostRunRow): string {
+  const lost = `worker lost: ${row.worker_id} stopped heartbeating`;
+  if (!row.mutating_step)
+    return `${lost} during a step that changes things; outcome unknown — check what it changed before running it again`;
+  const step = `\`${row.mutating_step}\`${row.step_uses ? ` (${row.step_uses})` : ""}`;
+  if (row.step_state === "step_succeeded" || row.step_state === "step_failed") {
+    const how = row.step_state === "step_succeeded" ? "succeeded" : "failed";
+    return `${lost} after step ${step} ${how}; the steps after it did not run. Outcome unknown — check what ${row.mutating_step} changed before running it again`;
+  }
+  return `${lost} while step ${step} was changing things; it may be half done. Outcome unknown — check what ${row.mutating_step} changed before running it again`;
 }
 
 export type InsertEvent = (q: Queryable, runId: string, event: NewRunEvent) => Promise<unknown>;

@@ -48,6 +48,8 @@ CREATE TABLE public.runs (
     seq bigint NOT NULL,
     requesters text[] NOT NULL,
     superseded_by uuid,
+    mutating_step text,
+    outcome_unknown boolean DEFAULT false NOT NULL,
     CONSTRAINT runs_requester_listed CHECK ((requested_by = ANY (requesters))),
     CONSTRAINT runs_required_approvals_check CHECK ((required_approvals >= 0)),
     CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['pending_approval'::text, 'queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text, 'rejected'::text, 'expired'::text])))
@@ -302,6 +304,9 @@ ALTER TABLE ONLY public.run_events
 
 ALTER TABLE ONLY public.runs
     ADD CONSTRAINT runs_idempotency_key_key UNIQUE (idempotency_key);
+
+ALTER TABLE public.runs
+    ADD CONSTRAINT runs_outcome_unknown_is_failed CHECK (((NOT outcome_unknown) OR (status = 'failed'::text))) NOT VALID;
 
 ALTER TABLE ONLY public.runs
     ADD CONSTRAINT runs_pkey PRIMARY KEY (id);

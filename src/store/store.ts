@@ -46,7 +46,8 @@ export interface Store {
   extendLease(runId: string, workerId: string, leaseMs: number): Promise<boolean>;
   /** Extends the leases of the runs this worker still holds; returns their ids (a missing one was lost). */
   extendLeases(workerId: string, runIds: readonly string[], leaseMs: number): Promise<string[]>;
-  markMutationStarted(runId: string): Promise<void>;
+  /** Durable before a step that changes things starts: the run may no longer be retried, and names that step. */
+  markMutationStarted(runId: string, stepId?: string): Promise<void>;
   finishRun(runId: string, workerId: string, outcome: RunOutcome): Promise<boolean>;
   /** `finishRun` for many runs in one statement; returns the ids that were still held and are now finished. */
   finishRuns(completions: RunCompletion[]): Promise<string[]>;
@@ -107,7 +108,7 @@ export function createStore(db: Db): Store {
   const finishOne = async ({ runId, workerId, outcome }: RunCompletion): Promise<boolean> => {
     try {
       const { rowCount } = await db.query(
-        `UPDATE runs SET status = $3, summary = $4, failed_step = $5, error = $6, finished_at = now(), lease_expires_at = NULL
+        `UPDATE runs SET status = $3, summary = $4, failed_step = $5, error = $6, outcome_unknown = $7, finished_at = now(), lease_expires_at = NULL
          WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
         [
           runId,
@@ -116,6 +117,7 @@ export function createStore(db: Db): Store {
           outcome.summary,
           outcome.status === "failed" ? outcome.failedStep : null,
           outcome.status === "failed" ? outcome.error : null,
+          outcome.status === "failed" && outcome.outcomeUnknown === true,
         ],
       );
       return rowCount > 0;
@@ -373,10 +375,11 @@ export function createStore(db: Db): Store {
     },
 
     // Synchronous on purpose: a mutating step starts only once this is durable (and with it the claim).
-    async markMutationStarted(runId) {
+    async markMutationStarted(runId, stepId) {
       const { rowCount } = await db.query(
-        "UPDATE runs SET mutation_started = true WHERE id = $1 AND status = 'running' AND ($2::text IS NULL OR worker_id = $2)",
-        [runId, claimedBy.get(runId) ?? null],
+        `UPDATE runs SET mutation_started = true, mutating_step = coalesce($3, mutating_step)
+         WHERE id = $1 AND status = 'running' AND ($2::text IS NULL OR worker_id = $2)`,
+        [runId, claimedBy.get(runId) ?? null, stepId ?? null],
       );
       if (rowCount === 0) {
         throw new StoreError(

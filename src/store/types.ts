@@ -43,6 +43,10 @@ export interface Run {
   leaseExpiresAt: Date | null;
   attempts: number;
   mutationStarted: boolean;
+  /** The step that changes things this run started last (what may be half done if its worker is lost). */
+  mutatingStep: string | null;
+  /** Failed with a change that may or may not have happened: check before running it again. */
+  outcomeUnknown: boolean;
   cancelRequestedAt: Date | null;
   cancelRequestedBy: string | null;
   /** The run an edit replaced this plan with (this one was then cancelled before anything ran). */
@@ -86,7 +90,8 @@ export type RunEventKind =
   | "run_cancelled"
   | "plan_replaced"
   | "run_expired"
-  | "run_requeued";
+  | "run_requeued"
+  | "lease_lost";
 
 export interface RunEvent {
   id: number;
@@ -182,5 +187,5 @@ export interface RunCompletion {
 
 export type RunOutcome =
   | { status: "succeeded"; summary: string }
-  | { status: "failed"; summary: string; failedStep: string | null; error: string }
+  | { status: "failed"; summary: string; failedStep: string | null; error: string; outcomeUnknown?: boolean }
   | { status: "cancelled"; summary: string };

@@ -199,16 +199,29 @@ describe("deploy runbook", () => {
     expect(outcome.summary).toContain("Rolled back: redeploy-previous");
   });
 
-  it("stops when cancelled in the middle of a step, without starting anything after it", async () => {
+  it("stops when cancelled in the middle of a step, starts nothing after it, and rolls back what the action deployed", async () => {
     apiPreflight();
+    const inputs: unknown[] = [];
     nock(GH)
       .post("/repos/acme/api/actions/workflows/deploy.yml/dispatches")
-      .reply(204)
+      .times(2)
+      .reply(204, async (req: Request) => {
+        inputs.push(((await req.json()) as { inputs: unknown }).inputs);
+        return "";
+      })
       .get("/repos/acme/api/actions/workflows/deploy.yml/runs")
       .query(true)
-      .reply(hanging());
+      .reply(hanging())
+      // The redeploy of what was live, found by its creation time.
+      .get("/repos/acme/api/actions/workflows/deploy.yml/runs")
+      .query(true)
+      .reply(200, { total_count: 1, workflow_runs: [run(30433700, "completed", "success", "2026-01-07T10:00:04Z")] });
 
-    const { outcome, run, trail } = await h.run(plan("deploy", { service: "api", env: "staging" }), {
+    const {
+      outcome,
+      run: cancelled,
+      trail,
+    } = await h.run(plan("deploy", { service: "api", env: "staging" }), {
       during: async (runId, events) => {
         await untilStepStarted(events, "wait-workflow");
         await h.store().requestCancel(runId, "U2");
@@ -216,10 +229,40 @@ describe("deploy runbook", () => {
     });
 
     expect(outcome.status).toBe("cancelled");
-    expect(outcome.summary).toMatch(/^Deploy cancelled during verify after [\d.]+ s\.$/);
-    expect(run.status).toBe("cancelled");
-    expect(trail.at(-1)).toBe("run_cancelled verify");
+    expect(outcome.summary).toMatch(
+      /^Deploy cancelled by U2 during verify after [\d.]+ s\.\nRolled back: redeploy-previous: started deploy\.yml/,
+    );
+    expect(cancelled.status).toBe("cancelled");
+    expect(inputs).toEqual([
+      { environment: "staging", ref: "main" },
+      { environment: "staging", ref: LIVE },
+    ]);
+    expect(trail.slice(trail.indexOf("rollback_started rollback"))).toEqual([
+      "rollback_started rollback",
+      "step_started redeploy-previous",
+      "step_succeeded redeploy-previous",
+      "step_started wait-redeploy",
+      "step_succeeded wait-redeploy",
+      "rollback_finished rollback",
+      "run_cancelled verify",
+    ]);
     expect(trail).not.toContain("step_started health");
+  });
+
+  it("a cancel before the action phase rolls nothing back and says nothing had changed", async () => {
+    nock(GH).get("/repos/acme/api").reply(200, fixture("github/repository.json"));
+    nock(GH).get("/repos/acme/api/deployments").query(true).reply(hanging());
+
+    const { outcome, trail } = await h.run(plan("deploy", { service: "api", env: "staging" }), {
+      during: async (runId, events) => {
+        await untilStepStarted(events, "deployments");
+        await h.store().requestCancel(runId, "U2");
+      },
+    });
+
+    expect(outcome.status).toBe("cancelled");
+    expect(outcome.summary).toMatch(/^Deploy cancelled by U2 during preflight after [\d.]+ s\.\nNothing had been changed yet\.$/);
+    expect(trail).not.toContain("rollback_started rollback");
   });
 
   it("names the missing credential before calling anything", async () => {

@@ -139,7 +139,7 @@ describe("scale runbook", () => {
     expect(outcome.summary).toContain(`wait-restore: deployment ${RESTORE} is ACTIVE`);
   });
 
-  it("stops when cancelled while the spec change deploys", async () => {
+  it("stops when cancelled while the spec change deploys, and puts the previous count back", async () => {
     nock(DO)
       .get(`/v2/apps/${APP}`)
       .times(2)
@@ -147,7 +147,14 @@ describe("scale runbook", () => {
       .put(`/v2/apps/${APP}`)
       .reply(200, appWithWorkers(4, DEPLOY))
       .get(`/v2/apps/${APP}/deployments/${DEPLOY}`)
-      .reply(hanging());
+      .reply(hanging())
+      // Rollback: reads the spec (now 4), writes 1 back, waits for that deployment.
+      .get(`/v2/apps/${APP}`)
+      .reply(200, appWithWorkers(4))
+      .put(`/v2/apps/${APP}`)
+      .reply(200, appWithWorkers(1, RESTORE))
+      .get(`/v2/apps/${APP}/deployments/${RESTORE}`)
+      .reply(200, { deployment: { id: RESTORE, phase: "ACTIVE" } });
     const { outcome, trail } = await h.run(plan("scale", { service: "worker", env: "prod", replicas: 4 }), {
       during: async (runId, events) => {
         await untilStepStarted(events, "wait");
@@ -155,6 +162,7 @@ describe("scale runbook", () => {
       },
     });
     expect(outcome.status).toBe("cancelled");
+    expect(outcome.summary).toContain("Rolled back: restore: worker of sample-golang: 4 → 1 instances");
     expect(trail).not.toContain("step_started after");
   });
 

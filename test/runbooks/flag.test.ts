@@ -165,7 +165,7 @@ describe("flag runbook", () => {
     ]);
   });
 
-  it("stops when cancelled while the flag is being read back", async () => {
+  it("stops when cancelled while the flag is being read back, and restores the flag", async () => {
     supabaseRest()
       .get("/rest/v1/feature_flags")
       .query(one("featureMatrix"))
@@ -181,7 +181,14 @@ describe("flag runbook", () => {
       .reply(200, patched(matrixOn, []))
       .get("/rest/v1/feature_flags")
       .query(one("featureMatrix"))
-      .reply(hanging());
+      .reply(hanging())
+      // Rollback: read, then write the values from validate back.
+      .get("/rest/v1/feature_flags")
+      .query(one("featureMatrix"))
+      .reply(200, [matrixOn])
+      .patch("/rest/v1/feature_flags")
+      .query(true)
+      .reply(200, patched(matrixOn, []));
     const { outcome, trail } = await h.run(plan("flag", { flag: "featureMatrix", action: "rollout", percent: 50, env: "prod" }), {
       during: async (runId, events) => {
         await untilStepStarted(events, "readback");
@@ -189,7 +196,8 @@ describe("flag runbook", () => {
       },
     });
     expect(outcome.status).toBe("cancelled");
-    expect(trail.at(-1)).toBe("run_cancelled verify");
+    expect(outcome.summary).toContain("Rolled back: restore: featureMatrix in prod:");
+    expect(trail.slice(-3)).toEqual(["step_succeeded restore", "rollback_finished rollback", "run_cancelled verify"]);
   });
 
   it("status only reads: no write, no approval needed, dependencies shown", async () => {

@@ -159,7 +159,7 @@ describe("rollback runbook", () => {
     expect(outcome.summary).not.toContain("Rolled back");
   });
 
-  it("stops when cancelled while waiting for the redeploy", async () => {
+  it("stops when cancelled while waiting for the redeploy, and redeploys what was live", async () => {
     repo("api");
     history("acme/api", "prod");
     nock(GH)
@@ -167,6 +167,7 @@ describe("rollback runbook", () => {
       .query(true)
       .reply(200, fixture("github/compare.json"))
       .post("/repos/acme/api/actions/workflows/deploy.yml/dispatches")
+      .times(2) // the rollback to v1.3.9, then the redeploy of what was live
       .reply(204)
       .get("/repos/acme/api/actions/workflows/deploy.yml/runs")
       .query(true)
@@ -178,7 +179,8 @@ describe("rollback runbook", () => {
       },
     });
     expect(outcome.status).toBe("cancelled");
-    expect(trail.at(-1)).toBe("run_cancelled verify");
+    expect(outcome.summary).toContain("Rolled back: restore-workflow: started deploy.yml on acme/api@main");
+    expect(trail.slice(-2)).toEqual(["rollback_finished rollback", "run_cancelled verify"]);
   });
 
   it("a dry run makes no call; the provider calls that do not depend on earlier steps are listed", async () => {

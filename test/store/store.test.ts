@@ -197,6 +197,41 @@ describe.each(STORE_BACKENDS)("store on %s", (backend) => {
     expect((await store.getRun(safe.id))?.status).toBe("queued");
   });
 
+  it("fails a run whose worker was lost mid-change as outcome unknown, naming the step that may be half done", async () => {
+    const running = (await store.createRun({ plan: deployPlan(), status: "queued", requestedBy: "U_A", source: "test" })).run;
+    const finished = (await store.createRun({ plan: deployPlan("web"), status: "queued", requestedBy: "U_A", source: "test" })).run;
+    await store.claimRuns("dead", 1, 2);
+    await store.markMutationStarted(running.id, "dispatch");
+    await store.appendEvent(running.id, {
+      kind: "step_started",
+      phase: "action",
+      stepId: "dispatch",
+      data: { uses: "github.dispatchWorkflow" },
+    });
+    await store.markMutationStarted(finished.id, "dispatch");
+    await store.appendEvent(finished.id, {
+      kind: "step_started",
+      phase: "action",
+      stepId: "dispatch",
+      data: { uses: "github.dispatchWorkflow" },
+    });
+    await store.appendEvent(finished.id, { kind: "step_succeeded", phase: "action", stepId: "dispatch" });
+    await new Promise((r) => setTimeout(r, 20));
+    await store.reapExpiredLeases();
+
+    expect(await store.getRun(running.id)).toMatchObject({
+      status: "failed",
+      outcomeUnknown: true,
+      failedStep: "dispatch",
+      error:
+        "worker lost: dead stopped heartbeating while step `dispatch` (github.dispatchWorkflow) was changing things; it may be half done. Outcome unknown — check what dispatch changed before running it again",
+    });
+    expect((await store.getRun(finished.id))?.error).toBe(
+      "worker lost: dead stopped heartbeating after step `dispatch` (github.dispatchWorkflow) succeeded; the steps after it did not run. Outcome unknown — check what dispatch changed before running it again",
+    );
+    expect((await store.listEvents(running.id)).at(-1)).toMatchObject({ kind: "run_failed", stepId: "dispatch" });
+  });
+
   it("records a cancel request on a running run for the executor to see", async () => {
     const { run } = await store.createRun({ plan: healthPlan(), status: "queued", requestedBy: "U_A", source: "test" });
     await store.claimNextRun("w1", 30_000);
