@@ -133,8 +133,10 @@ export function spawnWorker(options: {
   leaseMs?: number;
   pollMs?: number;
   logLevel?: string;
+  /** Another worker program with the same ENGINE_* settings and `ready <id>` line (the faults suite's real executor). */
+  entry?: string;
 }): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER_ENTRY], {
+  const child = spawn(process.execPath, ["--import", "tsx", options.entry ?? WORKER_ENTRY], {
     env: {
       ...process.env,
       ENGINE_DB_URL: options.url,

@@ -6,7 +6,7 @@ import { defineAction, type Adapter } from "../../adapters/types.js";
 import { AdapterError, StoreUnavailableError } from "../../src/errors.js";
 import { createActionLookup } from "../../src/executor/action-catalog.js";
 import { executeRun, type ExecutorDeps } from "../../src/executor/execute-run.js";
-import { RunInterrupted } from "../../src/executor/worker.js";
+import { RunInterrupted, startWorker } from "../../src/executor/worker.js";
 import { buildPlan } from "../../src/planner/build-plan.js";
 import type { Plan } from "../../src/planner/plan.js";
 import { createRedactor } from "../../src/redact.js";
@@ -327,6 +327,38 @@ describe("executeRun", () => {
       "Worker w1 lost this run's lease during action (it could not reach the database in time), so the run was ended or taken over elsewhere; it stopped its own attempt. Its last step that changes things, ship (fake.write), was stopped while running.",
     );
     expect(taken).toMatchObject({ status: "running", workerId: "w2" });
+  });
+
+  it("a worker whose heartbeat finds the run taken over stops it and records a lost lease, not a cancel", async () => {
+    hang = true;
+    const { run: created } = await t.store.createRun({ plan: slowShipPlan(), status: "queued", requestedBy: "U1", source: "test" });
+    const deps = {
+      store: t.store,
+      actions: createActionLookup([fake]),
+      credentials: { FAKE_TOKEN: "tok_123456" },
+      redactor: createRedactor([]),
+      log: pino({ level: "silent" }),
+      sleep: async () => {},
+    };
+    const worker = await startWorker({
+      store: t.store,
+      log: deps.log,
+      leaseMs: 900, // heartbeats every 300 ms
+      reapEveryMs: 60_000,
+      execute: (run, id, signal) => executeRun(run, id, deps, signal),
+    });
+    try {
+      await untilStarted(created.id, "ship");
+      // Reaped and claimed by another worker while this one could not reach the database.
+      await t.db.query("UPDATE runs SET worker_id = 'w2' WHERE id = $1", [created.id]);
+      await worker.idle();
+    } finally {
+      await worker.stop();
+    }
+    const events = await t.store.listEvents(created.id);
+    expect(events.map((e) => e.kind)).not.toContain("run_cancelled");
+    expect(events.at(-1)).toMatchObject({ kind: "lease_lost", stepId: "ship" });
+    expect(await t.store.getRun(created.id)).toMatchObject({ status: "running", workerId: "w2" });
   });
 
   describe("when the database goes away after a step changed things", () => {
