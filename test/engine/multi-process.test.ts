@@ -85,7 +85,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)("run engine across worker processe
     // The others keep working while the victim waits for its lease to run out.
     const others = await store.createRuns(Array.from({ length: 30 }, () => queuedRun({ params: { sleep_ms: 20 } })));
     const failed = await waitFor(() => runOf(victim.id, "failed"), "the victim to be reaped", 30_000);
-    expect(failed.error).toMatch(/^worker lost: .* stopped heartbeating during a mutating step/);
+    expect(failed.error).toMatch(/^worker lost: .* stopped heartbeating during a step that changes things; outcome unknown/);
+    expect(failed.outcomeUnknown).toBe(true);
     const event = (await store.listEvents(victim.id)).find((e) => e.kind === "run_failed");
     expect(event?.data).toMatchObject({ reason: "worker lost", worker_id: holder.workerId });
     // Bound: lease (last heartbeat at most that long ago) + the reaper's period (lease/2, ±20 % jitter);

@@ -51,7 +51,7 @@ describe("shell steps through the executor", () => {
   it("runs a real command with the base environment and keeps its output", async () => {
     const { outcome, artifacts } = await run("console.log('HOME=' + process.env.HOME + ' PATH set: ' + !!process.env.PATH)");
     expect(outcome.status, outcome.summary).toBe("succeeded");
-    expect(outcome.summary).toMatch(/• `\S+ -e .*` exited 0 in \d+ ms \(1 line of output\)/);
+    expect(outcome.summary).toMatch(/• `\S+ -e .*` exited 0 in [\d.]+ m?s \(1 line of output\)/);
     expect(artifacts.find((a) => a.stepId === "ship")?.content).toBe("HOME=/home/opsroom PATH set: true\n");
   });
 });

@@ -97,7 +97,9 @@ describe("no side door around approvals through Slack", () => {
   it("refuses a non-approver's Cancel of a prod run in its action phase; an admin's cancel is taken and the card names her", async (ctx) => {
     const action = gate();
     const dispatch = h.behaviours.get("github.dispatchWorkflow")!;
-    h.behaviours.set("github.dispatchWorkflow", action.behaviour);
+    // The deploy's dispatch holds; the rollback's (the cancel comes after the action started) goes through.
+    let dispatches = 0;
+    h.behaviours.set("github.dispatchWorkflow", (args, stepCtx) => (dispatches++ === 0 ? action.behaviour : dispatch)(args, stepCtx));
     try {
       const { card, run } = await request("deploy api to prod", USERS.dave);
       await click(USERS.alice, card.ts, ACTION.approve);
