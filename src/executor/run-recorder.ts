@@ -16,7 +16,8 @@ export class RecordingFailed extends Error {
     readonly waitedMs: number,
     cause: unknown,
   ) {
-    super(`opsroom could not record ${what}: its database was unreachable for ${Math.round(waitedMs / 1000)} s`, { cause });
+    const seconds = (waitedMs / 1000).toFixed(waitedMs < 10_000 ? 1 : 0);
+    super(`opsroom could not record ${what}: its database was unreachable for ${seconds} s`, { cause });
   }
 }
 
@@ -81,9 +82,12 @@ export function createRunRecorder(run: Run, deps: RecorderDeps, stop?: AbortSign
       return lastChange;
     },
     async event(event) {
-      await durably(`the ${event.kind.replace("_", " ")} event${event.stepId ? ` of ${event.stepId}` : ""}`, () =>
-        store.appendEvent(run.id, redactor.redact(event)),
-      );
+      const what = !event.stepId
+        ? "the run's progress"
+        : event.kind === "step_started"
+          ? `the start of ${event.stepId}`
+          : `the result of ${event.stepId}`;
+      await durably(what, () => store.appendEvent(run.id, redactor.redact(event)));
     },
     async artifacts(stepId, artifacts) {
       for (const artifact of artifacts) {
