@@ -51,6 +51,16 @@ describe("loadConfig", () => {
     expect(byField["approvals.required"]).toMatchObject({ line: 9 });
   });
 
+  it("points a misspelt key at its own line, not its parent's", () => {
+    const file = writeConfig(
+      ["environments:", "  dev: {}", "services:", "  api:", "    owner: platform", "    healthUrll: https://api.example.com/healthz"].join(
+        "\n",
+      ),
+    );
+    const error = configErrorOf(() => loadConfig({ OPSROOM_CONFIG: file }));
+    expect(error.issues).toEqual([{ file, line: 6, field: "services.api.healthUrll", message: "unknown key" }]);
+  });
+
   it("checks references between sections once the fields themselves are valid", () => {
     const file = writeConfig(
       ["environments:", "  dev: {}", "services:", "  api:", "    environments:", "      qa: { healthUrl: https://qa.example.com }"].join(
