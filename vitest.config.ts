@@ -1,5 +1,11 @@
 import { defineConfig } from "vitest/config";
 
+// Node's strict mode: an unhandled rejection is an uncaught exception even where a library listens for
+// 'unhandledRejection', so none can slip through. Through NODE_OPTIONS it reaches the test workers and
+// every process a test starts (opsroom itself included; tests that build a child's env pass it on).
+const STRICT = "--unhandled-rejections=strict";
+if (!process.env.NODE_OPTIONS?.includes(STRICT)) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} ${STRICT}`.trim();
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],

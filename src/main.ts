@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { createAdapters } from "../adapters/index.js";
@@ -129,6 +130,11 @@ export async function startBot(io: Io): Promise<number> {
 
 /** The Slack front end until SIGINT/SIGTERM: Socket Mode with SLACK_APP_TOKEN, HTTP (signed requests) otherwise. */
 async function runSlack(app: App, io: Io): Promise<number> {
+  // Signals count from the start: SIGTERM while opsroom still waits for an unreachable Slack stops the wait.
+  const stopping = new AbortController();
+  const stop = () => stopping.abort(new Error("stopped by a signal"));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   let slack: SlackApp;
   try {
     slack = await startSlackApp({
@@ -136,18 +142,20 @@ async function runSlack(app: App, io: Io): Promise<number> {
       config: app.config,
       log: app.log,
       redactor: createRedactor(app.config.secretValues),
+      signal: stopping.signal,
       health: async () => {
         await app.store.ping();
         return { database: app.store.kind, worker: app.worker ? "running" : "none" };
       },
     });
   } catch (error) {
-    return reportStartupError(error, io);
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    if (!stopping.signal.aborted) return reportStartupError(error, io);
+    app.log.info("stopped before Slack could be reached");
+    return 0;
   }
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  if (!stopping.signal.aborted) await once(stopping.signal, "abort");
   app.log.info("shutting down");
   await slack.stop();
   return 0;

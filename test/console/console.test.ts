@@ -36,7 +36,14 @@ async function spawnConsole(env: Record<string, string>) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "opsroom-console-"));
   return spawn(process.execPath, [path.join(ROOT, "bin/opsroom.js"), "start"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OPSROOM_DATA_DIR: dataDir, PORT: String(await freePort()), ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? "",
+      OPSROOM_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
 }
