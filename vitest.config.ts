@@ -14,7 +14,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests start servers and databases; two files at a time is what a 2-core machine takes well.
     maxWorkers: 2,
-    // The faults reporter prints the `FAULTS survived=…` line whenever test/faults/ ran.
-    reporters: ["default", "./test/faults/support/faults-reporter.ts"],
+    // The faults reporter prints the `FAULTS survived=…` line whenever test/faults/ ran; the skips reporter
+    // says why tests were skipped (skipUnless in test/support/skip-unless.ts).
+    reporters: ["default", "./test/faults/support/faults-reporter.ts", "./test/support/skips-reporter.ts"],
   },
 });
