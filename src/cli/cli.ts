@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { ConfigError } from "../errors.js";
-import { reportStartupError, startBot, startWorkerOnly, type Io } from "../main.js";
+import { startBot, startWorkerOnly, type Io } from "../main.js";
+import { reportStartupError } from "../report-startup-error.js";
 import { openStore } from "../store/open-store.js";
 import { validateRunbooksCommand } from "./runbooks-command.js";
 
