@@ -1,10 +1,11 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../config/load-config.js";
+import { answerHealth } from "../health-server.js";
 import { ConfigError, OpsError } from "../errors.js";
 import type { Redactor } from "../redact.js";
 import type { OpsService } from "../service/ops-service.js";
@@ -239,14 +240,6 @@ function healthRoute(check: () => Promise<Record<string, unknown>>) {
   return {
     path: "/healthz",
     method: ["GET"],
-    handler: (_req: unknown, res: import("node:http").ServerResponse) => {
-      check().then(
-        (details) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", ...details })),
-        (error: unknown) =>
-          res
-            .writeHead(503, { "content-type": "application/json" })
-            .end(JSON.stringify({ status: "unhealthy", error: (error as Error).message })),
-      );
-    },
+    handler: (_req: unknown, res: ServerResponse) => answerHealth(res, check),
   };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { INSTANCE_ID } from "../../src/config/instance.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ConfigError } from "../../src/errors.js";
 
@@ -26,6 +27,7 @@ describe("loadConfig", () => {
     const config = loadConfig({ PORT: "9911" });
     expect(Object.keys(config.environments)).toEqual(["dev", "staging", "prod"]);
     expect(config.environments.dev?.settings.healthUrl).toBe("http://127.0.0.1:9911/healthz");
+    expect(config.environments.dev?.settings.healthExpect).toBe(`"instance":"${INSTANCE_ID}"`);
     expect(config.services.payments?.aliases).toContain("payment service");
     expect(Object.keys(config.flags)).toContain("FSYNC_USE_RPC");
     expect(Object.isFrozen(config.services)).toBe(true);

@@ -6,9 +6,10 @@ import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** A real `opsroom <command>` process, as a user starts it, with its stderr (the logs) kept. */
+/** A real `opsroom <command>` process, as a user starts it, with its output kept. */
 export interface OpsroomProcess {
   child: ChildProcess;
+  stdout(): string;
   /** Its PORT (health endpoint; Slack HTTP mode listens there too). */
   port: number;
   stderr(): string;
@@ -26,12 +27,16 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `bin/opsroom.js start` (or `args`) on a fresh embedded database and a free PORT, with a clean
- * environment plus `env`. NODE_OPTIONS is passed on, so it runs in the suite's strict unhandled-rejection mode.
+ * Starts `bin/opsroom.js start` (or `args`) on a fresh embedded database and a free PORT (unless `env`
+ * names one), with a clean environment plus `env`, and `input` (if any) as its standard input. NODE_OPTIONS
+ * is passed on, so it runs in the suite's strict unhandled-rejection mode.
  */
-export async function startOpsroom(env: Record<string, string>, args: string[] = ["start"]): Promise<OpsroomProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/opsroom.js"), ...args], {
+export async function startOpsroom(
+  env: Record<string, string>,
+  options: { args?: string[]; input?: string } = {},
+): Promise<OpsroomProcess> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/opsroom.js"), ...(options.args ?? ["start"])], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -42,12 +47,15 @@ export async function startOpsroom(env: Record<string, string>, args: string[] =
       LOG_LEVEL: "info",
       ...env,
     },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
+  let stdout = "";
   let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { child, port, stderr: () => stderr, exit };
+  return { child, port, stdout: () => stdout, stderr: () => stderr, exit };
 }
 
 /** Polls `check` until it holds; on timeout the error shows the process's stderr. */
