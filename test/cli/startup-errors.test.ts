@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/cli.js";
-import { describeDatabaseError } from "../../src/report-startup-error.js";
+import { describeDatabaseError, reportStartupError } from "../../src/report-startup-error.js";
 import { freePort } from "../support/opsroom-process.js";
 import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 
@@ -72,5 +72,15 @@ describe("database errors at start say what they mean", () => {
       expect(stderr).toContain(`opsroom cannot start: the server at ${url.hostname}:${url.port || 5432} refused user "${user}": `);
       expect(stderr).toContain("fix the user in DATABASE_URL");
     });
+  });
+});
+
+describe("other errors at start", () => {
+  it("PORT taken in Slack HTTP mode, where opsroom must listen: names the port and how to change it", () => {
+    let stderr = "";
+    const err = new PassThrough().on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const taken = Object.assign(new Error("listen EADDRINUSE: address already in use 0.0.0.0:8787"), { code: "EADDRINUSE", port: 8787 });
+    expect(reportStartupError(taken, { stderr: err })).toBe(1);
+    expect(stderr).toBe("opsroom cannot start: port 8787 is in use by another process — stop it, or set PORT to a free port.\n");
   });
 });
