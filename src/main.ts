@@ -1,9 +1,9 @@
+import { once } from "node:events";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { createAdapters } from "../adapters/index.js";
 import { loadConfig, type Config } from "./config/load-config.js";
 import { runConsole } from "./console/console.js";
-import { ConfigError, formatConfigIssue, OpsError } from "./errors.js";
 import { createActionLookup, type ActionLookup } from "./executor/action-catalog.js";
 import { executeRun } from "./executor/execute-run.js";
 import { dryRunPlan } from "./executor/dry-run.js";
@@ -13,6 +13,7 @@ import { startHealthServer } from "./health-server.js";
 import { createLogger } from "./log.js";
 import { buildCatalog } from "./parser/intent.js";
 import { createRedactor, type Redactor } from "./redact.js";
+import { reportStartupError } from "./report-startup-error.js";
 import { loadRunbooks } from "./runbook/load-runbooks.js";
 import type { Runbook } from "./runbook/runbook-schema.js";
 import { createOpsService } from "./service/ops-service.js";
@@ -129,6 +130,11 @@ export async function startBot(io: Io): Promise<number> {
 
 /** The Slack front end until SIGINT/SIGTERM: Socket Mode with SLACK_APP_TOKEN, HTTP (signed requests) otherwise. */
 async function runSlack(app: App, io: Io): Promise<number> {
+  // Signals count from the start: SIGTERM while opsroom still waits for an unreachable Slack stops the wait.
+  const stopping = new AbortController();
+  const stop = () => stopping.abort(new Error("stopped by a signal"));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   let slack: SlackApp;
   try {
     slack = await startSlackApp({
@@ -136,18 +142,20 @@ async function runSlack(app: App, io: Io): Promise<number> {
       config: app.config,
       log: app.log,
       redactor: createRedactor(app.config.secretValues),
+      signal: stopping.signal,
       health: async () => {
         await app.store.ping();
         return { database: app.store.kind, worker: app.worker ? "running" : "none" };
       },
     });
   } catch (error) {
-    return reportStartupError(error, io);
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    if (!stopping.signal.aborted) return reportStartupError(error, io);
+    app.log.info("stopped before Slack could be reached");
+    return 0;
   }
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  if (!stopping.signal.aborted) await once(stopping.signal, "abort");
   app.log.info("shutting down");
   await slack.stop();
   return 0;
@@ -203,33 +211,4 @@ async function withApp(io: Io, options: Parameters<typeof createApp>[1], body: (
   } finally {
     await app.close();
   }
-}
-
-export function reportStartupError(error: unknown, io: Pick<Io, "stderr">): number {
-  if (error instanceof ConfigError) {
-    io.stderr.write(`opsroom cannot start: ${error.issues.length} problem${error.issues.length === 1 ? "" : "s"} found\n`);
-    for (const issue of error.issues) io.stderr.write(`  ${formatConfigIssue(issue)}\n`);
-  } else if (isConnectionError(error)) {
-    const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
-    io.stderr.write(
-      `opsroom cannot start: the database at DATABASE_URL is unreachable (${code}${address ? ` ${address}:${port}` : ""}).\n  Check DATABASE_URL, or unset it to use the embedded database.\n`,
-    );
-  } else if (error instanceof OpsError) {
-    io.stderr.write(`opsroom cannot start: ${error.userMessage}${error.hint ? `\n  ${error.hint}` : ""}\n`);
-  } else {
-    io.stderr.write(`opsroom cannot start: ${(error as Error).message}\n`);
-  }
-  return 1;
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return (
-    code === "ECONNREFUSED" ||
-    code === "ENOTFOUND" ||
-    code === "ETIMEDOUT" ||
-    code === "EHOSTUNREACH" ||
-    code === "28P01" ||
-    code === "3D000"
-  );
 }

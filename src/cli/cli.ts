@@ -1,8 +1,10 @@
 import { loadConfig } from "../config/load-config.js";
 import { ConfigError } from "../errors.js";
-import { reportStartupError, startBot, startWorkerOnly, type Io } from "../main.js";
+import { startBot, startWorkerOnly, type Io } from "../main.js";
+import { reportStartupError } from "../report-startup-error.js";
 import { openStore } from "../store/open-store.js";
 import { validateRunbooksCommand } from "./runbooks-command.js";
+import { packageInfo } from "./version.js";
 
 const USAGE = `usage: opsroom <command>
 
@@ -12,6 +14,7 @@ const USAGE = `usage: opsroom <command>
                               show how a message is understood (each stdin line without TEXT)
   runbooks validate [DIR]     check every runbook file
   migrate                     apply database migrations and exit
+  --version                   print opsroom's version and the Node.js it runs on
 `;
 
 /** The `opsroom` command: one subcommand per job; returns the exit code. */
@@ -33,6 +36,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       return 2;
     case "migrate":
       return migrateCommand(io);
+    case "--version":
+    case "-v":
+    case "version":
+      io.stdout.write(`opsroom ${packageInfo().version} (Node.js ${process.versions.node})\n`);
+      return 0;
     case "help":
     case "--help":
     case "-h":

@@ -8,8 +8,8 @@ import { loadRunbooks } from "../runbook/load-runbooks.js";
 
 /** `opsroom runbooks validate [DIR]`: the same checks as at start, reported file:line: field: reason. */
 export async function validateRunbooksCommand(args: string[], io: Io): Promise<number> {
-  const dir = args[0] ? path.resolve(args[0]) : loadConfig(io.env).runbooksDir;
   try {
+    const dir = args[0] ? path.resolve(args[0]) : loadConfig(io.env).runbooksDir;
     const runbooks = loadRunbooks(dir, createActionLookup(createAdapters()).catalog);
     io.stdout.write(
       `${runbooks.length} runbook${runbooks.length === 1 ? "" : "s"} OK in ${dir}: ${runbooks.map((r) => r.id).join(", ")}\n`,

@@ -9,6 +9,16 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    // A Unix socket comes as ?host=/var/run/postgresql, with no host name before the path.
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && (url.hostname !== "" || url.searchParams.has("host"));
+  } catch {
+    return false;
+  }
+}
+
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 export const EnvSchema = z.object({
@@ -20,7 +30,12 @@ export const EnvSchema = z.object({
   ),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_API_URL: optionalString.pipe(z.url().optional()),
-  DATABASE_URL: optionalString,
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .refine(isPostgresUrl, "must be a URL like postgres://user:password@host:5432/dbname (postgres:// or postgresql://)")
+      .optional(),
+  ),
   OPSROOM_CONFIG: optionalString,
   OPSROOM_RUNBOOKS_DIR: optionalString,
   OPSROOM_DATA_DIR: optionalString.transform((v) => v ?? "./.opsroom"),

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors.js";
 import { ConfigFileSchema, type ConfigFile } from "./config-schema.js";
 import { DEFAULT_SHELL_PATH, EnvSchema, SECRET_ENV_NAMES, SHELL_BASE_ENV_NAMES, type Env } from "./env.js";
+import { INSTANCE_ID } from "./instance.js";
 import { parseYamlSource, validateYaml } from "./yaml-source.js";
 
 /** The project root: config paths in the repo are resolved from here, not from the cwd. */
@@ -53,7 +54,10 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
   return deepFreeze(config);
 }
 
-/** Parses one config file. `${NAME}` and `${NAME:-default}` in strings are read from `rawEnv`. */
+/**
+ * Parses one config file. `${NAME}` and `${NAME:-default}` in strings are read from `rawEnv`, except
+ * `${OPSROOM_INSTANCE}`, which is this process's id (what its /healthz reports).
+ */
 export function loadConfigFile(configPath: string, rawEnv: Readonly<Record<string, string | undefined>>): ConfigFile {
   let text: string;
   try {
@@ -64,7 +68,7 @@ export function loadConfigFile(configPath: string, rawEnv: Readonly<Record<strin
       { cause },
     );
   }
-  const source = parseYamlSource(interpolateEnv(text, rawEnv), configPath);
+  const source = parseYamlSource(interpolateEnv(text, { ...rawEnv, OPSROOM_INSTANCE: INSTANCE_ID }), configPath);
   return validateYaml(source, ConfigFileSchema);
 }
 

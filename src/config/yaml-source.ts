@@ -1,4 +1,4 @@
-import { isCollection, isNode, LineCounter, parseDocument } from "yaml";
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 
@@ -23,17 +23,24 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       })),
     );
   }
+  const lineAt = (node: unknown): number | undefined => (isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined);
+  // The line of the deepest part of the path that exists: a key's own line (where a block mapping's
+  // value starts one line lower), an item's line; a missing field is reported at its parent's key.
   const lineOf = (path: readonly PropertyKey[]): number | undefined => {
-    // Walk down as far as the path exists; a missing field is reported at its parent.
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-      if (depth > 0 && isCollection(doc.getIn(path.slice(0, depth - 1) as unknown[], true))) {
-        const parent = doc.getIn(path.slice(0, depth - 1) as unknown[], true);
-        if (isNode(parent) && parent.range) return lineCounter.linePos(parent.range[0]).line;
-      }
+    let node: unknown = doc.contents;
+    let line = lineAt(node);
+    for (const step of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(step));
+        if (!pair) break;
+        line = lineAt(pair.key) ?? lineAt(pair.value) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof step === "number" && node.items[step] !== undefined) {
+        node = node.items[step];
+        line = lineAt(node) ?? line;
+      } else break;
     }
-    return undefined;
+    return line;
   };
   return { file, value: doc.toJS(), lineOf };
 }
@@ -43,14 +50,17 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`)).join("");
 }
 
-/** Turns zod issues into located config issues. */
+/** Turns zod issues into located config issues; each unknown key is its own issue, at its own line. */
 export function locateIssues(source: YamlSource, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
-  return issues.map((issue) => ({
-    file: source.file,
-    line: source.lineOf(issue.path),
-    field: formatPath(issue.path),
-    message: issue.message,
-  }));
+  return issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => {
+        const path = [...issue.path, key];
+        return { file: source.file, line: source.lineOf(path), field: formatPath(path), message: "unknown key" };
+      });
+    }
+    return [{ file: source.file, line: source.lineOf(issue.path), field: formatPath(issue.path), message: issue.message }];
+  });
 }
 
 /** Validates a YAML source against a schema, throwing every problem at once. */

@@ -19,13 +19,14 @@ export function createActionLookup(adapters: readonly Adapter[]): ActionLookup {
       const [adapterId = "", actionName = ""] = uses.split(".");
       const adapter = byId.get(adapterId);
       if (!adapter) return { known: false, reason: `unknown adapter "${adapterId}" (known: ${[...byId.keys()].join(", ")})` };
-      if (!adapter.actions[actionName]) {
+      const action = adapter.actions[actionName];
+      if (!action) {
         return {
           known: false,
           reason: `adapter "${adapterId}" has no action "${actionName}" (known: ${Object.keys(adapter.actions).join(", ")})`,
         };
       }
-      return { known: true };
+      return { known: true, args: action.args };
     },
   };
 }

@@ -1,11 +1,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { formatPath, parseYamlSource, validateYaml } from "../config/yaml-source.js";
+import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
-import { PHASES, RunbookSchema, type Runbook } from "./runbook-schema.js";
+import { staticArgIssues } from "./check-static-args.js";
+import { PHASES, RunbookSchema, type Runbook, type RunbookStep } from "./runbook-schema.js";
 
-/** Checks a step's `uses` against the adapters that exist; given by the caller so runbook/ stays independent of adapters/. */
-export type ActionCatalog = (uses: string) => { known: true } | { known: false; reason: string };
+/**
+ * Checks a step's `uses` against the adapters that exist, and gives the action's argument schema;
+ * given by the caller so runbook/ stays independent of adapters/.
+ */
+export type ActionCatalog = (uses: string) => { known: true; args?: z.ZodType } | { known: false; reason: string };
 
 /** Loads and validates every runbooks/*.yml; throws one ConfigError with every problem in every file. */
 export function loadRunbooks(dir: string, actions?: ActionCatalog): Runbook[] {
@@ -55,12 +60,20 @@ function checkActions(
   lineOf: (p: PropertyKey[]) => number | undefined,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const check = (uses: string, pathToStep: PropertyKey[]) => {
-    const result = actions(uses);
-    if (!result.known)
-      issues.push({ file, line: lineOf([...pathToStep, "uses"]), field: formatPath([...pathToStep, "uses"]), message: result.reason });
+  const check = (step: RunbookStep, pathToStep: PropertyKey[]) => {
+    const result = actions(step.uses);
+    if (!result.known) {
+      const path = [...pathToStep, "uses"];
+      issues.push({ file, line: lineOf(path), field: formatPath(path), message: result.reason });
+      return;
+    }
+    if (!result.args) return;
+    for (const issue of staticArgIssues(step.with, step.uses, result.args)) {
+      const path = [...pathToStep, "with", ...issue.path];
+      issues.push({ file, line: lineOf(path), field: formatPath(path), message: issue.message });
+    }
   };
-  for (const phase of PHASES) runbook.phases[phase].forEach((step, i) => check(step.uses, ["phases", phase, i]));
-  runbook.rollback.forEach((step, i) => check(step.uses, ["rollback", i]));
+  for (const phase of PHASES) runbook.phases[phase].forEach((step, i) => check(step, ["phases", phase, i]));
+  runbook.rollback.forEach((step, i) => check(step, ["rollback", i]));
   return issues;
 }

@@ -81,9 +81,23 @@ export const RunbookSchema = z
       })
       .strict(),
     examples: z.array(z.string()).default([]),
-    params: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/), ParamSchema).default({}),
-    /** Only one mutating run per rendered lock key at a time, e.g. "{{ params.service }}:{{ params.env }}". */
-    lockKey: z.string().optional(),
+    params: z
+      .record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/), ParamSchema)
+      .default({})
+      .describe(
+        "What a request names, filled by the parser from the message. Four names also drive policy, whatever their type: " +
+          "`env` selects the environment (it must be in the config; its approval rules apply, and in a `protected: true` " +
+          "environment nobody approves their own request), `service` selects the service (it must be in the config; with " +
+          "`env` it gives steps `target`, the service's settings in that environment), `flag` gives steps `flag`, the " +
+          "config's entry for that feature flag, and `at` schedules the run for that time instead of starting it at once. " +
+          "The lockKey usually renders `env` and `service`.",
+      ),
+    lockKey: z
+      .string()
+      .optional()
+      .describe(
+        'A template rendered per plan, e.g. "{{ params.service }}:{{ params.env }}": mutating runs with the same key run one at a time, oldest first.',
+      ),
     timeoutSeconds: z
       .number()
       .positive()

@@ -1,11 +1,12 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../config/load-config.js";
-import { ConfigError } from "../errors.js";
+import { answerHealth } from "../health-server.js";
+import { ConfigError, OpsError } from "../errors.js";
 import type { Redactor } from "../redact.js";
 import type { OpsService } from "../service/ops-service.js";
 import { createBoltLogger } from "./bolt-logger.js";
@@ -19,6 +20,8 @@ import { startRunReporter, type RunReporter } from "./run-reporter.js";
 import { createSlackDirectory } from "./slack-directory.js";
 import { createSlackOutbox } from "./slack-outbox.js";
 import { createSlackPoster } from "./slack-poster.js";
+import { observeReconnects } from "./observe-reconnects.js";
+import { DEFAULT_BACKOFF, slackRefusal, tokenRejected, unreachableReason, verifyBotToken, type Backoff } from "./verify-slack-token.js";
 
 export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
 /** Bolt's default request path for events, commands and interactivity (HTTP mode). */
@@ -51,6 +54,10 @@ export interface SlackAppOptions {
   /** The slash command this app answers (the manifest declares `/ops`). */
   command?: string;
   now?: () => Date;
+  /** Stops the wait for an unreachable Slack at start (SIGTERM while retrying). */
+  signal?: AbortSignal;
+  /** Waits between start attempts while Slack is unreachable. */
+  connectBackoff?: Backoff;
 }
 
 export interface SlackApp {
@@ -83,6 +90,15 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const slackApiUrl = env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL;
   const log = options.log.child({ component: "slack" });
   const logger = createBoltLogger(log);
+  // Our own auth.test first: a refused token stops the start with a clear reason, an unreachable Slack
+  // is retried, and Bolt, given the bot's ids, starts no auth.test of its own that nobody awaits.
+  const identity = await verifyBotToken({
+    token,
+    slackApiUrl,
+    log,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connectBackoff ? { backoff: options.connectBackoff } : {}),
+  });
   // Each SDK object gets its own copy: the Socket Mode client mutates the options it is given.
   const retryConfig =
     options.retries === 0
@@ -91,7 +107,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const clientOptions = () => ({ slackApiUrl, retryConfig: { ...retryConfig } });
   const mode = env.SLACK_APP_TOKEN ? "socket" : "http";
 
-  const receiver =
+  const socketReceiver =
     mode === "socket"
       ? new SocketModeReceiver({
           appToken: env.SLACK_APP_TOKEN!,
@@ -101,15 +117,21 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
           installerOptions: { clientOptions: options.retries === 0 ? clientOptions() : { slackApiUrl } },
           ...(options.clientPingTimeoutMs ? { clientPingTimeout: options.clientPingTimeoutMs } : {}),
         })
-      : new HTTPReceiver({
-          signingSecret: env.SLACK_SIGNING_SECRET!,
-          endpoints: SLACK_EVENTS_PATH,
-          logger,
-          // Ack first, work after: the HTTP response goes out as soon as a listener acks.
-          processBeforeResponse: false,
-          customRoutes: options.health ? [healthRoute(options.health)] : [],
-        });
-  const app = new App({ token, receiver, logger, clientOptions: clientOptions(), ignoreSelf: true });
+      : undefined;
+  const receiver =
+    socketReceiver ??
+    new HTTPReceiver({
+      signingSecret: env.SLACK_SIGNING_SECRET!,
+      endpoints: SLACK_EVENTS_PATH,
+      logger,
+      // Ack first, work after: the HTTP response goes out as soon as a listener acks.
+      processBeforeResponse: false,
+      customRoutes: options.health ? [healthRoute(options.health)] : [],
+    });
+  const reconnects = socketReceiver
+    ? observeReconnects(socketReceiver, { log, backoff: options.connectBackoff ?? DEFAULT_BACKOFF })
+    : undefined;
+  const app = new App({ token, ...identity, receiver, logger, clientOptions: clientOptions(), ignoreSelf: true });
 
   const client = new webApi.WebClient(token, { ...clientOptions(), logger, rejectRateLimitedCalls: true });
   const outbox = createSlackOutbox({
@@ -174,9 +196,10 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       requestUrl = `http://${options.host ?? "127.0.0.1"}:${address.port}${SLACK_EVENTS_PATH}`;
     }
   } catch (error) {
+    reconnects?.stop();
     outbox.close();
     await reporter.stop();
-    throw error;
+    throw mode === "socket" ? socketStartError(error, slackApiUrl) : error;
   }
   log.info({ mode, slack_api_url: slackApiUrl, ...(requestUrl ? { request_url: requestUrl } : {}) }, "connected to Slack");
 
@@ -185,6 +208,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     ...(requestUrl ? { requestUrl } : {}),
     reporter,
     async stop() {
+      reconnects?.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, "stopping the Slack receiver failed"));
       await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
       // Queued calls fail fast, so the reporter's last flushes end; unfinished runs are released to other processes.
@@ -194,18 +218,28 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   };
 }
 
+/** Socket Mode could not open its connection (apps.connections.open with SLACK_APP_TOKEN): say which and why. */
+function socketStartError(error: unknown, slackApiUrl: string): unknown {
+  const refused = slackRefusal(error);
+  if (refused) return tokenRejected("SLACK_APP_TOKEN", refused, error);
+  const code = (error as { code?: string }).code;
+  if (code === webApi.ErrorCode.RequestError || code === webApi.ErrorCode.HTTPError) {
+    return new OpsError(
+      "SLACK_UNREACHABLE",
+      `Slack's Socket Mode endpoint at ${slackApiUrl} is unreachable (${unreachableReason(error)}).`,
+      {
+        hint: "Check the network path to Slack (and SLACK_API_URL, if set), then start again.",
+        cause: error,
+      },
+    );
+  }
+  return error;
+}
+
 function healthRoute(check: () => Promise<Record<string, unknown>>) {
   return {
     path: "/healthz",
     method: ["GET"],
-    handler: (_req: unknown, res: import("node:http").ServerResponse) => {
-      check().then(
-        (details) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", ...details })),
-        (error: unknown) =>
-          res
-            .writeHead(503, { "content-type": "application/json" })
-            .end(JSON.stringify({ status: "unhealthy", error: (error as Error).message })),
-      );
-    },
+    handler: (_req: unknown, res: ServerResponse) => answerHealth(res, check),
   };
 }

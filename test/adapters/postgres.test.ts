@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresAdapter } from "../../adapters/postgres/index.js";
 import { credentialsOf } from "../../adapters/types.js";
 import { assertNoCanary, expectAdapterError, fixturePath, makeCtx } from "./helpers.js";
+import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 
 const postgres = createPostgresAdapter({ baseDir: fixturePath("postgres") });
 const { migrationStatus, migrate, schemaDiff } = postgres.actions as Required<typeof postgres.actions>;
@@ -78,11 +79,7 @@ describe("postgres adapter without a database", () => {
   });
 });
 
-const reason = BASE_URL
-  ? ""
-  : " (skipped: set TEST_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test, to run against real PostgreSQL)";
-
-describe.skipIf(!BASE_URL)(`postgres adapter against real PostgreSQL${reason}`, () => {
+describe("postgres adapter against real PostgreSQL", NEEDS_POSTGRES, () => {
   const names = [1, 2, 3].map(() => `opsroom_adapters_${randomBytes(4).toString("hex")}`);
   let admin: pg.Client;
   const urls: string[] = [];

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { INSTANCE_ID } from "../../src/config/instance.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ConfigError } from "../../src/errors.js";
 
@@ -26,6 +27,7 @@ describe("loadConfig", () => {
     const config = loadConfig({ PORT: "9911" });
     expect(Object.keys(config.environments)).toEqual(["dev", "staging", "prod"]);
     expect(config.environments.dev?.settings.healthUrl).toBe("http://127.0.0.1:9911/healthz");
+    expect(config.environments.dev?.settings.healthExpect).toBe(`"instance":"${INSTANCE_ID}"`);
     expect(config.services.payments?.aliases).toContain("payment service");
     expect(Object.keys(config.flags)).toContain("FSYNC_USE_RPC");
     expect(Object.isFrozen(config.services)).toBe(true);
@@ -49,6 +51,16 @@ describe("loadConfig", () => {
     const byField = Object.fromEntries(error.issues.map((i) => [i.field, i]));
     expect(byField["services.api.healthUrl"]).toMatchObject({ file, line: 5, message: expect.stringMatching(/url/i) });
     expect(byField["approvals.required"]).toMatchObject({ line: 9 });
+  });
+
+  it("points a misspelt key at its own line, not its parent's", () => {
+    const file = writeConfig(
+      ["environments:", "  dev: {}", "services:", "  api:", "    owner: platform", "    healthUrll: https://api.example.com/healthz"].join(
+        "\n",
+      ),
+    );
+    const error = configErrorOf(() => loadConfig({ OPSROOM_CONFIG: file }));
+    expect(error.issues).toEqual([{ file, line: 6, field: "services.api.healthUrll", message: "unknown key" }]);
   });
 
   it("checks references between sections once the fields themselves are valid", () => {

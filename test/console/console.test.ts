@@ -36,7 +36,14 @@ async function spawnConsole(env: Record<string, string>) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "opsroom-console-"));
   return spawn(process.execPath, [path.join(ROOT, "bin/opsroom.js"), "start"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OPSROOM_DATA_DIR: dataDir, PORT: String(await freePort()), ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? "",
+      OPSROOM_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
 }
@@ -118,7 +125,7 @@ describe("the local console (piped input)", () => {
   it("says the database is unreachable, without its password, when DATABASE_URL points nowhere", async () => {
     const { code, stderr } = await runConsole("check dev status\n", { DATABASE_URL: "postgres://ops:s3cretPw@127.0.0.1:9/opsroom" });
     expect(code).toBe(1);
-    expect(stderr).toContain("the database at DATABASE_URL is unreachable (ECONNREFUSED 127.0.0.1:9)");
+    expect(stderr).toContain("opsroom cannot start: nothing is listening at 127.0.0.1:9 (ECONNREFUSED)");
     expect(stderr).not.toContain("s3cretPw");
   });
 

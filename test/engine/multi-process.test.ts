@@ -4,10 +4,11 @@ import { createStore, type Store } from "../../src/store/store.js";
 import { openTestStore, type TestStore } from "../support/test-stores.js";
 import { queuedRun, spawnWorker, spawnWorkers, waitFor, type WorkerProcess } from "./engine-support.js";
 import { startPostgresProxy } from "../support/tcp-proxy.js";
+import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 
 // Real worker processes (test/engine/worker-process.ts) against one scratch database on the real
-// server: what only a server shows. Skipped without TEST_DATABASE_URL (PGlite is one process).
-describe.runIf(process.env.TEST_DATABASE_URL)("run engine across worker processes", () => {
+// server: what only a server shows (PGlite is one process).
+describe("run engine across worker processes", NEEDS_POSTGRES, () => {
   let t: TestStore;
   let store: Store;
   let url: string;

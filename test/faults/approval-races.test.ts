@@ -24,11 +24,12 @@ import { defaultBehaviours, eventually, fakeActions, FIXTURES, USERS } from "../
 import { createScratchDatabase } from "../support/test-stores.js";
 import { recordFaultTally } from "./support/fault-tally.js";
 import { auditRuns } from "./support/run-audit.js";
+import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 
 const PROCESSES = 3;
 const PLANS = 24;
 
-describe.runIf(process.env.TEST_DATABASE_URL)("edit, approve and cancel racing on PostgreSQL", () => {
+describe("edit, approve and cancel racing on PostgreSQL", NEEDS_POSTGRES, () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   const dbs: Db[] = [];
   let services: OpsService[];

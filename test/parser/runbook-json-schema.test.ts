@@ -15,4 +15,11 @@ describe("runbooks/runbook.schema.json", () => {
     expect(schema.required).toEqual(expect.arrayContaining(["id", "title", "owner", "escalation", "risk", "triggers", "phases"]));
     expect(schema.required).not.toContain("params");
   });
+
+  it("documents the params that drive approvals, protected environments, locks and scheduling", () => {
+    const schema = JSON.parse(runbookJsonSchemaText()) as { properties: Record<string, { description?: string }> };
+    const params = schema.properties.params?.description ?? "";
+    for (const name of ["`env`", "`service`", "`flag`", "`at`", "protected", "lockKey", "schedules"]) expect(params).toContain(name);
+    expect(schema.properties.lockKey?.description).toContain("one at a time");
+  });
 });

@@ -16,12 +16,9 @@ import {
   untilStepStarted,
   useRunbookHarness,
 } from "./harness.js";
+import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 
 const BASE_URL = process.env.TEST_DATABASE_URL;
-const skipped = BASE_URL
-  ? ""
-  : " (skipped: set TEST_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test, to run against real PostgreSQL)";
-
 const h = useRunbookHarness();
 
 describe("migrate runbook without a database", () => {
@@ -65,7 +62,7 @@ describe("migrate runbook without a database", () => {
   });
 });
 
-describe.skipIf(!BASE_URL)(`database runbooks against real PostgreSQL${skipped}`, () => {
+describe("database runbooks against real PostgreSQL", NEEDS_POSTGRES, () => {
   const created: string[] = [];
   let admin: pg.Client;
 

@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgresProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { eventually, findInThread, OPS_CHANNEL, startHarness, textOf, USERS, type Harness } from "./support/harness.js";
+import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 
-describe.runIf(process.env.TEST_DATABASE_URL)("a Slack request while the database is down", () => {
+describe("a Slack request while the database is down", NEEDS_POSTGRES, () => {
   let h: Harness;
   let proxy: TcpProxy;
 

@@ -4,62 +4,14 @@
  * mode (signed requests and /healthz on PORT). `check dev status` checks opsroom's own /healthz, so
  * a real run goes through with the real adapters and no network.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION } from "../../src/slack/action-ids.js";
 import { startSlackApiServer, type SlackApiServer } from "../slack-server/slack-api-server.js";
+import { startOpsroom, until, type OpsroomProcess } from "../support/opsroom-process.js";
 import { FIXTURES, findInThread, OPS_CHANNEL, textOf, USERS } from "./support/harness.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-async function start(env: Record<string, string>): Promise<Started> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/opsroom.js"), "start"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      OPSROOM_DATA_DIR: mkdtempSync(path.join(tmpdir(), "opsroom-slack-")),
-      OPSROOM_RUNBOOKS_DIR: path.join(FIXTURES, "main-runbooks"),
-      PORT: String(port),
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { child, port, stderr: () => stderr, exit };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, started: Started, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; opsroom's stderr:\n${started.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const start = (env: Record<string, string>) => startOpsroom({ OPSROOM_RUNBOOKS_DIR: path.join(FIXTURES, "main-runbooks"), ...env });
 
 async function checkDevStatus(slack: SlackApiServer): Promise<void> {
   const delivery = await slack.sendEvent({
@@ -83,8 +35,8 @@ async function checkDevStatus(slack: SlackApiServer): Promise<void> {
 describe("npm start with Slack tokens", () => {
   let socketSlack: SlackApiServer;
   let httpSlack: SlackApiServer;
-  let socketBot: Started;
-  let httpBot: Started;
+  let socketBot: OpsroomProcess;
+  let httpBot: OpsroomProcess;
 
   beforeAll(async () => {
     [socketSlack, httpSlack] = await Promise.all([startSlackApiServer(), startSlackApiServer()]);
@@ -107,7 +59,7 @@ describe("npm start with Slack tokens", () => {
     socketBot.child.kill("SIGTERM");
     expect(await socketBot.exit).toBe(0);
     expect(socketBot.stderr()).not.toContain(socketSlack.botToken);
-  }, 90_000);
+  }, 240_000);
 
   it("serves signed Slack requests and /healthz on PORT in HTTP mode, and refuses unsigned ones", async () => {
     const url = `http://127.0.0.1:${httpBot.port}`;
@@ -121,5 +73,5 @@ describe("npm start with Slack tokens", () => {
     await checkDevStatus(httpSlack);
     httpBot.child.kill("SIGTERM");
     expect(await httpBot.exit).toBe(0);
-  }, 90_000);
+  }, 240_000);
 });

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openPostgres, type Db } from "../../src/store/db.js";
 import { startPostgresProxy, type TcpProxy } from "../support/tcp-proxy.js";
+import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 
 // The database "restarts" behind a loopback proxy that cuts every connection through it. What the
 // process must do: fail the statements that were in flight, keep running, and work again afterwards.
-describe.runIf(process.env.TEST_DATABASE_URL)("losing the Postgres connection", () => {
+describe("losing the Postgres connection", NEEDS_POSTGRES, () => {
   let proxy: TcpProxy | undefined;
   let db: Db | undefined;
 

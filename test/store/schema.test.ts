@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { openPglite, openPostgres } from "../../src/store/db.js";
 import { migrate } from "../../src/store/migrate.js";
 import { createScratchDatabase } from "../support/test-stores.js";
+import { skipUnless } from "../support/skip-unless.js";
 
 // src/store/schema.sql is the schema as the migrations leave it (pg_dump --schema-only), committed so
 // that a migration shows up in review as a diff of the whole schema. When a migration changes it:
@@ -36,21 +37,27 @@ function hasPgDump(): boolean {
 }
 
 describe("committed schema.sql", () => {
-  it.runIf(process.env.TEST_DATABASE_URL && hasPgDump())("matches what the migrations create on Postgres (pg_dump)", async () => {
-    const scratch = await createScratchDatabase();
-    const db = openPostgres(scratch.url, { max: 1 });
-    try {
-      await migrate(db);
-      const dump = normalize(
-        execFileSync("pg_dump", ["--schema-only", "--no-owner", "--no-privileges", "--dbname", scratch.url], { encoding: "utf8" }),
-      );
-      if (process.env.UPDATE_SCHEMA) writeFileSync(SCHEMA_FILE, `${HEADER}\n${dump}\n`);
-      expect(normalize(readFileSync(SCHEMA_FILE, "utf8")), "src/store/schema.sql is out of date; regenerate it (see this test)").toBe(dump);
-    } finally {
-      await db.close();
-      await scratch.drop();
-    }
-  });
+  it(
+    "matches what the migrations create on Postgres (pg_dump)",
+    skipUnless(!!process.env.TEST_DATABASE_URL && hasPgDump(), "needs TEST_DATABASE_URL and pg_dump on PATH"),
+    async () => {
+      const scratch = await createScratchDatabase();
+      const db = openPostgres(scratch.url, { max: 1 });
+      try {
+        await migrate(db);
+        const dump = normalize(
+          execFileSync("pg_dump", ["--schema-only", "--no-owner", "--no-privileges", "--dbname", scratch.url], { encoding: "utf8" }),
+        );
+        if (process.env.UPDATE_SCHEMA) writeFileSync(SCHEMA_FILE, `${HEADER}\n${dump}\n`);
+        expect(normalize(readFileSync(SCHEMA_FILE, "utf8")), "src/store/schema.sql is out of date; regenerate it (see this test)").toBe(
+          dump,
+        );
+      } finally {
+        await db.close();
+        await scratch.drop();
+      }
+    },
+  );
 
   it("names every table, index, trigger and function the migrations create on PGlite, and nothing else", async () => {
     const db = await openPglite(undefined);

@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/cli.js";
+
+async function validate(args: string[], env: Record<string, string>) {
+  let stdout = "";
+  let stderr = "";
+  const out = new PassThrough().on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  const err = new PassThrough().on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await runCli(["runbooks", "validate", ...args], { stdin: new PassThrough(), stdout: out, stderr: err, env });
+  return { code, stdout, stderr };
+}
+
+describe("opsroom runbooks validate", () => {
+  it("reports a bad config file by file, line and field instead of crashing", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "opsroom-config-")), "opsroom.yml");
+    writeFileSync(file, "environments:\n  dev: {}\nservices:\n  api:\n    healthUrl: not-a-url\n");
+    const { code, stderr } = await validate([], { OPSROOM_CONFIG: file });
+    expect(code).toBe(1);
+    expect(stderr).toBe(`${file}:5: services.api.healthUrl: Invalid URL\n1 problem found\n`);
+  });
+
+  it("names the misspelt argument of a step by file, line and field", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "opsroom-runbooks-"));
+    writeFileSync(
+      path.join(dir, "ping.yml"),
+      [
+        "id: ping",
+        "title: Ping",
+        "owner: platform",
+        'escalation: "@oncall"',
+        "risk: read",
+        "triggers: { verbs: [ping] }",
+        "phases:",
+        "  action:",
+        "    - id: ping",
+        "      uses: http.check",
+        "      with:",
+        "        name: ping",
+        "        ur1: https://example.com/healthz",
+      ].join("\n"),
+    );
+    const { code, stderr } = await validate([dir], {});
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${path.join(dir, "ping.yml")}:13: phases.action[0].with.ur1: unknown argument of http.check`);
+    expect(stderr).toContain(`${path.join(dir, "ping.yml")}:11: phases.action[0].with.url: required by http.check`);
+  });
+});
