@@ -1,8 +1,9 @@
 /**
  * `npm run render:slack`: renders opsroom's Slack messages in their main states (scripts/slack-states.ts)
  * as Slack shows them — Block Kit through slack-blocks-to-jsx, screenshotted by headless Chromium — so
- * people can look at them before they ship. Writes one PNG per state (and the HTML) to --out
- * (default .scratch-render/slack); --only a,b picks states by name.
+ * people can look at them before they ship. Writes one PNG per state to --out (default
+ * .scratch-render/slack, next to the HTML); --only a,b picks states by name. Needs Chromium
+ * (`apt-get install -y chromium`; CHROMIUM_PATH if it is not /usr/bin/chromium).
  *
  *   npm run render:slack
  *   npm run render:slack -- --out docs/screenshots --only plan-card-deploy,running-deploy,failed-rollback
@@ -33,6 +34,8 @@ const { values } = parseArgs({
   options: { out: { type: "string", default: ".scratch-render/slack" }, only: { type: "string" } },
 });
 const outDir = path.resolve(values.out);
+// The HTML stays out of the repository whatever --out says.
+const HTML_DIR = path.resolve(".scratch-render/slack");
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const css = readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve("slack-blocks-to-jsx")), "style.css"), "utf8");
 // The app's avatar, inline: nothing is fetched.
@@ -97,6 +100,7 @@ body { margin: 0; background: #fff; font-family: "Noto Sans", "DejaVu Sans", san
 
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
+  mkdirSync(HTML_DIR, { recursive: true });
   const states = slackStates(new Date()).filter((s) => !only || only.has(s.name));
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_FLAGS });
   try {
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
     await tab.route("**/*", (route) => (route.request().url().startsWith("data:") ? route.continue() : route.abort()));
     for (const state of states) {
       const html = page(state);
-      writeFileSync(path.join(outDir, `${state.name}.html`), html);
+      writeFileSync(path.join(HTML_DIR, `${state.name}.html`), html);
       await tab.setContent(html, { waitUntil: "load" });
       await tab.locator("#shot").screenshot({ path: path.join(outDir, `${state.name}.png`) });
       process.stdout.write(`${path.relative(process.cwd(), path.join(outDir, `${state.name}.png`))}\n`);
