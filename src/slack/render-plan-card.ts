@@ -187,7 +187,11 @@ function checkBlocks(d: RunDescription, lockAhead: number | undefined): Block[] 
   if (lines.length === 0) return [];
   const blocks = [section(lines.join("\n"))];
   if (passed.length > 0)
-    blocks.push(context([`${preflight.failure ? "Passed" : preflight.state === "running" ? "Done so far" : "Checked"}: ${passed.map((c) => escapeMrkdwn(c.label)).join(" · ")}`]));
+    blocks.push(
+      context([
+        `${preflight.failure ? "Passed" : preflight.state === "running" ? "Done so far" : "Checked"}: ${passed.map((c) => escapeMrkdwn(c.label)).join(" · ")}`,
+      ]),
+    );
   return blocks;
 }
 
