@@ -26,7 +26,7 @@ const TIME_ZONE = "UTC";
 export const USERS = { dave: "U0DAVE001", alice: "U0ALICE01", bob: "U0BOB0001" } as const;
 export const ONCALL = "S0ONCALL1";
 export const OPS_CHANNEL = "C0OPS0001";
-const RESOLVED_ONCALL = `<!subteam^${ONCALL}|@oncall-platform>`;
+const RESOLVED_ONCALL = `<!subteam^${ONCALL}>`;
 
 /** Names for the ids in the fixtures, as Slack would show them. */
 export const SLACK_DIRECTORY = {
@@ -368,7 +368,7 @@ export function slackStates(now: Date): SlackState[] {
     });
   }
 
-  // Failed in verify, rolled back; the prod-style outcome broadcast to the channel.
+  // Failed in verify, rolled back (a staging outcome stays in its thread; a prod one is broadcast).
   {
     const { run, t, artifacts, minutes } = startRun(9);
     t.step(80, "verify", "wait-workflow", "workflow run 9114 succeeded in 1 min 20 s")
@@ -410,7 +410,6 @@ export function slackStates(now: Date): SlackState[] {
             canRetry: true,
           }),
           t.now,
-          true,
         ),
       ],
     });
