@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // The CLI, the console and benchmarks talk to a terminal; tests print what they measured (accuracy, timings).
-    files: ["bin/**", "bench/**", "src/cli/**", "src/console/**", "test/**"],
+    files: ["bin/**", "bench/**", "scripts/**", "src/cli/**", "src/console/**", "test/**"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
     rules: { "no-console": "off" },
   },

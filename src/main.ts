@@ -112,7 +112,8 @@ export function wireService(parts: {
     parseContext: { runbooks, catalog: buildCatalog(config), timeZone: config.timeZone },
     clock: parts.clock ?? (() => new Date()),
     log,
-    preflight: (run) => runPreflight(run, stepDeps),
+    // Its result is kept on the run (origin.preflight), so it is redacted like every recorded event.
+    preflight: async (run) => parts.redactor.redact(await runPreflight(run, stepDeps)),
     describeCalls: (plan) => dryRunPlan(plan, { actions, log }),
   });
 }
@@ -123,7 +124,7 @@ export async function startBot(io: Io): Promise<number> {
   const slackHttp = !!io.env.SLACK_BOT_TOKEN?.trim() && !io.env.SLACK_APP_TOKEN?.trim();
   return withApp(io, { worker: true, health: !slackHttp, consoleMode: !io.env.SLACK_BOT_TOKEN }, async (app) => {
     if (app.config.env.SLACK_BOT_TOKEN) return runSlack(app, io);
-    const { failedRuns } = await runConsole({ service: app.service, input: io.stdin, output: io.stdout });
+    const { failedRuns } = await runConsole({ service: app.service, input: io.stdin, output: io.stdout, timeZone: app.config.timeZone });
     return failedRuns > 0 ? 1 : 0;
   });
 }

@@ -97,6 +97,21 @@ export const ApprovalPolicySchema = z
   })
   .strict();
 
+/** Which envs' runs also show in the channel, beyond their thread; "*" is every env. */
+const BroadcastRuleSchema = z
+  .object({
+    /** Plans waiting for approval (default: every env). */
+    waitingForApproval: z.array(z.string()).optional(),
+    /** A run's final outcome (default: the protected envs). */
+    outcome: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const BroadcastSchema = BroadcastRuleSchema.extend({
+  /** Per channel, by name (without #) or id: the fields it sets replace the defaults above. */
+  channels: z.record(z.string(), BroadcastRuleSchema).default({}),
+}).strict();
+
 export const ConfigFileSchema = z
   .object({
     timeZone: z
@@ -116,6 +131,8 @@ export const ConfigFileSchema = z
     /** opsroom admins: may cancel any run (users and user groups, like approvers). */
     admins: ApproverSetSchema.default({ users: [], groups: [] }),
     incidentChannels: z.array(z.string()).default(["inc-*", "incident-*"]),
+    /** What Slack shows in the channel besides the thread (read-only runs never): see README, Connect to Slack. */
+    broadcast: BroadcastSchema.default({ channels: {} }),
     /** Extra environment variables whose values must be redacted everywhere. */
     secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
   })
@@ -150,6 +167,7 @@ export type ApprovalPolicyConfig = z.output<typeof ApprovalPolicySchema>;
 export type ApprovalRuleConfig = z.output<typeof ApprovalRuleSchema>;
 /** Slack users and user groups (approvers, admins). */
 export type PeopleConfig = z.output<typeof ApproverSetSchema>;
+export type BroadcastConfig = z.output<typeof BroadcastSchema>;
 
 export function isTimeZone(tz: string): boolean {
   try {

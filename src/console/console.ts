@@ -2,7 +2,7 @@ import { createInterface } from "node:readline";
 import { OpsError } from "../errors.js";
 import { helpText } from "../service/help-text.js";
 import type { OpsService } from "../service/ops-service.js";
-import { TERMINAL_STATUSES, type Run, type RunStatus } from "../store/types.js";
+import { TERMINAL_STATUSES, type Run, type RunEvent, type RunStatus } from "../store/types.js";
 import { renderArtifactText, renderDryRunText, renderEventText, renderOutcomeText, renderPlanText } from "./render-text.js";
 
 export interface ConsoleOptions {
@@ -12,6 +12,8 @@ export interface ConsoleOptions {
   user?: string;
   /** Backstop poll for run progress when a NOTIFY is missed. */
   pollMs?: number;
+  /** The config's time zone, for the times on plans. */
+  timeZone?: string;
 }
 
 const CONSOLE_HELP =
@@ -140,8 +142,9 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
           print(result.question);
           break;
         case "planned": {
+          const description = (await service.describeRun(result.run.id)) ?? service.describeNewRun(result.run);
           const artifacts = result.preflight ? await service.listArtifacts(result.run.id) : [];
-          print(renderPlanText(result.plan, result.run, result.preflight, artifacts));
+          print(renderPlanText(description, artifacts, options.timeZone ?? "UTC", new Date()));
           if (result.run.status === "pending_approval") lastPending = result.run.id;
           else {
             const done = watch(result.run);
@@ -184,9 +187,11 @@ async function followRun(
 ): Promise<RunStatus> {
   let lastId = afterEventId;
   const shownArtifacts = new Set<number>();
+  const seen: RunEvent[] = [];
   const printEvents = async () => {
     for (const event of await service.listEvents(runId, lastId)) {
       lastId = event.id;
+      seen.push(event);
       const line = renderEventText(event);
       if (line) print(line);
       if ((event.kind === "step_succeeded" || event.kind === "step_failed") && Number(event.data.artifacts) > 0) {
@@ -206,7 +211,7 @@ async function followRun(
       const run = await service.getRun(runId);
       if (run && TERMINAL_STATUSES.includes(run.status) && run.finishedAt) {
         await printEvents();
-        print(renderOutcomeText(run));
+        print(renderOutcomeText(run, seen));
         return run.status;
       }
       await new Promise<void>((resolve) => {

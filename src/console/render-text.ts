@@ -1,50 +1,63 @@
 import type { DryRunStep } from "../executor/dry-run.js";
-import type { PreflightResult } from "../executor/run-preflight.js";
-import type { Plan, PlannedStep } from "../planner/plan.js";
+import type { Plan } from "../planner/plan.js";
+import type { RunDescription } from "../service/chat-use-cases.js";
+import { argsLine, intentOf } from "../service/plan-words.js";
+import { formatDuration, timeOfDay } from "../service/time-text.js";
 import type { Run, RunEvent, StoredArtifact } from "../store/types.js";
 
 const EXCERPT_LINES = 12;
+const CHANGE_LINES = 8;
 
-/** The plan card as plain text: what would run, with which args, and what it needs to start. */
-export function renderPlanText(plan: Plan, run: Run, preflight?: PreflightResult, artifacts: readonly StoredArtifact[] = []): string {
-  const params = Object.entries(plan.params)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`)
-    .join(" ");
+/**
+ * The plan card as plain text, with the same content as in Slack: the intent, what changes (from the
+ * preflight), the checks, the steps in plain words (the dry run lists every call), who decides.
+ */
+export function renderPlanText(d: RunDescription, artifacts: readonly StoredArtifact[], timeZone: string, now: Date): string {
+  const { run, preflight } = d;
+  const plan = run.plan;
+  const intent = intentOf(plan);
+  const head = [intent.title, intent.subject, ...intent.detail].filter(Boolean).join(" ");
   const lines = [
-    `┌ Plan ${run.id.slice(0, 8)} · ${plan.title}${plan.env ? ` → ${plan.env}` : ""} · ${plan.mutating ? "changes things" : "read-only"}`,
-    `│ params: ${params || "(none)"}`,
-    ...(plan.runAt ? [`│ scheduled for ${plan.runAt}`] : []),
-    "│ steps:",
-    ...plan.steps.map((s) => `│   ${s.phase.padEnd(9)} ${stepLine(s)}`),
-    ...(plan.rollback.length > 0 ? ["│ on failure, rolls back:", ...plan.rollback.map((s) => `│   ${stepLine(s)}`)] : []),
-    `│ owner ${plan.owner} · escalation ${plan.escalation}`,
+    `┌ ${head}${intent.env ? ` → ${intent.env}` : ""} · ${plan.mutating ? `changes ${plan.env ?? "things"}` : "read-only"} · plan ${run.planHash.slice(0, 8)}`,
+    ...(plan.runAt ? [`│ scheduled for ${timeOfDay(new Date(plan.runAt), timeZone, now)}`] : []),
   ];
-  if (preflight) {
-    lines.push(
-      preflight.ok ? `│ preflight ✓ ${preflight.summaries.join(" · ") || "ok"}` : `│ preflight ✗ ${preflight.stepId} — ${preflight.reason}`,
-    );
-    for (const artifact of artifacts)
-      lines.push(
-        ...renderArtifactText(artifact)
-          .split("\n")
-          .map((l) => `│ ${l}`),
-      );
+  const changed = preflight.checks.filter((c) => c.ok && artifacts.some((a) => a.stepId === c.stepId && a.kind !== "summary"));
+  const list = artifacts.find((a) => a.content && a.kind !== "summary" && (!run.startedAt || a.createdAt < run.startedAt));
+  if (changed.length > 0 || list) {
+    lines.push(`│ what changes: ${changed.map((c) => c.detail).join(" · ") || (list?.title ?? "")}`);
+    const rows = list?.content?.split("\n") ?? [];
+    lines.push(...rows.slice(0, CHANGE_LINES).map((r) => `│   ${clip(r, 160)}`));
+    if (rows.length > CHANGE_LINES) lines.push(`│   … ${rows.length - CHANGE_LINES} more: type \`artifact ${list!.id}\``);
+    for (const link of artifacts.filter((a) => a.url && a.kind !== "summary")) lines.push(`│   ${link.title}: ${link.url}`);
   }
-  if (run.status === "pending_approval") {
-    const needs = plan.approval.required === 1 ? "1 approval" : `${plan.approval.required} approvals`;
-    const self = plan.approval.selfApproval ? "" : " from someone other than you";
-    lines.push(
-      `└ needs ${needs}${self}. Type \`approve\` to run it or \`reject\` to drop it${run.expiresAt ? ` (expires ${run.expiresAt.toISOString().slice(11, 16)} UTC)` : ""}.`,
-    );
-  } else {
+  if (preflight.state === "running") lines.push("│ checks: running…");
+  if (preflight.state === "timed-out") lines.push("│ checks: did not report back");
+  const passed = preflight.checks.filter((c) => c.ok);
+  if (passed.length > 0) lines.push(`│ checks: ✓ ${passed.length} passed (${passed.map((c) => c.label).join(", ")})`);
+  if (preflight.failure) lines.push(`│ checks: ✗ ${preflight.failure.label} — ${preflight.failure.detail}`);
+  lines.push("│ steps:");
+  for (const s of plan.steps.filter((s) => s.phase !== "validate" && s.phase !== "preflight"))
+    lines.push(`│   ${s.phase.padEnd(9)} ${s.description} — ${s.uses}`);
+  if (plan.rollback.length > 0)
+    lines.push(`│ if it fails after changing something, it rolls back: ${plan.rollback.map((s) => s.description).join(", ")}`);
+  lines.push(`│ owner ${plan.owner} · escalation ${plan.escalation.replace(/^@/, "")}`);
+  if (run.status !== "pending_approval") {
     lines.push("└ read-only: running now.");
+    return lines.join("\n");
   }
+  const expires = run.expiresAt ? ` (expires ${timeOfDay(run.expiresAt, timeZone, now)})` : "";
+  if (d.approveBlock?.kind === "preflight-failed") {
+    lines.push(`└ can't be approved yet: fix the failed check, then ask again${expires}.`);
+    return lines.join("\n");
+  }
+  const needs = plan.approval.required === 1 ? "1 approval" : `${plan.approval.required} approvals`;
+  const self = plan.approval.selfApproval ? "" : " from someone other than you";
+  lines.push(`└ needs ${needs}${self}. Type \`approve\` to run it or \`reject\` to drop it${expires}.`);
   return lines.join("\n");
 }
 
-function stepLine(step: PlannedStep): string {
-  const args = JSON.stringify(step.args);
-  return `${step.id}: ${step.uses} ${args.length > 160 ? `${args.slice(0, 157)}…` : args}`;
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** One line per event worth showing; undefined for the ones the console keeps quiet about. */
@@ -72,11 +85,27 @@ export function renderEventText(event: RunEvent): string | undefined {
   }
 }
 
-/** The final word on a run. A run whose change may or may not have happened says so first. */
-export function renderOutcomeText(run: Run): string {
+/**
+ * The final word on a run, short like the Slack summary: outcome, duration, where it failed (the
+ * reason only when no step line above already said it), rollback, escalation contact.
+ */
+export function renderOutcomeText(run: Run, events: readonly RunEvent[] = []): string {
   if (run.outcomeUnknown) return `? outcome unknown (failed): ${run.summary ?? ""}`.trimEnd();
   const mark = run.status === "succeeded" ? "✔" : run.status === "failed" ? "✘" : "■";
-  return `${mark} ${run.status}: ${run.summary ?? ""}`.trimEnd();
+  const intent = intentOf(run.plan);
+  const what = [intent.title, intent.subject, ...intent.detail].filter(Boolean).join(" ") + (intent.env ? ` → ${intent.env}` : "");
+  const took =
+    run.startedAt && run.finishedAt
+      ? ` ${run.status === "succeeded" ? "in" : "after"} ${formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())}`
+      : "";
+  if (run.status !== "failed") return `${mark} ${run.status}: ${what}${took}.`;
+  const failed = [...events].reverse().find((e) => e.kind === "run_failed");
+  const stepId = failed?.stepId ?? run.failedStep ?? undefined;
+  const step = [...run.plan.steps, ...run.plan.rollback].find((s) => s.id === stepId);
+  const said = events.some((e) => e.kind === "step_failed" && e.stepId === stepId);
+  const reason = !said && (failed?.message ?? run.error) ? ` — ${failed?.message ?? run.error}` : "";
+  const rolled = events.some((e) => e.kind === "rollback_finished") ? " Rolled back." : "";
+  return `${mark} failed: ${what} failed at ${step?.description ?? stepId ?? "a step"}${took}${reason}.${rolled} Escalation: ${run.plan.escalation.replace(/^@/, "")} (owner ${run.plan.owner}).`;
 }
 
 /** An artifact's excerpt; long content points at `artifact <id>`, which prints it whole. */
@@ -94,7 +123,7 @@ export function renderArtifactText(artifact: StoredArtifact): string {
 export function renderDryRunText(plan: Plan, steps: readonly DryRunStep[]): string {
   const lines = [`Dry run · ${plan.title}${plan.env ? ` → ${plan.env}` : ""} · nothing was called`];
   for (const step of steps) {
-    lines.push(`  ${step.phase.padEnd(9)} ${step.id}: ${step.uses} ${JSON.stringify(step.args)}`);
+    lines.push(`  ${step.phase.padEnd(9)} ${step.id}: ${step.uses} ${argsLine(step.args, plan, 200)}`);
     for (const request of step.requests) lines.push(`            → ${request}`);
     if (step.note) lines.push(`            (${step.note})`);
   }

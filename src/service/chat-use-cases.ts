@@ -8,11 +8,20 @@ import type { Plan } from "../planner/plan.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
 import type { SlackDeliveries } from "../store/slack-deliveries.js";
 import { assertEditable } from "../store/store.js";
-import { TERMINAL_STATUSES, type Approval, type Run, type RunOrigin, type WorkerInfo } from "../store/types.js";
+import { TERMINAL_STATUSES, type Approval, type Run, type RunEvent, type RunOrigin, type WorkerInfo } from "../store/types.js";
 import type { OpsServiceDeps, Requester, SubmitResult } from "./ops-service.js";
 import { helpText, notACommandReply } from "./help-text.js";
 import { coerceParam, missingParams, paramFields, type ParamField } from "./param-fields.js";
 import type { RunPermissions } from "./run-permissions.js";
+import { broadcastsOf, hasChannelRules, type Broadcasts } from "./broadcast-policy.js";
+import {
+  approveBlockOf,
+  NO_PREFLIGHT,
+  preflightStateOf,
+  runAndRecordPreflight,
+  type ApproveBlock,
+  type PreflightState,
+} from "./plan-preflight.js";
 
 /** A run created (or found again by its idempotency key) from a plan. */
 export interface PlannedRun {
@@ -54,6 +63,11 @@ export interface RunDescription {
   canEdit: boolean;
   canCancel: boolean;
   canRetry: boolean;
+  /** The plan's preflight: its checks and whether it is in, failed or still running. */
+  preflight: PreflightState;
+  /** Whether Approve may be offered now; when not, `approveBlock` says why. */
+  canApprove: boolean;
+  approveBlock?: ApproveBlock;
 }
 
 /** Read-only runbooks offered as buttons when a message in an incident channel reads like an incident. */
@@ -68,7 +82,10 @@ export interface WorkerStatus extends WorkerInfo {
 
 /** Everything an App Home shows one person. */
 export interface AppHomeSnapshot {
-  pendingForMe: { run: Run; confirmApprove: boolean }[];
+  /** Others' plans this person may approve, with whether Approve can be offered now. */
+  pendingForMe: RunDescription[];
+  /** This person's own plans waiting for someone else's approval. */
+  mine: Run[];
   running: Run[];
   queued: Run[];
   scheduled: Run[];
@@ -99,7 +116,10 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
     if (!run) throw new InputError("RUN_NOT_FOUND", `There is no run ${runId}.`);
     return run;
   };
-  const describe = (run: Run, approvals: Approval[]): RunDescription => {
+  const describe = (run: Run, approvals: Approval[], events: readonly RunEvent[]): RunDescription => {
+    const now = deps.clock();
+    const preflight = deps.preflight ? preflightStateOf(run, events, now) : NO_PREFLIGHT;
+    const approveBlock = approveBlockOf(run, preflight, now);
     return {
       run,
       approvals,
@@ -108,6 +128,9 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
       canEdit: run.status === "pending_approval",
       canCancel: (run.status === "queued" || run.status === "running") && run.cancelRequestedAt === null,
       canRetry: run.status === "failed",
+      preflight,
+      canApprove: approveBlock === undefined,
+      ...(approveBlock ? { approveBlock } : {}),
     };
   };
   const isProtected = (run: Run) => run.env !== null && config.environments[run.env]?.protected === true;
@@ -151,11 +174,17 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
     /** The run with its approvals and what may be done with it now. */
     async describeRun(runId: string): Promise<RunDescription | undefined> {
       const run = await store.getRun(runId);
-      return run ? describe(run, await store.listApprovals(runId)) : undefined;
+      if (!run) return undefined;
+      // Only a plan waiting for approval needs its preflight's step events.
+      const [approvals, events] = await Promise.all([
+        store.listApprovals(runId),
+        run.status === "pending_approval" && run.mutating ? store.listEvents(runId) : Promise.resolve([]),
+      ]);
+      return describe(run, approvals, events);
     },
 
-    /** `describeRun` for a run just created (no approvals yet), without reading it back. */
-    describeNewRun: (run: Run): RunDescription => describe(run, []),
+    /** `describeRun` for a run just created (no approvals, no events yet), without reading it back. */
+    describeNewRun: (run: Run): RunDescription => describe(run, [], []),
 
     /**
      * `submitText` without the run: the same decision (help, question, not a command, or the plan it
@@ -255,11 +284,14 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
       return planRun(requireRunbook(previous.runbook), params, { ...requester, idempotencyKey: `retry:${runId}` });
     },
 
-    /** A deferred preflight (see `Requester.deferPreflight`): runs it for a plan still waiting for approval. */
+    /**
+     * A deferred preflight (see `Requester.deferPreflight`), or a re-check after something was fixed:
+     * runs it for a plan still waiting for approval and records the result on the run.
+     */
     async preflight(runId: string): Promise<PreflightResult | undefined> {
       const run = await requireRun(runId);
       if (run.status !== "pending_approval" || !run.mutating || !deps.preflight) return undefined;
-      return deps.preflight(run);
+      return runAndRecordPreflight(store, run, deps.preflight, deps.clock());
     },
 
     /** Every call the run's plan would make, computed without calling anything. */
@@ -268,13 +300,15 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
       return { run, steps: deps.describeCalls ? await deps.describeCalls(run.plan) : [] };
     },
 
-    /** Plans waiting for approval that `user` may approve and has not decided on yet. */
+    /** Plans of others waiting for approval that `user` may approve and has not decided on yet. */
     async listPendingApprovalsFor(user: string): Promise<Run[]> {
       const now = deps.clock().getTime();
       const pending = await store.listRuns({ statuses: ["pending_approval"], approvableBy: user, limit: 100 });
       const mine: Run[] = [];
       for (const run of pending) {
         if (run.expiresAt && run.expiresAt.getTime() <= now) continue;
+        // One's own plans are listed as one's own, not as a decision waiting for one.
+        if (run.requestedBy === user) continue;
         if (!(await permissions.isApprover(run, user))) continue;
         if ((await store.listApprovals(run.id)).some((a) => a.approver === user)) continue;
         mine.push(run);
@@ -285,21 +319,38 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
     /** What App Home shows `user`: their pending approvals, the queue, recent runs and worker health. */
     async appHomeSnapshot(user: string): Promise<AppHomeSnapshot> {
       const now = deps.clock().getTime();
-      const [pending, running, queuedAll, recentAll, workers] = await Promise.all([
+      const [pending, mine, running, queuedAll, recentAll, workers] = await Promise.all([
         this.listPendingApprovalsFor(user),
+        store.listRuns({ statuses: ["pending_approval"], requestedBy: user, limit: 10 }),
         store.listRuns({ statuses: ["running"], limit: 20 }),
         store.listRuns({ statuses: ["queued"], limit: 40 }),
         store.listRuns({ statuses: [...TERMINAL_STATUSES], limit: 10 }),
         store.listWorkers(),
       ]);
       return {
-        pendingForMe: pending.map((run) => ({ run, confirmApprove: isProtected(run) })),
+        pendingForMe: (await Promise.all(pending.slice(0, 10).map((run) => this.describeRun(run.id)))).filter(
+          (d): d is RunDescription => d !== undefined,
+        ),
+        mine: mine.filter((r) => !r.expiresAt || r.expiresAt.getTime() > now),
         running,
         queued: queuedAll.filter((r) => r.runAt.getTime() <= now),
         scheduled: queuedAll.filter((r) => r.runAt.getTime() > now),
         recent: recentAll,
         workers: workers.map((w) => workerStatus(w, now)),
       };
+    },
+
+    /** Whether the run's card and outcome also show in the channel (config `broadcast`; never for read-only runs). */
+    broadcasts: (run: Run, channel: { id: string; name?: string }): Broadcasts => broadcastsOf(config, run, channel),
+
+    /** Whether broadcasts depend on the channel's name (only then must a front end look it up). */
+    broadcastsByChannel: () => hasChannelRules(config),
+
+    /** Runs of the same target (lock key) queued or running now, for a plan waiting for approval. */
+    async runsOnTarget(run: Run): Promise<number> {
+      if (!run.lockKey) return 0;
+      const busy = await store.listRuns({ statuses: ["queued", "running"], limit: 100 });
+      return busy.filter((r) => r.lockKey === run.lockKey && r.id !== run.id).length;
     },
 
     /** Whether a channel name matches the config's incident channel patterns (`inc-*`). */

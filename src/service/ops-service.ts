@@ -12,6 +12,7 @@ import type { DecisionResult, Store } from "../store/store.js";
 import type { NewRun, Run, RunOrigin } from "../store/types.js";
 import { createChatUseCases } from "./chat-use-cases.js";
 import { helpText, notACommandReply } from "./help-text.js";
+import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-preflight.js";
 import { createRunPermissions } from "./run-permissions.js";
 
 /** Who asked, from where, and a key that makes a retried delivery return the same run. */
@@ -80,7 +81,9 @@ export function createOpsService(deps: OpsServiceDeps) {
       : await store.createRun(next);
     // Approvers should see the diff, the commits or the flag change before they can say yes.
     const preflight =
-      created && run.status === "pending_approval" && deps.preflight && !requester.deferPreflight ? await deps.preflight(run) : undefined;
+      created && run.status === "pending_approval" && run.mutating && deps.preflight && !requester.deferPreflight
+        ? await runAndRecordPreflight(store, run, deps.preflight, deps.clock())
+        : undefined;
     return { plan: run.plan, run, created, ...(preflight ? { preflight } : {}) };
   };
 
@@ -138,6 +141,7 @@ export function createOpsService(deps: OpsServiceDeps) {
     async approve(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
       const run = await requireRun(store, runId);
       await permissions.assertMayApprove(run, user);
+      if (deps.preflight) await assertPreflightAllowsApproval(store, run, deps.clock());
       return store.recordDecision({ runId, approver: user, decision: "approve", planHash: planHash ?? run.planHash });
     },
 

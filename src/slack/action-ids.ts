@@ -11,6 +11,10 @@ export const ACTION = {
   edit: "opsroom.edit",
   cancel: "opsroom.cancel",
   retry: "opsroom.retry",
+  /** Runs a plan's preflight again (after its failed check was fixed). */
+  recheck: "opsroom.recheck",
+  /** Opens the plan's steps in a modal. */
+  details: "opsroom.details",
   /** A choice for a missing param; suffixed with the choice's index (action ids are unique per message). */
   pick: "opsroom.pick",
   /** "Did you mean …" a runbook. */
@@ -24,6 +28,8 @@ export const ACTION = {
 export const VIEW = {
   /** The params form: editing a pending plan, or filling in a new request. */
   planForm: "opsroom.plan_form",
+  /** The plan's steps, read-only. */
+  planDetails: "opsroom.plan_details",
 } as const;
 
 /** Identifies a run and the exact plan the person was looking at. */

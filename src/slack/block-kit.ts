@@ -1,3 +1,5 @@
+import { timeOfDay } from "../service/time-text.js";
+
 /**
  * Small Block Kit builders that keep Slack's limits (shared/SLACK.md §4): 50 blocks a message,
  * 100 a modal or Home tab, 3,000 characters a section, 2,000 a field, 150 a header, 75 a button label,
@@ -116,29 +118,12 @@ export function sectionsFromLines(lines: readonly string[], maxBlocks: number, m
   return kept.map((c) => section(c.join("\n")));
 }
 
-/** Slack's date token: shown in each reader's own time zone, with `fallback` where tokens are not rendered. */
-export function slackDate(at: Date, format: "{time}" | "{date_short_pretty} {time}" | "{time_secs}", fallback: string): string {
-  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
-}
-
-/** "14:02" in the given zone, for fallbacks and plain text. */
-export function clockTime(at: Date, timeZone: string, seconds = false): string {
-  return new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    hour: "2-digit",
-    minute: "2-digit",
-    ...(seconds ? { second: "2-digit" } : {}),
-    hourCycle: "h23",
-  }).format(at);
-}
-
-/** "42 s", "3 min 5 s", "1 h 2 min". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return ms < 10_000 && ms > 0 ? `${(ms / 1000).toFixed(1)} s` : `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min${s % 60 ? ` ${s % 60} s` : ""}`;
-  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}`;
+/**
+ * A relative time Slack keeps current in every reader's client ("2 minutes ago"), with the config
+ * zone's clock time where date tokens are not rendered (notifications, old clients).
+ */
+export function timeAgo(at: Date, timeZone: string, now: Date): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{ago}|${timeOfDay(at, timeZone, now)}>`;
 }
 
 /** A code block excerpt: at most `maxLines` lines and `maxChars` characters; says whether it was cut. */

@@ -1,25 +1,10 @@
-import type { ParamValue } from "../parser/intent.js";
-import type { Plan, PlannedStep } from "../planner/plan.js";
+import type { Plan } from "../planner/plan.js";
 import type { RunDescription } from "../service/chat-use-cases.js";
+import { intentOf } from "../service/plan-words.js";
+import { timeOfDay } from "../service/time-text.js";
 import type { Approval, Run, RunEvent, StoredArtifact } from "../store/types.js";
 import { ACTION, encodeRunRef } from "./action-ids.js";
-import {
-  actions,
-  button,
-  clamp,
-  clockTime,
-  context,
-  escapeMrkdwn,
-  excerpt,
-  fields,
-  header,
-  LIMITS,
-  section,
-  sectionsFromLines,
-  slackDate,
-  type Block,
-  type SlackMessage,
-} from "./block-kit.js";
+import { actions, button, clamp, context, escapeMrkdwn, excerpt, LIMITS, section, type Block, type SlackMessage } from "./block-kit.js";
 import { progressFromEvents, renderChecklist, statusLine } from "./render-run-status.js";
 
 export interface RunCardInput {
@@ -28,7 +13,7 @@ export interface RunCardInput {
   artifacts: readonly StoredArtifact[];
   now: Date;
   timeZone: string;
-  /** Runs of the same lock key ahead of a queued run. */
+  /** Runs of the same lock key ahead of this one (queued: its place in line; waiting: what runs now). */
   lockAhead?: number;
   /** A line on top, e.g. "Edited by @x — earlier approvals are void." (else the run's `origin.note`). */
   note?: string;
@@ -82,227 +67,204 @@ export function previewRunOf(plan: Plan, requestedBy: string, now: Date): Run {
   };
 }
 
-// The card never needs more than this many blocks for its step list; the Dry run button shows all.
-const MAX_STEP_BLOCKS = 4;
-const PREFLIGHT_EXCERPT_LINES = 12;
-const PREFLIGHT_EXCERPT_CHARS = 1200;
+const CHANGE_EXCERPT_LINES = 8;
+const CHANGE_EXCERPT_CHARS = 900;
 
 /**
- * The one message a run has in Slack, for its whole life: while it waits for approval it is the plan
- * card (what would run, the preflight, who may approve, the buttons); once approved it becomes the
- * status message (a phase checklist with elapsed time and a Cancel button) and ends with the outcome.
+ * The one message a run has in Slack, for its whole life. While it waits for approval it is the plan
+ * card, answering above the fold what changes, whether it is safe and who decides, with the steps
+ * behind "Plan details"; once approved it becomes the status message (a checklist that moves) and
+ * ends with the outcome. Its first lines never change, so the card does not jump between versions.
  */
 export function renderRunCard(input: RunCardInput): SlackMessage {
   const { description: d, now, timeZone } = input;
   const { run } = d;
   const plan = run.plan;
-  const progress = progressFromEvents(input.events);
-  const target = [plan.service, plan.env].filter(Boolean).join(" → ");
-  const title = `${plan.title}${target ? ` · ${target}` : ""}`;
-  const blocks: Block[] = [header(title)];
+  const progress = progressFromEvents(input.events, plan);
+  const blocks: Block[] = [section(intentLine(plan, timeZone, now))];
   // A note given when the card was posted ("Edited by …", "Retry of …") stays on it: it is kept on the run.
   const note = input.note ?? (typeof run.origin.note === "string" ? run.origin.note : undefined);
-  if (note) blocks.push(context([note]));
-  blocks.push(
-    fields([
-      `*Runbook*\n\`${escapeMrkdwn(plan.runbook)}\``,
-      `*Environment*\n${plan.env ? `\`${escapeMrkdwn(plan.env)}\`` : "—"}`,
-      `*Risk*\n${plan.mutating ? "✏️ changes things" : "👀 read-only"}`,
-      `*Params*\n${formatParams(plan.params)}`,
-    ]),
-  );
-  blocks.push(
-    context([
-      `Requested by <@${run.requestedBy}> · plan \`${run.planHash.slice(0, 8)}\`${run.id ? ` · run \`${run.id.slice(0, 8)}\`` : ""} · owner ${escapeMrkdwn(plan.owner)} · escalation ${escapeMrkdwn(plan.escalation)}`,
-    ]),
-  );
+  blocks.push(context([[`Requested by <@${run.requestedBy}>`, riskText(plan), note].filter(Boolean).join(" · ")]));
 
   const pending = run.status === "pending_approval";
-  const neverStarted = !run.startedAt && !progress.startedAt;
-  if (pending || (neverStarted && run.status !== "queued")) {
-    blocks.push(...stepBlocks(plan.steps, plan.rollback));
+  const started = Boolean(run.startedAt ?? progress.startedAt);
+  if (pending) {
+    const change = changeSection(d, input.artifacts);
+    if (change) blocks.push(change);
+    blocks.push(...checkBlocks(d, input.lockAhead));
+    blocks.push(section(whoDecides(d, timeZone, now)));
+  } else {
+    blocks.push(section(statusLine(run, progress, now, timeZone, input.lockAhead)));
+    if (started) blocks.push(section(renderChecklist(progress, timeZone, now)));
   }
-  const preflight = preflightState(d, progress, now);
-  if (plan.mutating && (pending || neverStarted)) {
-    const preflightBlock =
-      preflight.state === "running" && pending
-        ? section("⏳ *Preflight* running — *Approve* appears once its result is here.")
-        : preflightSection(preflight.result, input.artifacts, run.startedAt, preflight.state === "timed-out");
-    if (preflightBlock) blocks.push(preflightBlock);
-  }
-  if (plan.approval.required > 0 || d.approvals.length > 0) blocks.push(section(approvalLine(d, timeZone, now)));
-  const decisions = decisionLines(d.approvals, run.planHash, timeZone);
+  const decisions = decisionLines(d.approvals, run.planHash, timeZone, now);
   if (decisions.length > 0) blocks.push(context([decisions.join("\n")]));
 
-  blocks.push(section(statusLine(run, progress, now, timeZone, input.lockAhead)));
-  if (!neverStarted) blocks.push(section(renderChecklist(progress, timeZone)));
-
-  const ref = encodeRunRef({ runId: run.id, planHash: run.planHash });
-  if (input.preview) {
-    // The buttons come with the first update, once the run exists.
-  } else if (pending) {
-    // Approvers see the preflight (the diff, the commits about to ship) before they can say yes.
-    const approvable = preflight.state !== "running";
-    blocks.push(
-      actions(
-        [
-          ...(approvable
-            ? [
-                button("Approve", ACTION.approve, {
-                  style: "primary",
-                  value: ref,
-                  ...(d.confirmApprove
-                    ? {
-                        confirm: {
-                          title: `Approve in ${plan.env ?? "production"}?`,
-                          text: `This runs *${escapeMrkdwn(plan.title)}* against *${escapeMrkdwn(plan.env ?? "")}* as planned (plan \`${run.planHash.slice(0, 8)}\`).`,
-                          confirm: "Approve and run",
-                          deny: "Not yet",
-                        },
-                      }
-                    : {}),
-                }),
-              ]
-            : []),
-          button("Reject", ACTION.reject, { style: "danger", value: ref }),
-          button("Dry run", ACTION.dryRun, { value: ref }),
-          button("Edit", ACTION.edit, { value: ref }),
-        ],
-        "run_actions",
-      ),
-    );
-  } else if (d.canCancel) {
-    blocks.push(
-      actions(
-        [
-          button("Cancel", ACTION.cancel, {
-            style: "danger",
-            value: ref,
-            confirm: { title: "Cancel this run?", text: "It stops at the next safe point.", confirm: "Cancel run", deny: "Keep running" },
-          }),
-        ],
-        "run_actions",
-      ),
-    );
-  }
-  return { text: clamp(`${title}: ${plainStatus(run.status)}`, LIMITS.fallbackText), blocks: blocks.slice(0, LIMITS.messageBlocks) };
+  const buttons = input.preview ? [] : cardButtons(d);
+  if (buttons.length > 0) blocks.push(actions(buttons, "run_actions"));
+  const fallback = `${plainIntent(plan)}: ${pending ? "waiting for approval" : plainStatus(run.status)}`;
+  return { text: clamp(fallback, LIMITS.fallbackText), blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }
 
-function plainStatus(status: string): string {
-  return status === "pending_approval" ? "waiting for approval" : status === "expired" ? "expired — not run" : status;
+/** "Deploy *api* `main` → *staging*": what the plan does to what, in one line. */
+export function intentLine(plan: Plan, timeZone: string, now: Date): string {
+  const intent = intentOf(plan);
+  const parts = [`*${escapeMrkdwn(intent.title)}*`];
+  if (intent.subject) parts.push(`*${escapeMrkdwn(intent.subject)}*`);
+  if (intent.detail.length > 0) parts.push(intent.detail.map((d) => `\`${escapeMrkdwn(clamp(d, 80))}\``).join(" "));
+  if (intent.env) parts.push(`→ *${escapeMrkdwn(intent.env)}*`);
+  if (plan.runAt) parts.push(`at ${timeOfDay(new Date(plan.runAt), timeZone, now)}`);
+  return `${plan.mutating ? "🛠️" : "🔎"} ${parts.join(" ")}`;
 }
 
-export function formatParams(params: Record<string, ParamValue>): string {
-  const entries = Object.entries(params);
-  if (entries.length === 0) return "—";
-  return entries
-    .map(([k, v]) => `${escapeMrkdwn(k)}=\`${escapeMrkdwn(clamp(Array.isArray(v) ? v.join(",") : String(v), 120))}\``)
-    .join(" ");
+/** The intent line without markup, for notifications. */
+export function plainIntent(plan: Plan): string {
+  const intent = intentOf(plan);
+  return [intent.title, intent.subject, ...intent.detail, intent.env ? `→ ${intent.env}` : undefined].filter(Boolean).join(" ");
 }
 
-/** The steps a run would make, as the dry run renders them: phase, step, action and its args. */
-export function stepLines(steps: readonly PlannedStep[]): string[] {
-  return steps.map((s, i) => {
-    const args = JSON.stringify(s.args);
-    const when = s.runIf ? ` _(if ${escapeMrkdwn(clamp(s.runIf, 80))})_` : "";
-    return `${i + 1}. *${s.phase}* \`${escapeMrkdwn(s.id)}\` ${escapeMrkdwn(clamp(s.description, 120))} — \`${escapeMrkdwn(s.uses)}\` \`${escapeMrkdwn(clamp(args, 300))}\`${when}`;
-  });
+function riskText(plan: Plan): string {
+  if (!plan.mutating) return "read-only";
+  return plan.env ? `changes *${escapeMrkdwn(plan.env)}*` : "changes things";
 }
 
-function stepBlocks(steps: readonly PlannedStep[], rollback: readonly PlannedStep[]): Block[] {
-  const out = sectionsFromLines(
-    ["*Steps a run would make*", ...stepLines(steps)],
-    MAX_STEP_BLOCKS,
-    (n) => `_… and ${n} more — *Dry run* lists every call._`,
-  );
-  if (rollback.length > 0) {
-    out.push(section(clamp(["*On failure it rolls back*", ...stepLines(rollback)].join("\n"), LIMITS.sectionText)));
-  }
-  return out;
+function plainStatus(status: Run["status"]): string {
+  return status === "expired" ? "expired — not run" : status === "rejected" ? "rejected — not run" : status;
 }
-
-/** What a deferred preflight looks like from the run (see `Requester.deferPreflight`). */
-type PreflightView = { ok: boolean; summaries: string[]; failure?: string };
-
-// The executor gives a preflight 20 s; after this long without a result the card stops waiting for it.
-const PREFLIGHT_WAIT_MS = 30_000;
 
 /**
- * The preflight's result: recorded on the run's origin by the Slack front end when it ran it, else read
- * from the steps' events. `running` while neither exists yet (and it is not overdue).
+ * What the plan will change, from its preflight: the step that reported the change (the commits about
+ * to ship, the flag's old → new value, the pending migrations), an excerpt of its list and its links.
  */
-export function preflightState(
-  d: RunDescription,
-  progress: ReturnType<typeof progressFromEvents>,
-  now: Date,
-): { state: "none" | "running" | "done" | "timed-out"; result: PreflightView } {
-  const { run } = d;
-  const stored = run.origin.preflight as { ok: boolean; summaries?: string[]; stepId?: string; reason?: string } | undefined;
-  if (stored && typeof stored.ok === "boolean") {
-    return {
-      state: "done",
-      result: stored.ok
-        ? { ok: true, summaries: stored.summaries ?? [] }
-        : { ok: false, summaries: [], failure: `${stored.stepId ?? "preflight"} — ${stored.reason ?? "failed"}` },
-    };
+function changeSection(d: RunDescription, artifacts: readonly StoredArtifact[]): Block | undefined {
+  const { run, preflight } = d;
+  const early = artifacts.filter((a) => a.kind !== "summary" && (!run.startedAt || a.createdAt.getTime() < run.startedAt.getTime()));
+  const changeSteps = new Set(early.map((a) => a.stepId));
+  const preflightIds = new Set(run.plan.steps.filter((s) => s.phase === "preflight").map((s) => s.id));
+  // The change is what the steps with artifacts reported; without any, the last preflight step's word.
+  const reported = preflight.checks.filter((c) => c.ok && changeSteps.has(c.stepId));
+  const said = reported.length > 0 ? reported : preflight.checks.filter((c) => c.ok && preflightIds.has(c.stepId)).slice(-1);
+  if (said.length === 0 && early.length === 0) return undefined;
+  const lines = ["*What changes*", ...said.map((c) => escapeMrkdwn(clamp(c.detail, 400)))];
+  const list = early.find((a) => a.content);
+  if (list?.content) {
+    const cut = excerpt(list.content, CHANGE_EXCERPT_LINES, CHANGE_EXCERPT_CHARS);
+    const more = list.content.split("\n").length - CHANGE_EXCERPT_LINES;
+    lines.push(`\`\`\`${cut.text}\`\`\``);
+    if (cut.truncated) lines.push(more > 0 ? `_… and ${more} more line${more === 1 ? "" : "s"}_` : "_(excerpt)_");
   }
-  const expected = run.plan.steps.filter((s) => s.phase === "validate" || s.phase === "preflight");
-  if (!run.mutating || expected.length === 0) return { state: "none", result: progress.preflight };
-  if (progress.preflight.failure || progress.preflight.finished >= expected.length || run.status !== "pending_approval")
-    return { state: "done", result: progress.preflight };
-  return { state: now.getTime() - run.createdAt.getTime() < PREFLIGHT_WAIT_MS ? "running" : "timed-out", result: progress.preflight };
-}
-
-function preflightSection(
-  preflight: PreflightView,
-  artifacts: readonly StoredArtifact[],
-  startedAt: Date | null,
-  timedOut: boolean,
-): Block | undefined {
-  const early = artifacts.filter((a) => a.kind !== "summary" && (!startedAt || a.createdAt.getTime() < startedAt.getTime()));
-  if (timedOut && preflight.summaries.length === 0)
-    return section("⚠️ *Preflight* did not report back; check the plan's steps before approving.");
-  if (preflight.summaries.length === 0 && !preflight.failure && early.length === 0) return undefined;
-  const lines = [
-    preflight.ok
-      ? `*Preflight* ✓ ${escapeMrkdwn(clamp(preflight.summaries.join(" · ") || "ok", 600))}`
-      : `*Preflight* ✗ ${escapeMrkdwn(clamp(preflight.failure ?? "failed", 600))}`,
-  ];
-  const first = early.find((a) => a.content || a.url);
-  if (first) {
-    if (first.url) lines.push(`<${first.url}|${escapeMrkdwn(clamp(first.title, 200))}>`);
-    if (first.content) {
-      const cut = excerpt(first.content, PREFLIGHT_EXCERPT_LINES, PREFLIGHT_EXCERPT_CHARS);
-      lines.push(`_${escapeMrkdwn(first.title)}_`, `\`\`\`${cut.text}\`\`\``);
-      if (cut.truncated) lines.push("_(excerpt)_");
-    }
-    if (early.length > 1) lines.push(`_${early.length - 1} more preflight artifact${early.length > 2 ? "s" : ""}_`);
-  }
+  const links = early.filter((a) => a.url).slice(0, 3);
+  if (links.length > 0) lines.push(links.map((a) => `<${a.url}|${escapeMrkdwn(clamp(a.title, 120))}>`).join(" · "));
   return section(clamp(lines.join("\n"), LIMITS.sectionText));
 }
 
-function approvalLine(d: RunDescription, timeZone: string, now: Date): string {
+/** Is it safe: the preflight's checks (what failed and how to fix it), and whether the target is free. */
+function checkBlocks(d: RunDescription, lockAhead: number | undefined): Block[] {
+  const { preflight, run } = d;
+  const lines: string[] = [];
+  const passed = preflight.checks.filter((c) => c.ok);
+  switch (preflight.state) {
+    case "running":
+      lines.push("⏳ *Checking the plan* — Approve appears once the checks are in.");
+      break;
+    case "timed-out":
+      lines.push("⚠️ *The checks did not report back* — look at the plan details before approving, or Re-check.");
+      break;
+    case "done":
+      if (preflight.failure) {
+        lines.push(`❌ *${escapeMrkdwn(preflight.failure.label)}* — ${escapeMrkdwn(clamp(preflight.failure.detail, 900))}`);
+        lines.push("*Can't be approved yet:* fix this, then press *Re-check*.");
+      } else lines.push(`✅ *${passed.length === 1 ? "1 check" : `${passed.length} checks`} passed*`);
+      break;
+    case "none":
+      break;
+  }
+  const target = [intentOf(run.plan).subject, run.env].filter(Boolean).join(" → ");
+  if (run.lockKey && lockAhead !== undefined && target)
+    lines.push(
+      lockAhead > 0
+        ? `🔒 ${lockAhead} other run${lockAhead === 1 ? "" : "s"} of ${escapeMrkdwn(target)} ahead: this one waits its turn`
+        : `🔓 Nothing else is running on ${escapeMrkdwn(target)}`,
+    );
+  if (lines.length === 0) return [];
+  const blocks = [section(lines.join("\n"))];
+  if (passed.length > 0)
+    blocks.push(
+      context([
+        `${preflight.failure ? "Passed" : preflight.state === "running" ? "Done so far" : "Checked"}: ${passed.map((c) => escapeMrkdwn(c.label)).join(" · ")}`,
+      ]),
+    );
+  return blocks;
+}
+
+/** Who decides: how many approvals from whom, the requester's part, when the plan expires. */
+function whoDecides(d: RunDescription, timeZone: string, now: Date): string {
   const { run } = d;
   const approval = run.plan.approval;
   const who = [...approval.approvers.users.map((u) => `<@${u}>`), ...approval.approvers.groups.map((g) => `<!subteam^${g}>`)];
-  const parts = [
-    `*Approval* ${Math.min(d.approvalsCounted, run.requiredApprovals)} of ${run.requiredApprovals}`,
-    who.length > 0 ? `from ${who.join(", ")}` : "from anyone in the workspace",
-  ];
-  if (!run.selfApproval) parts.push("not by the requester");
-  if (run.status === "pending_approval" && run.expiresAt) {
-    const expired = run.expiresAt.getTime() <= now.getTime();
-    parts.push(
-      `${expired ? "expired" : "expires"} ${slackDate(run.expiresAt, "{time}", `${clockTime(run.expiresAt, timeZone)} ${timeZone}`)}`,
-    );
-  }
-  return parts.join(" · ");
+  const needed = run.requiredApprovals;
+  const given = Math.min(d.approvalsCounted, needed);
+  const head = `*Needs ${needed === 1 ? "1 approval" : `${needed} approvals`}*${given > 0 ? ` (${given} given)` : ""}`;
+  const from = who.length > 0 ? `from ${who.join(" or ")}` : "from anyone in the workspace";
+  const self = run.selfApproval ? "" : ", not the requester";
+  const expires = run.expiresAt
+    ? ` · ${run.expiresAt.getTime() <= now.getTime() ? "expired" : "expires"} ${timeOfDay(run.expiresAt, timeZone, now)}`
+    : "";
+  return `👤 ${head} ${from}${self}${expires}`;
 }
 
-function decisionLines(approvals: readonly Approval[], planHash: string, timeZone: string): string[] {
+function decisionLines(approvals: readonly Approval[], planHash: string, timeZone: string, now: Date): string[] {
   return approvals.map((a) => {
     const verb = a.decision === "approve" ? "✅ Approved" : "🚫 Rejected";
-    const stale = a.planHash !== planHash ? " (for an earlier plan — void)" : "";
-    return `${verb} by <@${a.approver}> at ${slackDate(a.createdAt, "{time}", clockTime(a.createdAt, timeZone))} · plan \`${a.planHash.slice(0, 8)}\`${stale}`;
+    const stale = a.planHash !== planHash ? " (an earlier plan — void)" : "";
+    return `${verb} by <@${a.approver}> at ${timeOfDay(a.createdAt, timeZone, now)}${stale}`;
   });
+}
+
+/** Approve: the one primary button; protected environments ask "are you sure?" first. */
+export function approveButton(d: RunDescription): Record<string, unknown> {
+  const { run } = d;
+  return button("Approve", ACTION.approve, {
+    style: "primary",
+    value: encodeRunRef({ runId: run.id, planHash: run.planHash }),
+    ...(d.confirmApprove
+      ? {
+          confirm: {
+            title: `Approve in ${run.env ?? "production"}?`,
+            text: `This runs *${escapeMrkdwn(plainIntent(run.plan))}* as planned.`,
+            confirm: "Approve and run",
+            deny: "Not yet",
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * Buttons only when they can act: Approve when the service says the plan may be approved now,
+ * Re-check instead when a failed check blocks it; one primary; the dangerous one asks first.
+ */
+function cardButtons(d: RunDescription): Record<string, unknown>[] {
+  const { run } = d;
+  const value = encodeRunRef({ runId: run.id, planHash: run.planHash });
+  if (run.status === "pending_approval") {
+    const out: Record<string, unknown>[] = [];
+    if (d.canApprove) out.push(approveButton(d));
+    else if (d.approveBlock?.kind === "preflight-failed") out.push(button("Re-check", ACTION.recheck, { style: "primary", value }));
+    if (d.canApprove && d.preflight.state === "timed-out") out.push(button("Re-check", ACTION.recheck, { value }));
+    out.push(button("Reject", ACTION.reject, { value }));
+    out.push(button("Plan details", ACTION.details, { value }));
+    if (run.mutating) out.push(button("Dry run", ACTION.dryRun, { value }));
+    if (d.canEdit) out.push(button("Edit", ACTION.edit, { value }));
+    return out;
+  }
+  if (d.canCancel)
+    return [
+      button("Cancel run", ACTION.cancel, {
+        style: "danger",
+        value,
+        confirm: { title: "Cancel this run?", text: "It stops at the next safe point.", confirm: "Cancel run", deny: "Keep running" },
+      }),
+    ];
+  return [];
 }

@@ -1,5 +1,8 @@
 import type { DryRunStep } from "../executor/dry-run.js";
 import type { Question, TriageOffer } from "../service/chat-use-cases.js";
+import type { ParamValue } from "../parser/intent.js";
+import { argsLine } from "../service/plan-words.js";
+import { formatDuration } from "../service/time-text.js";
 import type { Run, StoredArtifact } from "../store/types.js";
 import { ACTION, encodeDraft, encodeRunRef } from "./action-ids.js";
 import {
@@ -9,19 +12,18 @@ import {
   context,
   escapeMrkdwn,
   excerpt,
-  formatDuration,
   LIMITS,
   section,
   sectionsFromLines,
   type Block,
   type SlackMessage,
 } from "./block-kit.js";
-import { formatParams } from "./render-plan-card.js";
+import { plainIntent } from "./render-plan-card.js";
 import type { RunProgress } from "./render-run-status.js";
 
 /** Choices shown as buttons; the form lists every one. */
 const MAX_CHOICE_BUTTONS = 20;
-const ARTIFACT_EXCERPT_LINES = 15;
+const ARTIFACT_EXCERPT_LINES = 10;
 const ARTIFACT_EXCERPT_CHARS = 2400;
 
 /** Plain text from the service (help, "not a command") as a message; its `code` spans stay code. */
@@ -39,6 +41,18 @@ export function renderError(message: string, hint?: string): SlackMessage {
   const escape = (part: string) => escapeMrkdwn(part).replace(/&lt;(@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+)&gt;/g, "<$1>");
   const text = `⚠️ ${escape(message)}${hint ? `\n${escape(hint)}` : ""}`;
   return { text: clamp(text, LIMITS.fallbackText), blocks: [section(text)] };
+}
+
+/** Params as `name=value`, sorted by name (a plan read back from the database has its keys in another order). */
+export function formatParams(params: Record<string, ParamValue>): string {
+  const names = Object.keys(params).sort();
+  if (names.length === 0) return "—";
+  return names
+    .map((k) => {
+      const v = params[k];
+      return `${escapeMrkdwn(k)}=\`${escapeMrkdwn(clamp(Array.isArray(v) ? v.join(",") : String(v), 120))}\``;
+    })
+    .join(" ");
 }
 
 /** A missing param with its choices as buttons (or a menu), plus "Did you mean …" and a form. */
@@ -107,7 +121,7 @@ export function renderDryRun(run: Run, steps: readonly DryRunStep[]): SlackMessa
         }));
   source.forEach((s, i) => {
     lines.push(
-      `${i + 1}. *${s.phase}* \`${escapeMrkdwn(s.id)}\` \`${escapeMrkdwn(s.uses)}\` \`${escapeMrkdwn(clamp(JSON.stringify(s.args), 500))}\``,
+      `${i + 1}. *${s.phase}* \`${escapeMrkdwn(s.id)}\` \`${escapeMrkdwn(s.uses)}\` ${escapeMrkdwn(clamp(argsLine(s.args, run.plan), 600))}`,
     );
     for (const request of s.requests) lines.push(`      → \`${escapeMrkdwn(clamp(request, 400))}\``);
     if (s.note) lines.push(`      _(${escapeMrkdwn(s.note)})_`);
@@ -115,18 +129,12 @@ export function renderDryRun(run: Run, steps: readonly DryRunStep[]): SlackMessa
   return { text: `Dry run of ${run.title}`, blocks: sectionsFromLines(lines, 40, (n) => `_… ${n} more lines_`) };
 }
 
-/** A phase failed: which step, why; the summary follows once rollback is done. */
-export function renderFailure(run: Run, failure: NonNullable<RunProgress["failure"]>): SlackMessage {
-  const rollingBack = run.plan.mutating && run.plan.rollback.length > 0 && (failure.phase === "action" || failure.phase === "verify");
-  const text = `❌ *${escapeMrkdwn(failure.phase || "run")}* failed at \`${escapeMrkdwn(failure.stepId)}\`: ${escapeMrkdwn(clamp(failure.reason, 2000))}${rollingBack ? "\n↩️ Rolling back…" : ""}`;
-  return { text: clamp(`${run.title}: ${failure.phase} failed at ${failure.stepId}`, LIMITS.fallbackText), blocks: [section(text)] };
-}
-
-/** An artifact as a thread reply: its excerpt inline; `withFile` when the full content is attached. */
-export function renderArtifact(artifact: StoredArtifact, withFile: boolean): SlackMessage {
-  const lines = [
-    `📎 *${escapeMrkdwn(clamp(artifact.title, 200))}*${artifact.stepId ? ` · step \`${escapeMrkdwn(artifact.stepId)}\`` : ""}`,
-  ];
+/**
+ * An artifact as a thread reply: its excerpt inline; `withFile` when the full content is attached.
+ * `stepLabel` names the step that made it in plain words.
+ */
+export function renderArtifact(artifact: StoredArtifact, withFile: boolean, stepLabel?: string): SlackMessage {
+  const lines = [`📎 *${escapeMrkdwn(clamp(artifact.title, 200))}*${stepLabel ? ` · from “${escapeMrkdwn(clamp(stepLabel, 120))}”` : ""}`];
   if (artifact.url) lines.push(`<${artifact.url}|${escapeMrkdwn(clamp(artifact.url, 200))}>`);
   let truncated = false;
   if (artifact.content) {
@@ -148,44 +156,71 @@ export function artifactNeedsFile(artifact: StoredArtifact): boolean {
 
 export interface SummaryInput {
   run: Run;
+  progress: RunProgress;
   links: readonly StoredArtifact[];
-  /** The runbook's escalation contact as a Slack mention when it could be resolved. */
+  /** The runbook's escalation contact: a resolved `<!subteam^…>` mention, or plain words. */
   escalation: string;
   canRetry: boolean;
 }
 
-/** The final word: result, duration, links; on failure the failing step, the rollback, the escalation contact, Retry. */
+const MAX_SUMMARY_LINES = 5;
+
+/**
+ * The final word, short: the outcome and how long it took, what it did or found, what was rolled
+ * back, the links, and on failure the escalation contact, mentioned for real. The failure's reason
+ * is not repeated here: the status message above states it, once.
+ */
 export function renderSummary(input: SummaryInput): SlackMessage {
-  const { run } = input;
+  const { run, progress } = input;
   const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime()) : undefined;
+  const what = `*${escapeMrkdwn(plainIntent(run.plan))}*`;
+  const failedAt = progress.failure ? ` at *${escapeMrkdwn(clamp(progress.failure.label, 120))}*` : "";
   const head =
     run.status === "succeeded"
-      ? `✅ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""} succeeded${took ? ` in ${took}` : ""}.`
+      ? `✅ ${what} succeeded${took ? ` in ${took}` : ""}.`
       : run.outcomeUnknown
-        ? `❓ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""}: outcome unknown${run.failedStep ? ` at \`${escapeMrkdwn(run.failedStep)}\`` : ""} — check what it changed before running it again.`
+        ? `❓ ${what}: outcome unknown${failedAt} — check what it changed before running it again.`
         : run.status === "failed"
-          ? `❌ *${escapeMrkdwn(run.title)}*${run.env ? ` (${escapeMrkdwn(run.env)})` : ""} failed${run.failedStep ? ` at \`${escapeMrkdwn(run.failedStep)}\`` : ""}${took ? ` after ${took}` : ""}.`
-          : `⏹️ *${escapeMrkdwn(run.title)}* ${run.status}${took ? ` after ${took}` : ""}.`;
-  const blocks: Block[] = [section(head)];
-  if (run.summary) blocks.push(...sectionsFromLines(escapeMrkdwn(run.summary).split("\n"), 4, (n) => `_… ${n} more lines_`));
-  if (input.links.length > 0) {
+          ? `❌ ${what} failed${failedAt}${took ? ` after ${took}` : ""}.`
+          : `⏹️ ${what} ${run.status}${took ? ` after ${took}` : ""}.`;
+  const lines = [head];
+  if (run.status === "succeeded") {
+    const said = progress.steps.filter((s) => s.state === "done" && s.detail);
+    const findings = run.plan.steps.some((s) => s.phase === "summarize")
+      ? said.filter((s) => run.plan.steps.find((p) => p.id === s.id)?.phase === "summarize")
+      : said;
+    lines.push(...findings.slice(-MAX_SUMMARY_LINES).map((s) => `• ${escapeMrkdwn(clamp(s.detail ?? "", 600))}`));
+  }
+  if (progress.rollback) {
+    const failed = progress.rollback.steps.find((s) => s.state === "failed");
+    lines.push(
+      failed
+        ? `⚠️ The rollback failed at *${escapeMrkdwn(failed.label)}*: what was live before may not be back.`
+        : `↩️ Rolled back: ${progress.rollback.steps.map((s) => escapeMrkdwn(s.label)).join(", ")}.`,
+    );
+  } else if (run.status === "failed" && run.mutationStarted) lines.push("Nothing was rolled back (the runbook has no rollback steps).");
+  if (input.links.length > 0)
+    lines.push(
+      input.links
+        .slice(0, 8)
+        .map((l) => `<${l.url}|${escapeMrkdwn(clamp(l.title, 100))}>`)
+        .join(" · "),
+    );
+  if (run.status === "failed") lines.push(`📣 ${input.escalation} · owner ${escapeMrkdwn(run.plan.owner)}`);
+  const blocks: Block[] = [section(clamp(lines.join("\n"), LIMITS.sectionText))];
+  if (run.status === "failed" && input.canRetry) {
     blocks.push(
-      section(
-        clamp(
-          ["*Links*", ...input.links.slice(0, 20).map((l) => `• <${l.url}|${escapeMrkdwn(clamp(l.title, 150))}>`)].join("\n"),
-          LIMITS.sectionText,
-        ),
+      actions(
+        [button("Plan it again", ACTION.retry, { value: encodeRunRef({ runId: run.id, planHash: run.planHash }) })],
+        "summary_actions",
       ),
     );
   }
-  if (run.status === "failed") {
-    blocks.push(section(`Escalation: ${input.escalation} · owner ${escapeMrkdwn(run.plan.owner)}`));
-    if (input.canRetry) {
-      const again = run.plan.mutating ? "Retry (new plan, needs approval again)" : "Retry";
-      blocks.push(
-        actions([button(again, ACTION.retry, { value: encodeRunRef({ runId: run.id, planHash: run.planHash }) })], "summary_actions"),
-      );
-    }
-  }
   return { text: clamp(head.replace(/[*`]/g, ""), LIMITS.fallbackText), blocks };
+}
+
+/** A contact as Slack shows it: a `<!subteam^…>` mention when one was resolved, otherwise plain words (no dead "@handle"). */
+export function contactText(contact: string, resolved?: string): string {
+  if (resolved && resolved.startsWith("<!subteam^")) return resolved;
+  return escapeMrkdwn(contact.replace(/^@/, ""));
 }

@@ -3,15 +3,16 @@ import type { OpsService } from "../service/ops-service.js";
 import { TERMINAL_STATUSES, type Run, type RunEvent, type StoredArtifact } from "../store/types.js";
 import type { SlackMessage } from "./block-kit.js";
 import { renderRunCard } from "./render-plan-card.js";
-import { artifactNeedsFile, renderArtifact, renderFailure, renderSummary } from "./render-replies.js";
+import { artifactNeedsFile, contactText, renderArtifact, renderSummary } from "./render-replies.js";
 import { progressFromEvents } from "./render-run-status.js";
 import type { SlackDirectory } from "./slack-directory.js";
 import type { SlackPoster } from "./slack-poster.js";
 import { yieldToEventLoop } from "./yield-to-event-loop.js";
 
 /**
- * Keeps one status message per run up to date and posts the run's thread replies: the failed phase,
- * each artifact (excerpt inline, full content as a file), and the final summary.
+ * Keeps one status message per run up to date (the only place a failure's reason is stated) and posts
+ * the run's thread replies: each artifact (excerpt inline, full content as a file) and the final
+ * summary, broadcast to the channel when the config asks for it (prod outcomes by default).
  *
  * - Exactly one process reports a run: the one holding its lease (slack_run_reporters). A process that
  *   dies loses its runs after the lease and another adopts them on its next look.
@@ -46,7 +47,7 @@ export interface CardOrigin {
 export interface RunReporterDeps {
   service: OpsService;
   poster: SlackPoster;
-  directory: Pick<SlackDirectory, "mention">;
+  directory: Pick<SlackDirectory, "mention" | "channelName">;
   log: Logger;
   /** This process, as the owner of its leases. */
   owner: string;
@@ -71,7 +72,6 @@ interface Tracked {
   dirty: boolean;
   flushing: Promise<void> | undefined;
   postedArtifacts: Set<number>;
-  postedFailures: Set<number>;
   errors: number;
   done: boolean;
 }
@@ -139,7 +139,12 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
     t.run = description.run;
     await yieldToEventLoop();
     const artifacts = await service.listArtifacts(t.run.id);
-    const lockAhead = t.run.status === "queued" ? aheadOf(await service.queuePosition(t.run.id)) : undefined;
+    const lockAhead =
+      t.run.status === "queued"
+        ? aheadOf(await service.queuePosition(t.run.id))
+        : t.run.status === "pending_approval" && t.run.lockKey
+          ? await service.runsOnTarget(t.run)
+          : undefined;
     return renderRunCard({
       description,
       events: t.events,
@@ -185,9 +190,12 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
           const artifacts = await service.listArtifacts(run.id);
           const links = artifacts.filter((a) => a.kind === "link" && a.url);
           const description = await service.describeRun(run.id);
-          const escalation = await deps.directory.mention(run.plan.escalation);
-          await poster.post(t.channel, renderSummary({ run, links, escalation, canRetry: description?.canRetry ?? false }), {
+          const escalation = contactText(run.plan.escalation, await deps.directory.mention(run.plan.escalation));
+          const progress = progressFromEvents(t.events, run.plan);
+          const broadcast = (await broadcastsIn(t.channel, run)).outcome;
+          await poster.post(t.channel, renderSummary({ run, progress, links, escalation, canRetry: description?.canRetry ?? false }), {
             threadTs: t.threadTs,
+            broadcast,
           });
         });
       }
@@ -219,15 +227,14 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
     }
   };
 
+  /** The config's broadcast rules for this run in this channel (its name looked up only when rules name channels). */
+  const broadcastsIn = async (channel: string, run: Run) =>
+    service.broadcasts(run, {
+      id: channel,
+      ...(service.broadcastsByChannel() ? { name: await deps.directory.channelName(channel) } : {}),
+    });
+
   const postReplies = async (t: Tracked) => {
-    const progress = progressFromEvents(t.events);
-    const failure = progress.failure;
-    if (failure && !t.postedFailures.has(failure.eventId)) {
-      await postOnce(`failure:${t.run.id}:${failure.eventId}`, () =>
-        poster.post(t.channel, renderFailure(t.run, failure), { threadTs: t.threadTs }),
-      );
-      t.postedFailures.add(failure.eventId);
-    }
     const started = t.run.startedAt;
     if (!started) return;
     for (const artifact of await service.listArtifacts(t.run.id)) {
@@ -240,10 +247,10 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
             filename: artifact.filename ?? `${artifact.stepId ?? "artifact"}-${artifact.id}.txt`,
             title: artifact.title,
             content: artifact.content ?? "",
-            message: renderArtifact(artifact, true),
+            message: renderArtifact(artifact, true, labelOf(t.run, artifact.stepId)),
           });
         } else {
-          await poster.post(t.channel, renderArtifact(artifact, false), { threadTs: t.threadTs });
+          await poster.post(t.channel, renderArtifact(artifact, false, labelOf(t.run, artifact.stepId)), { threadTs: t.threadTs });
         }
       });
       t.postedArtifacts.add(artifact.id);
@@ -292,7 +299,6 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
       dirty: false,
       flushing: undefined,
       postedArtifacts: new Set(),
-      postedFailures: new Set(),
       errors: 0,
       done: false,
     };
@@ -342,7 +348,10 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
     const now = Date.now();
     for (const t of tracked.values()) {
       const active = t.run.status === "queued" || t.run.status === "running";
-      const awaitingPreflight = t.run.status === "pending_approval" && t.run.mutating && t.run.origin.preflight === undefined;
+      const awaitingPreflight =
+        t.run.status === "pending_approval" &&
+        t.run.mutating &&
+        (t.run.origin.preflight as { result?: unknown } | undefined)?.result === undefined;
       if (active || awaitingPreflight || now - t.lastFlushAt > IDLE_RECHECK_MS) {
         t.dirty = true;
         schedule(t);
@@ -380,6 +389,11 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
       await deliveries.releaseReporters(deps.owner).catch(() => {});
     },
   };
+}
+
+/** The plan's words for the step that made an artifact. */
+function labelOf(run: Run, stepId: string | null): string | undefined {
+  return [...run.plan.steps, ...run.plan.rollback].find((s) => s.id === stepId)?.description;
 }
 
 /** Artifacts the run produced after it started (earlier ones were the preflight, shown on the card). */

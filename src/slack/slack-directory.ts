@@ -9,13 +9,16 @@ type WebClient = InstanceType<typeof webApi.WebClient>;
 /**
  * What opsroom asks Slack about the workspace, cached: members of approver user groups
  * (usergroups.users.list, Tier 2: ~20 a minute, so never once per click), channel names (for the
- * incident channel patterns) and user group handles (to mention a runbook's escalation contact).
+ * incident channel patterns), user group handles (to mention a runbook's escalation contact) and the
+ * workspace's URL (auth.test, for links to a run's card).
  */
 export interface SlackDirectory extends ApproverDirectory {
   /** The channel's name, or undefined for a DM or a channel Slack will not describe. */
   channelName(channelId: string): Promise<string | undefined>;
-  /** "@oncall-platform" → "<!subteam^S…|@oncall-platform>" when a group has that handle; other text unchanged. */
+  /** "@oncall-platform" → "<!subteam^S…>" (Slack shows the handle) when a group has that handle; other text unchanged. */
   mention(contact: string): Promise<string>;
+  /** A link to a message (a thread reply opens in its thread), from the workspace's URL; undefined when unknown. */
+  permalink(channel: string, ts: string, threadTs?: string): Promise<string | undefined>;
 }
 
 // Five minutes: a person added to the on-call group can approve within minutes, and a busy
@@ -70,6 +73,22 @@ export function createSlackDirectory(client: WebClient, outbox: SlackOutbox, opt
       });
     },
 
+    async permalink(channel, ts, threadTs) {
+      const base = await cached("team-url", async () => {
+        try {
+          const result = await outbox.run("directory", () => client.auth.test());
+          return typeof result.url === "string" ? result.url.replace(/\/?$/, "/") : undefined;
+        } catch (error) {
+          options.log.debug({ err: error }, "auth.test failed; no message links");
+          return undefined;
+        }
+      });
+      if (!base) return undefined;
+      // Slack's permalink format: archives/<channel>/p<ts without the dot>, the thread named for replies.
+      const link = `${base}archives/${channel}/p${ts.replace(".", "")}`;
+      return threadTs && threadTs !== ts ? `${link}?thread_ts=${threadTs}&cid=${channel}` : link;
+    },
+
     async mention(contact) {
       const handle = /^@([a-z0-9._-]+)$/i.exec(contact.trim())?.[1];
       if (!handle) return contact;
@@ -85,7 +104,7 @@ export function createSlackDirectory(client: WebClient, outbox: SlackOutbox, opt
         }
       });
       const group = groups.find((g) => g.handle.toLowerCase() === handle.toLowerCase());
-      return group ? `<!subteam^${group.id}|@${group.handle}>` : contact;
+      return group ? `<!subteam^${group.id}>` : contact;
     },
   };
 }

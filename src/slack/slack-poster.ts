@@ -10,7 +10,12 @@ type WebClient = InstanceType<typeof webApi.WebClient>;
  * string ever reaches a channel, even from free text a person typed), and queued per rate-limit lane.
  */
 export interface SlackPoster {
-  post(channel: string, message: SlackMessage, options?: { threadTs?: string }): Promise<{ ts: string; channel: string }>;
+  /** A message, or a thread reply; `broadcast` also shows the reply in the channel (reply_broadcast). */
+  post(
+    channel: string,
+    message: SlackMessage,
+    options?: { threadTs?: string; broadcast?: boolean },
+  ): Promise<{ ts: string; channel: string }>;
   /**
    * chat.update. Given a function, the message is rendered when the call is actually made (again
    * after a 429), so a wait never sends a stale state.
@@ -38,15 +43,11 @@ export function createSlackPoster(client: WebClient, outbox: SlackOutbox, redact
   return {
     async post(channel, message, options = {}) {
       const body = clean(message);
+      const args = { channel, text: body.text, blocks: body.blocks, unfurl_links: false, unfurl_media: false };
       const result = await outbox.run(`post:${channel}`, () =>
-        client.chat.postMessage({
-          channel,
-          text: body.text,
-          blocks: body.blocks,
-          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
+        options.threadTs
+          ? client.chat.postMessage({ ...args, thread_ts: options.threadTs, reply_broadcast: options.broadcast === true })
+          : client.chat.postMessage(args),
       );
       return { ts: String(result.ts), channel: String(result.channel ?? channel) };
     },

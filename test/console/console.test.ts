@@ -54,25 +54,26 @@ describe("the local console (piped input)", () => {
     expect(code).toBe(0);
     for (const phase of ["validate", "preflight", "action", "verify", "summarize"]) expect(stdout).toContain(`▸ ${phase}`);
     expect(stdout).toMatch(/✓ check-dev — .*200/);
-    expect(stdout).toMatch(/✔ succeeded: Health check \(dev\) succeeded/);
+    expect(stdout).toMatch(/✔ succeeded: Health check → dev in \d/);
   });
 
-  it("shows a deploy plan that waits for approval and runs nothing without it", async () => {
+  it("shows a deploy plan in plain words, with the check that failed and what to fix, and runs nothing", async () => {
     const { code, stdout } = await runConsole("deploy api to staging\n");
     expect(code).toBe(0);
-    expect(stdout).toContain("Deploy → staging");
-    expect(stdout).toContain("github.dispatchWorkflow");
-    expect(stdout).toContain("needs 1 approval");
+    expect(stdout).toContain("Deploy api → staging");
+    expect(stdout).toContain("Start the deploy workflow — github.dispatchWorkflow");
+    expect(stdout).toContain("✗ Credentials — Missing setting: GITHUB_TOKEN");
+    expect(stdout).toContain("can't be approved yet");
+    expect(stdout).not.toContain("{{");
     expect(stdout).not.toContain("▸ validate");
   });
 
-  it("runs an approved deploy and fails validate naming the missing credential, and exits 1", async () => {
+  it("refuses to approve a plan whose check failed, so nothing runs that could only fail", async () => {
     const { code, stdout } = await runConsole("deploy api to staging\napprove\n");
-    expect(code).toBe(1);
-    expect(stdout).toContain("Approved by console");
-    expect(stdout).toContain("▸ validate");
-    expect(stdout).toMatch(/✘ failed: .*failed in validate at step credentials/);
-    expect(stdout).toContain("GITHUB_TOKEN");
+    expect(code).toBe(0);
+    expect(stdout).toContain("You can't approve Deploy yet: its check “Credentials” failed.");
+    expect(stdout).not.toContain("Approved by console");
+    expect(stdout).not.toContain("▸ validate");
   });
 
   it("local mode: the local operator never approves a protected environment, and is told which config key names approvers", async () => {
@@ -104,7 +105,7 @@ describe("the local console (piped input)", () => {
     });
     expect(code).toBe(1);
     expect(stdout).toMatch(/✗ check-dev — dev: cannot reach http:\/\/127\.0\.0\.1:9\/healthz/);
-    expect(stdout).toMatch(/✘ failed: Health check \(dev\) failed in action at step check-dev/);
+    expect(stdout).toMatch(/✘ failed: Health check → dev failed at Request each health URL after/);
   });
 
   it("refuses a second process on the same embedded database instead of corrupting it", async () => {

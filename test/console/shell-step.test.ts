@@ -82,7 +82,7 @@ describe("a shell step in the running app", () => {
     const { text, failedRuns } = await converse("printenv\napprove\n");
 
     expect(failedRuns, text).toBe(0);
-    expect(text).toContain("✔ succeeded: Print environment succeeded");
+    expect(text).toContain("✔ succeeded: Print environment in ");
     const printed = text.split("\n").flatMap((l) => /^\s+([A-Z_]+)=/.exec(l)?.[1] ?? []);
     expect(printed.sort()).toEqual(["HOME", "LANG", "PATH"]);
     expect(text).toContain("HOME=/home/opsroom");

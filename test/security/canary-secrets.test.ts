@@ -143,7 +143,7 @@ describe("canary secrets", () => {
     if (submitted.kind !== "planned") return;
     expect(submitted.preflight).toMatchObject({ ok: true });
     const preflightArtifacts = await app.store.listArtifacts(submitted.run.id);
-    const card = renderPlanText(submitted.plan, submitted.run, submitted.preflight, preflightArtifacts);
+    const card = renderPlanText((await app.service.describeRun(submitted.run.id))!, preflightArtifacts, "UTC", new Date());
 
     await app.service.approve(submitted.run.id, "U2");
     let run: Run | undefined;
@@ -167,17 +167,18 @@ describe("canary secrets", () => {
     const renderings = {
       planCard: card,
       events: events.map(renderEventText),
-      outcome: renderOutcomeText(run!),
+      outcome: renderOutcomeText(run!, events),
       artifacts: artifacts.map(renderArtifactText),
       slackCard: renderRunCard({ description, events, artifacts, now: new Date(), timeZone: "UTC" }),
       slackArtifacts: artifacts.map((a) => renderArtifact(a, true)),
       slackSummary: renderSummary({
         run: run!,
+        progress: progressFromEvents(events, run!.plan),
         links: artifacts.filter((a) => a.kind === "link"),
         escalation: run!.plan.escalation,
         canRetry: description.canRetry,
       }),
-      slackChecklist: renderChecklist(progressFromEvents(events), "UTC"),
+      slackChecklist: renderChecklist(progressFromEvents(events, run!.plan), "UTC", new Date()),
     };
 
     const found = [

@@ -30,6 +30,7 @@ export const DEFAULT_RATE_LIMITS: Record<string, RateLimitRule> = {
   "files.completeUploadExternal": TIER4,
   "users.info": TIER4,
   "usergroups.users.list": TIER2,
+  "usergroups.list": TIER2,
   "conversations.info": TIER3,
 };
 

@@ -91,8 +91,8 @@ export class SlackApiServer {
     return this;
   }
 
-  addUsergroup(id: string, userIds: string[], opts: { disabled?: boolean } = {}): this {
-    this.state.addUsergroup(id, userIds, opts.disabled ?? false);
+  addUsergroup(id: string, userIds: string[], opts: { disabled?: boolean; handle?: string } = {}): this {
+    this.state.addUsergroup(id, userIds, opts.disabled ?? false, opts.handle);
     return this;
   }
 

@@ -55,7 +55,7 @@ export function slackId(prefix: string, length = 10): string {
 
 export class SlackState {
   readonly users = new Map<string, UserSpec>();
-  readonly usergroups = new Map<string, { id: string; users: string[]; disabled: boolean }>();
+  readonly usergroups = new Map<string, { id: string; users: string[]; disabled: boolean; handle?: string }>();
   readonly channels = new Map<string, ChannelSpec>();
   readonly messages: StoredMessage[] = [];
   readonly ephemerals: StoredEphemeral[] = [];
@@ -107,8 +107,8 @@ export class SlackState {
     this.users.set(user.id, { ...user });
   }
 
-  addUsergroup(id: string, userIds: string[], disabled = false): void {
-    this.usergroups.set(id, { id, users: [...userIds], disabled });
+  addUsergroup(id: string, userIds: string[], disabled = false, handle?: string): void {
+    this.usergroups.set(id, { id, users: [...userIds], disabled, ...(handle ? { handle } : {}) });
   }
 
   addChannel(channel: ChannelSpec): void {

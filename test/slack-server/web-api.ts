@@ -303,6 +303,18 @@ const METHODS: Record<string, Handler> = {
     if (!g || (g.disabled && str(args.include_disabled) !== "true")) return fail("no_such_subteam");
     return ok({ users: [...g.users] });
   },
+  "usergroups.list": (ctx, args) =>
+    ok({
+      usergroups: [...ctx.state.usergroups.values()]
+        .filter((g) => !g.disabled || str(args.include_disabled) === "true")
+        .map((g) => ({
+          id: g.id,
+          team_id: ctx.state.identity.teamId,
+          handle: g.handle ?? g.id.toLowerCase(),
+          name: g.handle ?? g.id,
+          date_delete: g.disabled ? 1 : 0,
+        })),
+    }),
   "users.info": (ctx, args) => {
     const user = userJson(ctx, str(args.user) ?? "");
     return user ? ok({ user }) : fail("user_not_found");

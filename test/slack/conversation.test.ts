@@ -5,8 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AdapterError } from "../../src/errors.js";
+import { timeOfDay } from "../../src/service/time-text.js";
 import { ACTION, VIEW } from "../../src/slack/action-ids.js";
 import {
+  APPROVER_GROUP,
   closeSharedPglite,
   eventually,
   findInThread,
@@ -35,7 +37,7 @@ describe("conversations with opsroom in Slack", () => {
     expect(delivery.acked).toBe(true);
     return (delivery.payload.event as { ts: string }).ts;
   };
-  const card = (ts: string, channel = OPS_CHANNEL) => h.slack.waitFor((s) => findInThread(s, channel, ts, "*Runbook*"), 10_000);
+  const card = (ts: string, channel = OPS_CHANNEL) => h.slack.waitFor((s) => findInThread(s, channel, ts, "Requested by <@"), 10_000);
   /** A plan card once it can be approved (its preflight is in). */
   const approvable = (ts: string) => h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, ACTION.approve), 10_000);
 
@@ -55,7 +57,7 @@ describe("conversations with opsroom in Slack", () => {
       h.slack.clickButton({ user: USERS.dave, channel: OPS_CHANNEL, messageTs: question.ts, actionId: staging.action_id }),
     ]);
     await h.slack.waitFor(() => textOf(question).includes(ACTION.approve), 5000);
-    expect(textOf(question)).toContain("Deploy · api → staging");
+    expect(textOf(question)).toContain("Deploy api → staging");
     await eventually(async () => (await h.service.listRuns({ limit: 20 })).some((r) => r.origin.messageTs === question.ts));
     expect((await h.service.listRuns({ limit: 20 })).filter((r) => r.runbook === "deploy" && r.origin.threadTs === ts)).toHaveLength(1);
   });
@@ -92,7 +94,7 @@ describe("conversations with opsroom in Slack", () => {
     });
     expect(planned.acked).toBe(true);
     const top = await h.slack.waitFor((s) => s.messages(OPS_CHANNEL).find((m) => !m.thread_ts && textOf(m).includes(ACTION.approve)), 5000);
-    expect(top.text).toContain("Deploy · api → staging");
+    expect(top.text).toContain("Deploy api → staging");
 
     await h.slack.sendSlashCommand({ command: "/ops", text: "", user_id: USERS.carol, channel_id: OPS_CHANNEL });
     await h.slack.waitFor((s) => s.ephemeralMessages({ user: USERS.carol }).find((e) => e.text.includes("Here's what I can do")), 5000);
@@ -108,7 +110,7 @@ describe("conversations with opsroom in Slack", () => {
       }
     ).elements.find((e) => e.text.text === "prod")!;
     await h.slack.clickButton({ user: USERS.carol, channel: OPS_CHANNEL, messageTs: question.ts, actionId: prodChoice.action_id });
-    await h.slack.waitFor((s) => s.messages(OPS_CHANNEL).find((m) => !m.thread_ts && m.text.startsWith("Deploy · payments → prod")), 5000);
+    await h.slack.waitFor((s) => s.messages(OPS_CHANNEL).find((m) => !m.thread_ts && m.text.startsWith("Deploy payments → prod")), 5000);
     await h.slack.waitFor(() => question.text.includes("the card is in the channel"), 5000);
   });
 
@@ -116,7 +118,7 @@ describe("conversations with opsroom in Slack", () => {
     const ts = await mention("deploy api to dev");
     const first = await approvable(ts);
     await h.slack.clickButton({ user: USERS.alice, channel: OPS_CHANNEL, messageTs: first.ts, actionId: ACTION.approve });
-    await h.slack.waitFor(() => /Approval\* 1 of 2/.test(textOf(first)), 5000);
+    await h.slack.waitFor(() => textOf(first).includes("*Needs 2 approvals* (1 given)"), 5000);
 
     await h.slack.clickButton({ user: USERS.dave, channel: OPS_CHANNEL, messageTs: first.ts, actionId: ACTION.edit });
     const form = await h.slack.waitFor(
@@ -153,7 +155,8 @@ describe("conversations with opsroom in Slack", () => {
       5000,
     );
     expect(textOf(second)).toContain("v2.0.1");
-    expect(textOf(second)).toMatch(/Approval\* 0 of 2/);
+    expect(textOf(second)).toContain("*Needs 2 approvals* from");
+    expect(textOf(second)).not.toContain("given)");
     await h.slack.waitFor(() => textOf(first).includes(`Replaced* by an edited plan from <@${USERS.dave}> — not run`), 5000);
 
     // The earlier approval cannot start anything: the old plan is gone, its buttons say so.
@@ -188,7 +191,8 @@ describe("conversations with opsroom in Slack", () => {
     );
     await h.slack.clickButton({ user: USERS.bob, channel: OPS_CHANNEL, messageTs: scheduled.ts, actionId: ACTION.approve });
     await h.slack.waitFor(() => textOf(scheduled).includes("Scheduled*") && textOf(scheduled).includes(ACTION.cancel), 5000);
-    expect(textOf(scheduled)).toContain(`<!date^${Math.floor(Date.parse(at) / 1000)}^`);
+    // One format, in the config's zone.
+    expect(textOf(scheduled)).toContain(`Scheduled* for ${timeOfDay(new Date(at), "UTC", new Date())}`);
     await h.slack.clickButton({ user: USERS.dave, channel: OPS_CHANNEL, messageTs: scheduled.ts, actionId: ACTION.cancel });
     await h.slack.waitFor(() => textOf(scheduled).includes("before it started — not run"), 5000);
   });
@@ -202,25 +206,26 @@ describe("conversations with opsroom in Slack", () => {
     expect(JSON.stringify(dry.blocks)).toContain("nothing was called");
   });
 
-  it("a failed run gets a failed-phase reply and a summary naming the step, the rollback and the escalation, with Retry", async () => {
+  it("a failed run states its reason once, on the status; the short summary mentions the escalation group for real, with Plan it again", async () => {
+    const reason = "GitHub answered 422: workflow deploy.yml has no workflow_dispatch trigger";
     h.behaviours.set("github.dispatchWorkflow", async () => {
-      throw new AdapterError(
-        "github",
-        "dispatchWorkflow",
-        "ADAPTER_HTTP",
-        "GitHub answered 422: workflow deploy.yml has no workflow_dispatch trigger",
-      );
+      throw new AdapterError("github", "dispatchWorkflow", "ADAPTER_HTTP", reason);
     });
     try {
       const ts = await mention("deploy payments to staging");
       const planned = await approvable(ts);
       await h.slack.clickButton({ user: USERS.alice, channel: OPS_CHANNEL, messageTs: planned.ts, actionId: ACTION.approve });
-      const failure = await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, "failed at `dispatch`"), 10_000);
-      expect(textOf(failure)).toContain("422");
       const summary = await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, ACTION.retry), 10_000);
-      expect(textOf(summary)).toContain("Escalation: @oncall-platform");
-      expect(textOf(summary)).toContain("Rolled back");
       await h.slack.waitFor(() => textOf(planned).includes("❌ *Failed*"), 5000);
+      // The status says where and why; the summary where, what was rolled back and who to call.
+      expect(textOf(planned)).toContain(`❌ *Start the deploy workflow* — ${reason}`);
+      expect(textOf(summary)).toContain("failed at *Start the deploy workflow*");
+      // The rollback dispatches the same workflow, so it fails too, and the summary says so.
+      expect(textOf(summary)).toContain("The rollback failed at *Redeploy the previous ref*");
+      expect(textOf(summary)).toContain(`<!subteam^${APPROVER_GROUP}>`);
+      expect(textOf(summary)).toContain("Plan it again");
+      const thread = h.slack.messages({ channel: OPS_CHANNEL, threadTs: ts }).filter((m) => m.ts !== ts);
+      expect(thread.filter((m) => textOf(m).includes("no workflow_dispatch trigger")).map((m) => m.ts)).toEqual([planned.ts]);
 
       await h.slack.clickButton({ user: USERS.dave, channel: OPS_CHANNEL, messageTs: summary.ts, actionId: ACTION.retry });
       // A new plan: a mutating runbook needs approval again.
@@ -231,7 +236,7 @@ describe("conversations with opsroom in Slack", () => {
             .find((m) => textOf(m).includes("Retry of run") && textOf(m).includes(ACTION.approve)),
         5000,
       );
-      expect(textOf(retried)).toContain("Waiting for approval");
+      expect(textOf(retried)).toContain("*Needs 1 approval*");
     } finally {
       h.behaviours.set("github.dispatchWorkflow", async (args) => ({ summary: `workflow ${String(args.workflow)} dispatched` }));
     }

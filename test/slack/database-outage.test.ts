@@ -48,7 +48,7 @@ describe("a Slack request while the database is down", NEEDS_POSTGRES, () => {
 
     await proxy.start();
     const again = await mention("deploy api to staging");
-    const card = await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, again, "*Runbook*"), 15_000);
+    const card = await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, again, "Requested by <@"), 15_000);
     expect(textOf(card)).toContain("Deploy");
     const runs = await eventually(async () => {
       const list = await h.service.listRuns({ limit: 10 });

@@ -52,7 +52,7 @@ describe.each(["socket", "http"] as const)("delivery guarantees (%s mode)", (mod
     expect(runs).toHaveLength(1);
     expect(await h.service.listApprovals(runs[0]!.id)).toHaveLength(1);
     const thread = h.slack.messages({ channel: OPS_CHANNEL, threadTs: ts });
-    expect(thread.filter((m) => m.text.startsWith("Deploy · api → staging"))).toHaveLength(1);
+    expect(thread.filter((m) => m.text.startsWith("Deploy api → staging"))).toHaveLength(1);
     expect(thread.filter((m) => m.ts !== card.ts && m.text.includes("succeeded"))).toHaveLength(1);
     expect(h.slack.ephemeralMessages({ user: USERS.alice })).toHaveLength(0);
   });
@@ -88,7 +88,7 @@ describe.each(["socket", "http"] as const)("delivery guarantees (%s mode)", (mod
     await h.slack.clickButton({ user: USERS.dave, channel: OPS_CHANNEL, messageTs: card.ts, actionId: ACTION.cancel });
     await h.slack.waitFor(() => textOf(card).includes("Cancelled*"), 15_000);
     expect(textOf(card)).toContain(`by <@${USERS.dave}>`);
-    expect(textOf(card)).toContain("⬜ *summarize*");
+    expect(textOf(card)).toContain("⏹️ Health after deploy");
     await summaryIn(h, ts, card.ts, "cancelled");
   });
   it("429s on updates and posts during a run delay it, and the final status and summary still arrive", async () => {
@@ -173,7 +173,7 @@ describe.each(STORE_BACKENDS)("two bot processes on one database (%s)", (backend
       await summaryIn(h, event.ts, card.ts, "succeeded");
       await h.slack.waitFor(() => textOf(card).includes("✅ *Succeeded*"), 10_000);
       const thread = h.slack.messages({ channel: OPS_CHANNEL, threadTs: event.ts });
-      expect(thread.filter((m) => m.text.startsWith("Deploy · api → staging"))).toHaveLength(1);
+      expect(thread.filter((m) => m.text.startsWith("Deploy api → staging"))).toHaveLength(1);
       expect(thread.filter((m) => m.ts !== card.ts && m.text.includes("succeeded"))).toHaveLength(1);
       expect(thread.filter((m) => textOf(m).includes("Workflow log"))).toHaveLength(1);
       expect(h.slack.messages({ channel: OPS_CHANNEL, threadTs: chat.ts })).toHaveLength(1);
@@ -203,7 +203,7 @@ describe.each(STORE_BACKENDS)("two bot processes on one database (%s)", (backend
       await h.slack.clickButton({ user: USERS.alice, channel: OPS_CHANNEL, messageTs: card.ts, actionId: ACTION.approve });
       await summaryIn(h, event.ts, card.ts, "succeeded");
       const thread = h.slack.messages({ channel: OPS_CHANNEL, threadTs: event.ts });
-      expect(thread.filter((m) => m.text.startsWith("Deploy · api → staging"))).toHaveLength(1);
+      expect(thread.filter((m) => m.text.startsWith("Deploy api → staging"))).toHaveLength(1);
       expect((await h.service.listRuns({ limit: 10 })).filter((r) => r.idempotencyKey === "slack:Ev0SOCKET01")).toHaveLength(1);
     } finally {
       await h.close();

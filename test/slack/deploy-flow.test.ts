@@ -57,13 +57,17 @@ describe.each(["socket", "http"] as const)("a deploy requested in Slack (%s mode
     const card = await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, ACTION.approve), 10_000);
 
     const planned = textOf(card);
-    expect(planned).toContain("Deploy · api → staging");
-    expect(planned).toContain("github.dispatchWorkflow");
-    expect(planned).toContain("Preflight");
+    // Above the fold: the intent, what changes (the preflight's commits), the checks, who decides.
+    expect(planned).toContain("Deploy api → staging");
+    expect(planned).toContain("*What changes*");
+    expect(planned).toContain("a1b2c3d Fix retry budget");
     expect(planned).toContain("Commits about to ship");
     expect(planned).toContain(`<@${USERS.alice}>`);
     expect(planned).toContain("<!subteam^S0ONCALL1>");
-    expect(planned).toMatch(/Approval\* 0 of 1/);
+    expect(planned).toContain("*Needs 1 approval*");
+    // The steps are behind Plan details, not on the card.
+    expect(planned).not.toContain("github.dispatchWorkflow");
+    expect(planned).toContain(ACTION.details);
     expect(card.blocks?.length).toBeLessThanOrEqual(50);
 
     const click = await h.slack.clickButton({ user: USERS.alice, channel: OPS_CHANNEL, messageTs: card.ts, actionId: ACTION.approve });
@@ -71,9 +75,9 @@ describe.each(["socket", "http"] as const)("a deploy requested in Slack (%s mode
 
     // The card becomes the status message: the checklist shows verify running while its step is held.
     await verify.entered;
-    await h.slack.waitFor(() => textOf(card).includes("🔄 *verify*"), 10_000);
-    expect(textOf(card)).toContain("✅ *action*");
-    expect(textOf(card)).toMatch(/Approved by <@U0ALICE01> at <!date\^\d+\^\{time\}\|\d\d:\d\d>/);
+    await h.slack.waitFor(() => textOf(card).includes("🔄 *Health after deploy*"), 10_000);
+    expect(textOf(card)).toContain("✅ Start the deploy workflow");
+    expect(textOf(card)).toMatch(/Approved by <@U0ALICE01> at \d\d:\d\d UTC/);
     verify.open();
 
     const summary = await h.slack.waitFor(

@@ -6,11 +6,14 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPlan } from "../../src/planner/build-plan.js";
 import type { Plan, PlannedStep } from "../../src/planner/plan.js";
+import type { PreflightResult } from "../../src/executor/run-preflight.js";
 import type { RunDescription } from "../../src/service/chat-use-cases.js";
+import { approveBlockOf, preflightStateOf } from "../../src/service/plan-preflight.js";
 import { paramFields } from "../../src/service/param-fields.js";
 import { ACTION, decodeDraft } from "../../src/slack/action-ids.js";
 import { renderAppHome } from "../../src/slack/render-app-home.js";
 import { previewRunOf, renderRunCard } from "../../src/slack/render-plan-card.js";
+import { renderPlanDetails } from "../../src/slack/render-plan-details.js";
 import { renderPlanForm } from "../../src/slack/render-plan-form.js";
 import { renderArtifact, renderDryRun, renderQuestion, renderSummary, renderTriageOffer } from "../../src/slack/render-replies.js";
 import { progressFromEvents } from "../../src/slack/render-run-status.js";
@@ -39,7 +42,10 @@ function runOf(plan: Plan, overrides: Partial<Run> = {}): Run {
   };
 }
 
-function describeRun(run: Run): RunDescription {
+/** The description the service gives, from the same rules (preflight state, whether Approve may be offered). */
+function describeRun(run: Run, events: readonly RunEvent[] = [], now = NOW): RunDescription {
+  const preflight = preflightStateOf(run, events, now);
+  const block = approveBlockOf(run, preflight, now);
   return {
     run,
     approvals: [],
@@ -48,8 +54,13 @@ function describeRun(run: Run): RunDescription {
     canEdit: run.status === "pending_approval",
     canCancel: run.status === "running",
     canRetry: run.status === "failed",
+    preflight,
+    canApprove: block === undefined,
+    ...(block ? { approveBlock: block } : {}),
   };
 }
+
+const preflightDone = (result: PreflightResult) => ({ preflight: { afterEventId: 0, startedAt: NOW.toISOString(), result } });
 
 /** A plan with far more steps, and far longer args, than any card can show. */
 function hugePlan(): Plan {
@@ -92,41 +103,51 @@ describe("Block Kit renderings", () => {
       },
     ];
     const run = runOf(plan, {
-      origin: { channel: "C0OPS0001", messageTs: "1.000002", preflight: { ok: true, summaries: ["3 commits to ship"] } },
+      origin: { channel: "C0OPS0001", messageTs: "1.000002", ...preflightDone({ ok: true, summaries: ["3 commits to ship"] }) },
     });
     const card = renderRunCard({ description: describeRun(run), events: [], artifacts, now: NOW, timeZone: "UTC" });
     expect(card.blocks.length).toBeLessThanOrEqual(50);
     expect(validateBlocks(card.blocks, "message")).toEqual([]);
-    expect(JSON.stringify(card.blocks)).toContain("Dry run* lists every call");
     // Prod asks for a confirmation before approving.
     expect(JSON.stringify(card.blocks)).toContain("Approve in prod?");
+    // The steps are in the Plan details modal, which keeps to a view's 100 blocks.
+    const details = renderPlanDetails(run, "UTC", NOW);
+    expect(validateView(details)).toEqual([]);
+    expect(JSON.stringify(details)).toContain("Dry run* lists every call");
   });
 
-  it("shows Approve only once the preflight is in, and stops waiting for a preflight that never reports", () => {
+  it("shows Approve only once the checks are in, Re-check instead of Approve when one failed, and stops waiting for checks that never report", () => {
     const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
     const waiting = renderRunCard({ description: describeRun(runOf(plan)), events: [], artifacts: [], now: NOW, timeZone: "UTC" });
     expect(JSON.stringify(waiting.blocks)).not.toContain(ACTION.approve);
-    expect(JSON.stringify(waiting.blocks)).toContain("Preflight* running");
-    const late = renderRunCard({
-      description: describeRun(runOf(plan)),
+    expect(JSON.stringify(waiting.blocks)).toContain("Checking the plan");
+    // Never "checking" and "waiting for approval" as two states at once.
+    expect(JSON.stringify(waiting.blocks)).not.toContain("Waiting for approval");
+    const late = new Date(NOW.getTime() + 60_000);
+    const overdue = renderRunCard({
+      description: describeRun(runOf(plan), [], late),
       events: [],
       artifacts: [],
-      now: new Date(NOW.getTime() + 60_000),
+      now: late,
       timeZone: "UTC",
     });
-    expect(JSON.stringify(late.blocks)).toContain(ACTION.approve);
-    expect(JSON.stringify(late.blocks)).toContain("did not report back");
+    expect(JSON.stringify(overdue.blocks)).toContain(ACTION.approve);
+    expect(JSON.stringify(overdue.blocks)).toContain("did not report back");
     const failed = renderRunCard({
       description: describeRun(
-        runOf(plan, { origin: { preflight: { ok: false, stepId: "credentials", reason: "Missing setting: GITHUB_TOKEN" } } }),
+        runOf(plan, { origin: preflightDone({ ok: false, stepId: "credentials", reason: "Missing setting: GITHUB_TOKEN" }) }),
       ),
       events: [],
       artifacts: [],
       now: NOW,
       timeZone: "UTC",
     });
-    expect(JSON.stringify(failed.blocks)).toContain("*Preflight* ✗ credentials — Missing setting: GITHUB_TOKEN");
-    expect(JSON.stringify(failed.blocks)).toContain(ACTION.approve);
+    const text = JSON.stringify(failed.blocks);
+    expect(text).toContain("❌ *Credentials* — Missing setting: GITHUB_TOKEN");
+    expect(text).not.toContain(ACTION.approve);
+    expect(text).toContain(ACTION.recheck);
+    // One primary button, and it is Re-check.
+    expect(text.match(/"style":"primary"/g)).toHaveLength(1);
   });
 
   it("renders the living status of a running, failed and expired run within the limits", () => {
@@ -149,9 +170,8 @@ describe("Block Kit renderings", () => {
     });
     expect(validateBlocks(running.blocks, "message")).toEqual([]);
     const text = JSON.stringify(running.blocks);
-    expect(text).toContain("✅ *validate* · 1.0 s");
-    expect(text).toContain("🔄 *action*");
-    expect(text).toContain("`dispatch` Start the deploy workflow");
+    expect(text).toContain("🔄 *Start the deploy workflow* · started <!date^");
+    expect(text).toContain("◻️ Health after deploy");
     expect(text).toContain(ACTION.cancel);
 
     const failedEvents = [
@@ -170,9 +190,9 @@ describe("Block Kit renderings", () => {
       now: NOW,
       timeZone: "UTC",
     });
-    expect(JSON.stringify(failed.blocks)).toContain("❌ *action*");
-    expect(JSON.stringify(failed.blocks)).toContain("↩️ *rollback* · redeploy-previous: ok");
-    expect(JSON.stringify(failed.blocks)).toContain("❌ *Failed* at `dispatch` after 11 s");
+    expect(JSON.stringify(failed.blocks)).toContain("❌ *Start the deploy workflow* — GitHub answered 422");
+    expect(JSON.stringify(failed.blocks)).toContain("↩️ *Rolled back*");
+    expect(JSON.stringify(failed.blocks)).toContain("❌ *Failed* after 11 s · rolled back");
 
     const expired = renderRunCard({
       description: describeRun(runOf(plan, { status: "expired", finishedAt: NOW })),
@@ -185,18 +205,25 @@ describe("Block Kit renderings", () => {
     expect(JSON.stringify(expired.blocks)).not.toContain(ACTION.approve);
   });
 
-  it("reads only the last attempt of a requeued run, and the preflight from before it started", () => {
-    const progress = progressFromEvents([
-      event(1, "step_succeeded", { phase: "preflight", stepId: "changes", message: "3 commits to ship" }),
-      event(2, "run_started"),
-      event(3, "phase_started", { phase: "validate" }),
-      event(4, "run_requeued", { message: "worker lost" }),
-      event(5, "run_started"),
-      event(6, "phase_started", { phase: "validate" }),
+  it("reads only the last attempt of a requeued run", () => {
+    const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
+    const progress = progressFromEvents(
+      [
+        event(1, "step_succeeded", { phase: "preflight", stepId: "changes", message: "3 commits to ship" }),
+        event(2, "run_started"),
+        event(3, "step_succeeded", { phase: "validate", stepId: "repository", message: "acme/api" }),
+        event(4, "step_started", { phase: "preflight", stepId: "changes" }),
+        event(5, "run_requeued", { message: "worker lost" }),
+        event(6, "run_started"),
+        event(7, "step_started", { phase: "validate", stepId: "repository" }),
+      ],
+      plan,
+    );
+    expect(progress.checks.map((c) => [c.id, c.state])).toEqual([
+      ["repository", "running"],
+      ["changes", "waiting"],
     ]);
-    expect(progress.preflight.summaries).toEqual(["3 commits to ship"]);
-    expect(progress.phases[0]).toMatchObject({ phase: "validate", state: "running" });
-    expect(progress.startedAt?.getTime()).toBe(NOW.getTime() + 5000);
+    expect(progress.startedAt?.getTime()).toBe(NOW.getTime() + 6000);
   });
 
   it("renders questions with choices, triage offers, summaries, artifacts and dry runs that Slack accepts", () => {
@@ -230,10 +257,16 @@ describe("Block Kit renderings", () => {
       failedStep: "dispatch",
       summary: "Deploy (staging) failed in action at step dispatch after 3.0 s.\nReason: 422\nRolled back: redeploy-previous: ok",
     });
-    const summary = renderSummary({ run: failed, links: [], escalation: "<!subteam^S0ONCALL1|@oncall-platform>", canRetry: true });
+    const summary = renderSummary({
+      run: failed,
+      progress: progressFromEvents([], plan),
+      links: [],
+      escalation: "<!subteam^S0ONCALL1>",
+      canRetry: true,
+    });
     expect(validateBlocks(summary.blocks, "message")).toEqual([]);
     expect(JSON.stringify(summary.blocks)).toContain(ACTION.retry);
-    expect(JSON.stringify(summary.blocks)).toContain("needs approval again");
+    expect(JSON.stringify(summary.blocks)).toContain("<!subteam^S0ONCALL1>");
 
     const artifact: StoredArtifact = {
       id: 7,
@@ -271,7 +304,8 @@ describe("Block Kit renderings", () => {
     const many = Array.from({ length: 60 }, (_, i) => runOf(plan, { id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}` }));
     const home = renderAppHome(
       {
-        pendingForMe: many.map((run) => ({ run, confirmApprove: false })),
+        pendingForMe: many.map((run) => describeRun(run)),
+        mine: many,
         running: many,
         queued: many,
         scheduled: many,

@@ -5,9 +5,10 @@ import type { Redactor } from "../../redact.js";
 import type { Requester } from "../../service/ops-service.js";
 import { ACTION, decodeDraft, decodeRunRef, type DraftRef, type FormMeta } from "../action-ids.js";
 import type { SlackMessage } from "../block-kit.js";
+import { renderPlanDetails } from "../render-plan-details.js";
 import { renderPlanForm } from "../render-plan-form.js";
-import { renderDryRun, renderQuestion, renderText } from "../render-replies.js";
-import { postRunCard, replaceWithRunCard, replyOnce, userFacingError, type SlackContext } from "./slack-context.js";
+import { renderDryRun, renderError, renderQuestion, renderText } from "../render-replies.js";
+import { postRunCard, replaceWithRunCard, replyOnce, runDeferredPreflight, userFacingError, type SlackContext } from "./slack-context.js";
 import { ephemeralResponder } from "./slash-command.js";
 
 type Click = BlockAction<ButtonAction>;
@@ -91,6 +92,31 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
       if (error instanceof OpsError && error.code === "POLICY_NOT_CANCELLABLE" && run?.cancelRequestedBy === body.user.id) return;
       await tellClicker(body, respond, userFacingError(error, ctx.log));
     }
+  });
+
+  onClick(ACTION.recheck, async (body, action, _log, respond) => {
+    const ref = decodeRunRef(action.value);
+    if (!ref) return;
+    const run = await ctx.service.getRun(ref.runId);
+    if (!run || run.status !== "pending_approval") {
+      await tellClicker(
+        body,
+        respond,
+        renderError(`This plan is ${run?.status.replace("_", " ") ?? "gone"}; there is nothing to re-check.`),
+      );
+      return;
+    }
+    // One re-check per plan at a time: a double click, or two people clicking, run the checks once.
+    const bucket = Math.floor(Date.now() / 10_000);
+    if (!(await ctx.service.deliveries.claim(`slack:recheck:${ref.runId}:${bucket}`))) return;
+    await runDeferredPreflight(ctx, run);
+  });
+
+  onClick(ACTION.details, async (body, action) => {
+    const ref = decodeRunRef(action.value);
+    const run = ref ? await ctx.service.getRun(ref.runId) : undefined;
+    if (!run) return;
+    await ctx.poster.openView(body.trigger_id, renderPlanDetails(run, ctx.timeZone, ctx.now()));
   });
 
   onClick(ACTION.dryRun, async (body, action, _log, respond) => {

@@ -16,5 +16,20 @@ export function registerAppHome(app: App, ctx: SlackContext): void {
 
 export async function publishHome(ctx: SlackContext, user: string): Promise<void> {
   const snapshot = await ctx.service.appHomeSnapshot(user);
-  await ctx.poster.publishHome(user, renderAppHome(snapshot, ctx.now(), ctx.timeZone));
+  const runs = [
+    ...snapshot.pendingForMe.map((d) => d.run),
+    ...snapshot.mine,
+    ...snapshot.running,
+    ...snapshot.queued,
+    ...snapshot.scheduled,
+    ...snapshot.recent,
+  ];
+  const links = new Map<string, string>();
+  for (const run of runs) {
+    const { channel, messageTs, threadTs } = run.origin;
+    if (typeof channel !== "string" || typeof messageTs !== "string") continue;
+    const url = await ctx.directory.permalink(channel, messageTs, typeof threadTs === "string" ? threadTs : undefined);
+    if (url) links.set(run.id, url);
+  }
+  await ctx.poster.publishHome(user, renderAppHome(snapshot, ctx.now(), ctx.timeZone, links));
 }

@@ -56,24 +56,17 @@ function renderNewCard(ctx: SlackContext, run: Run, note?: string): SlackMessage
 }
 
 /**
- * Runs a new plan's preflight after its card is up (Slack requests plan with `deferPreflight`, so the
- * card appears at once), records the result on the run for every process to render, and refreshes
- * the card: the preflight and the Approve button appear together.
+ * Runs a plan's preflight after its card is up (Slack plans with `deferPreflight`, so the card appears
+ * at once), or again on Re-check; the service records the result on the run for every process to
+ * render, and the card is refreshed: the checks and the Approve button appear together.
  */
-async function runDeferredPreflight(ctx: SlackContext, run: Run): Promise<void> {
+export async function runDeferredPreflight(ctx: SlackContext, run: Run): Promise<void> {
   if (run.status !== "pending_approval" || !run.mutating) return;
-  let result: unknown;
   try {
-    result = (await ctx.service.preflight(run.id)) ?? { ok: true, summaries: [] };
+    await ctx.service.preflight(run.id);
   } catch (error) {
     ctx.log.warn({ err: error, run_id: run.id }, "preflight failed to run");
-    result = {
-      ok: false,
-      stepId: "preflight",
-      reason: error instanceof OpsError ? error.userMessage : "the preflight could not run; see the log",
-    };
   }
-  await ctx.service.attachOrigin(run.id, { preflight: ctx.redactor.redact(result) });
   ctx.reporter.nudge(run.id);
 }
 
@@ -83,7 +76,7 @@ async function runDeferredPreflight(ctx: SlackContext, run: Run): Promise<void> 
  */
 export async function postRunCard(ctx: SlackContext, run: Run, place: Place, note?: string): Promise<string> {
   const message = renderNewCard(ctx, run, note);
-  const posted = await ctx.poster.post(place.channel, message, place.threadTs ? { threadTs: place.threadTs } : {});
+  const posted = await ctx.poster.post(place.channel, message, await cardPlacement(ctx, run, place));
   await ctx.reporter.track(
     run.id,
     { channel: posted.channel, threadTs: place.threadTs ?? posted.ts, messageTs: posted.ts, ...(note ? { note } : {}) },
@@ -127,7 +120,7 @@ export async function postPlanThenRecord(
   });
   let posted: { ts: string; channel: string };
   try {
-    posted = await ctx.poster.post(place.channel, preview, place.threadTs ? { threadTs: place.threadTs } : {});
+    posted = await ctx.poster.post(place.channel, preview, await cardPlacement(ctx, previewRunOf(plan, user, ctx.now()), place));
   } catch (error) {
     if (!options.firstDelivery) await deliveries.unclaim(claimKey).catch(() => {});
     throw error;
@@ -156,6 +149,18 @@ export async function postPlanThenRecord(
   await yieldToEventLoop();
   await runDeferredPreflight(ctx, created.run);
   ctx.reporter.nudge(created.run.id);
+}
+
+/**
+ * Where a new card goes: in the thread, and also in the channel when it waits for approval and the
+ * config broadcasts that (people watching the channel see a decision waiting; read-only runs never).
+ */
+async function cardPlacement(ctx: SlackContext, run: Run, place: Place): Promise<{ threadTs?: string; broadcast?: boolean }> {
+  if (!place.threadTs) return {};
+  if (run.status !== "pending_approval") return { threadTs: place.threadTs };
+  const name = ctx.service.broadcastsByChannel() ? await ctx.directory.channelName(place.channel) : undefined;
+  const { waitingForApproval } = ctx.service.broadcasts(run, { id: place.channel, ...(name ? { name } : {}) });
+  return { threadTs: place.threadTs, ...(waitingForApproval ? { broadcast: true } : {}) };
 }
 
 /** Turns an existing bot message (a question) into the run's card, in place. */

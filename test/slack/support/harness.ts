@@ -178,7 +178,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     .addUser({ id: USERS.carol, name: "carol" })
     .addUser({ id: USERS.dave, name: "dave" })
     .addUser({ id: USERS.erin, name: "erin" })
-    .addUsergroup(APPROVER_GROUP, [USERS.bob])
+    .addUsergroup(APPROVER_GROUP, [USERS.bob], { handle: "oncall-platform" })
     .addChannel({ id: OPS_CHANNEL, name: "ops" })
     .addChannel({ id: INCIDENT_CHANNEL, name: "inc-payments" });
   const env: Record<string, string> = {

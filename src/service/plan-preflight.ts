@@ -1,0 +1,144 @@
+import { OpsError, PolicyError } from "../errors.js";
+import type { PreflightResult } from "../executor/run-preflight.js";
+import type { Store } from "../store/store.js";
+import type { Run, RunEvent } from "../store/types.js";
+
+/** One read-only check of a plan's preflight, in plain words. */
+export interface PreflightCheck {
+  stepId: string;
+  /** The step's description from the runbook ("Commits about to ship"); "Credentials" for the credential check. */
+  label: string;
+  ok: boolean;
+  /** What the step reported, or why it failed. */
+  detail: string;
+}
+
+/**
+ * A mutating plan's preflight as the people approving it see it: not run (`none`: read-only, or no
+ * preflight steps), `running`, `done`, or `timed-out` (it never reported back).
+ */
+export interface PreflightState {
+  state: "none" | "running" | "done" | "timed-out";
+  ok: boolean;
+  /** Every check that reported, in the order it ran. */
+  checks: PreflightCheck[];
+  /** The check that failed (it blocks approval: the run would fail the same way). */
+  failure?: PreflightCheck;
+}
+
+/**
+ * What is kept on the run (`origin.preflight`) about its latest preflight: the last event before it
+ * started (its checks are the step events after that one), when it started, and its result once in.
+ */
+export interface PreflightRecord {
+  afterEventId: number;
+  startedAt: string;
+  result?: PreflightResult;
+}
+
+export const NO_PREFLIGHT: PreflightState = { state: "none", ok: true, checks: [] };
+
+// The executor gives a preflight 20 s; after this long without a result nobody waits for it any longer.
+const PREFLIGHT_WAIT_MS = 30_000;
+
+/** Runs a plan's preflight and records it on the run, so every process and front end reads the same result. */
+export async function runAndRecordPreflight(
+  store: Store,
+  run: Run,
+  preflight: (run: Run) => Promise<PreflightResult>,
+  now: Date,
+): Promise<PreflightResult> {
+  const afterEventId = (await store.listEvents(run.id)).at(-1)?.id ?? 0;
+  const record: PreflightRecord = { afterEventId, startedAt: now.toISOString() };
+  await store.setRunOrigin(run.id, { preflight: record });
+  let result: PreflightResult;
+  try {
+    result = await preflight(run);
+  } catch (error) {
+    result = {
+      ok: false,
+      stepId: "preflight",
+      reason: error instanceof OpsError ? error.userMessage : "the preflight could not run; see opsroom's log",
+    };
+  }
+  await store.setRunOrigin(run.id, { preflight: { ...record, result } });
+  return result;
+}
+
+/**
+ * The preflight of a plan waiting for approval, from its record and its step events. `events` may be
+ * any prefix-complete list of the run's events (only those before the run started count).
+ */
+export function preflightStateOf(run: Run, events: readonly RunEvent[], now: Date): PreflightState {
+  const expected = run.plan.steps.filter((s) => s.phase === "validate" || s.phase === "preflight");
+  if (!run.mutating || expected.length === 0) return NO_PREFLIGHT;
+  const record = readRecord(run.origin.preflight);
+  const started = events.findIndex((e) => e.kind === "run_started");
+  const before = started < 0 ? events : events.slice(0, started);
+  const labels = new Map(expected.map((s) => [s.id, s.description]));
+  const checks: PreflightCheck[] = [];
+  for (const e of before) {
+    if (e.id <= (record?.afterEventId ?? 0) || !e.stepId) continue;
+    if (e.kind !== "step_succeeded" && e.kind !== "step_failed") continue;
+    checks.push({ stepId: e.stepId, label: labels.get(e.stepId) ?? e.stepId, ok: e.kind === "step_succeeded", detail: e.message });
+  }
+  const result = record?.result;
+  if (result) {
+    if (result.ok) return { state: "done", ok: true, checks: checks.filter((c) => c.ok) };
+    const failure = checks.find((c) => !c.ok && c.stepId === result.stepId) ?? {
+      stepId: result.stepId,
+      label: result.stepId === "credentials" ? "Credentials" : (labels.get(result.stepId) ?? "Preflight"),
+      ok: false,
+      detail: result.reason,
+    };
+    return { state: "done", ok: false, checks: [...checks.filter((c) => c.ok), failure], failure };
+  }
+  // Past the plan's life as a plan (approved, rejected, expired): what ran is all there is.
+  if (run.status !== "pending_approval") return { state: "done", ok: checks.every((c) => c.ok), checks };
+  const since = record ? Date.parse(record.startedAt) : run.createdAt.getTime();
+  return { state: now.getTime() - since < PREFLIGHT_WAIT_MS ? "running" : "timed-out", ok: true, checks };
+}
+
+function readRecord(value: unknown): PreflightRecord | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.afterEventId === "number" && typeof v.startedAt === "string") return v as unknown as PreflightRecord;
+  return undefined;
+}
+
+/**
+ * Why a plan cannot be approved right now. A failed preflight may be fixed and re-checked (a missing
+ * token set, a provider back up); the others pass or end on their own.
+ */
+export interface ApproveBlock {
+  kind: "not-pending" | "expired" | "preflight-running" | "preflight-failed";
+  reason: string;
+}
+
+/**
+ * Whether a plan may be approved now: it waits for approval, has not expired, and its preflight is
+ * not still running and did not fail (a failed check fails the run the same way, so approving it
+ * would only start a run that cannot succeed). A preflight that never reported back does not block.
+ */
+export function approveBlockOf(run: Run, preflight: PreflightState, now: Date): ApproveBlock | undefined {
+  if (run.status !== "pending_approval") return { kind: "not-pending", reason: `This plan is ${run.status.replace("_", " ")}.` };
+  if (run.expiresAt && run.expiresAt.getTime() <= now.getTime()) return { kind: "expired", reason: "This plan has expired." };
+  if (preflight.state === "running") return { kind: "preflight-running", reason: "Its preflight is still running." };
+  if (preflight.failure) return { kind: "preflight-failed", reason: `its check “${preflight.failure.label}” failed` };
+  return undefined;
+}
+
+/** Refuses an approval that the plan's preflight blocks (still running, or failed); other refusals are the store's. */
+export async function assertPreflightAllowsApproval(store: Store, run: Run, now: Date): Promise<void> {
+  if (run.status !== "pending_approval" || !run.mutating) return;
+  const block = approveBlockOf(run, preflightStateOf(run, await store.listEvents(run.id), now), now);
+  if (block?.kind === "preflight-running")
+    throw new PolicyError("POLICY_PREFLIGHT_RUNNING", `You can't approve ${run.title} yet: its preflight is still running.`, {
+      hint: "Approve once its result is on the plan.",
+    });
+  if (block?.kind === "preflight-failed")
+    // The plan shows why; the refusal names the check without repeating its reason.
+    throw new PolicyError("POLICY_PREFLIGHT_FAILED", `You can't approve ${run.title} yet: ${block.reason}.`, {
+      hint: "Fix it, then re-check the plan (Re-check on its card) or ask again.",
+    });
+}
