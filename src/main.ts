@@ -1,29 +1,20 @@
 import type { Server } from "node:http";
+import path from "node:path";
 import type { Logger } from "pino";
-import { createAdapters } from "../adapters/index.js";
 import { loadConfig, type Config } from "./config/load-config.js";
-import { runConsole } from "./console/console.js";
 import { ConfigError, formatConfigIssue, OpsError } from "./errors.js";
-import { createActionLookup, type ActionLookup } from "./executor/action-catalog.js";
-import { executeRun } from "./executor/execute-run.js";
-import { dryRunPlan } from "./executor/dry-run.js";
-import { runPreflight } from "./executor/run-preflight.js";
-import { startWorker, type Worker } from "./executor/worker.js";
-import { startHealthServer } from "./health-server.js";
+import type { Worker } from "./executor/worker.js";
 import { createLogger } from "./log.js";
-import { buildCatalog } from "./parser/intent.js";
-import { createRedactor, type Redactor } from "./redact.js";
-import { loadRunbooks } from "./runbook/load-runbooks.js";
-import type { Runbook } from "./runbook/runbook-schema.js";
-import { createOpsService } from "./service/ops-service.js";
-import { startSlackApp, type SlackApp } from "./slack/create-slack-app.js";
+import { createRedactor } from "./redact.js";
+import type { OpsService } from "./service/ops-service.js";
+import type { SlackApp } from "./slack/create-slack-app.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 
 export interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -33,36 +24,46 @@ export interface App {
   config: Config;
   log: Logger;
   store: Store;
-  service: ReturnType<typeof createOpsService>;
+  service: OpsService;
   worker: Worker | undefined;
   health: Server | undefined;
   close(): Promise<void>;
 }
 
-/** Composition root: config → logger → adapters → runbooks → store → worker → service. */
+/**
+ * Composition root: config → logger → store, and meanwhile adapters → runbooks → service; then the
+ * worker and the health endpoint. Opening the embedded database takes longest (its WASM compiles
+ * off this thread), so it starts first and everything else is loaded while it opens: the modules
+ * below are imported here rather than at the top for that reason.
+ */
 export async function createApp(io: Io, options: { worker: boolean; health: boolean; consoleMode: boolean }): Promise<App> {
   const config = loadConfig(io.env);
   const redactor = createRedactor(config.secretValues);
   // In the console, logs would interleave with the transcript: only warnings unless asked.
   const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : options.consoleMode ? "warn" : "info";
   const log = createLogger({ level, redactor, destination: io.stderr });
-  const adapters = createAdapters();
-  const actions = createActionLookup(adapters);
-  const runbooks = loadRunbooks(config.runbooksDir, actions.catalog);
   const unlockDataDir = config.env.DATABASE_URL ? () => {} : lockDataDir(config.env.OPSROOM_DATA_DIR);
+  const opening = openStore({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.OPSROOM_DATA_DIR });
   let store: Store;
+  let parts: Awaited<ReturnType<typeof loadParts>>;
   try {
-    store = await openStore({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.OPSROOM_DATA_DIR });
+    [parts, store] = await Promise.all([loadParts(config), opening]);
   } catch (error) {
+    await opening.then((opened) => opened.close()).catch(() => {});
     unlockDataDir();
     throw error;
   }
+  const { actions, runbooks, modules } = parts;
   const stepDeps = { store, actions, credentials: config.credentialSource, redactor, log };
   const worker = options.worker
-    ? await startWorker({ store, log, execute: (run, workerId, signal) => executeRun(run, workerId, stepDeps, signal) })
+    ? await modules.worker.startWorker({
+        store,
+        log,
+        execute: (run, workerId, signal) => modules.executeRun.executeRun(run, workerId, stepDeps, signal),
+      })
     : undefined;
   const health = options.health
-    ? await startHealthServer({
+    ? await modules.health.startHealthServer({
         port: config.env.PORT,
         log,
         check: async () => {
@@ -71,7 +72,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
         },
       })
     : undefined;
-  const service = wireService({ store, config, runbooks, actions, credentials: config.credentialSource, redactor, log });
+  const service = modules.wire.wireService({ store, config, runbooks, actions, credentials: config.credentialSource, redactor, log });
   return {
     config,
     log,
@@ -88,32 +89,20 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   };
 }
 
-/**
- * The service over a store, with the executor's plan-time preflight and dry run. Shared by the app,
- * the Slack test harness and the Slack benchmark, so they run what production runs.
- */
-export function wireService(parts: {
-  store: Store;
-  config: Config;
-  runbooks: Runbook[];
-  actions: ActionLookup;
-  credentials: Readonly<Record<string, string | undefined>>;
-  redactor: Redactor;
-  log: Logger;
-  clock?: () => Date;
-}) {
-  const { store, config, runbooks, actions, log } = parts;
-  const stepDeps = { store, actions, credentials: parts.credentials, redactor: parts.redactor, log };
-  return createOpsService({
-    store,
-    config,
-    runbooks,
-    parseContext: { runbooks, catalog: buildCatalog(config), timeZone: config.timeZone },
-    clock: parts.clock ?? (() => new Date()),
-    log,
-    preflight: (run) => runPreflight(run, stepDeps),
-    describeCalls: (plan) => dryRunPlan(plan, { actions, log }),
-  });
+/** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
+async function loadParts(config: Config) {
+  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health] = await Promise.all([
+    import("../adapters/index.js"),
+    import("./executor/action-catalog.js"),
+    import("./runbook/load-runbooks.js"),
+    import("./wire-service.js"),
+    import("./executor/execute-run.js"),
+    import("./executor/worker.js"),
+    import("./health-server.js"),
+  ]);
+  const actions = catalog.createActionLookup(adapters.createAdapters());
+  const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
+  return { actions, runbooks, modules: { wire, executeRun, worker, health } };
 }
 
 /** `opsroom start` / `npm start`: Slack when tokens are set, otherwise the local console. */
@@ -122,7 +111,14 @@ export async function startBot(io: Io): Promise<number> {
   const slackHttp = !!io.env.SLACK_BOT_TOKEN?.trim() && !io.env.SLACK_APP_TOKEN?.trim();
   return withApp(io, { worker: true, health: !slackHttp, consoleMode: !io.env.SLACK_BOT_TOKEN }, async (app) => {
     if (app.config.env.SLACK_BOT_TOKEN) return runSlack(app, io);
-    const { failedRuns } = await runConsole({ service: app.service, input: io.stdin, output: io.stdout });
+    const { runConsole } = await import("./console/console.js");
+    const { failedRuns } = await runConsole({
+      service: app.service,
+      input: io.stdin,
+      output: io.stdout,
+      historyFile: path.join(app.config.env.OPSROOM_DATA_DIR, "console_history"),
+      color: io.stdout.isTTY === true && !app.config.env.NO_COLOR,
+    });
     return failedRuns > 0 ? 1 : 0;
   });
 }
@@ -131,6 +127,8 @@ export async function startBot(io: Io): Promise<number> {
 async function runSlack(app: App, io: Io): Promise<number> {
   let slack: SlackApp;
   try {
+    // Imported here, not at the top: Bolt takes a third of a second to load, which the console never needs.
+    const { startSlackApp } = await import("./slack/create-slack-app.js");
     slack = await startSlackApp({
       service: app.service,
       config: app.config,

@@ -35,6 +35,8 @@ export const EnvSchema = z.object({
   METRICS_SOURCE: optionalString.transform((v) => v ?? "opsroom"),
   METRICS_SAMPLE_RATE: optionalString.transform((v) => Number(v ?? "100")).pipe(z.number().int("must be an integer 1-100").min(1).max(100)),
   METRICS_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  /** The console's colours are off when set to anything (https://no-color.org). */
+  NO_COLOR: optionalString.transform((v) => v !== undefined),
 });
 
 export type Env = z.output<typeof EnvSchema>;

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors.js";
 import { ConfigFileSchema, type ConfigFile } from "./config-schema.js";
 import { EnvSchema, SECRET_ENV_NAMES, type Env } from "./env.js";
+import { PROJECT_ROOT } from "./project-root.js";
 import { parseYamlSource, validateYaml } from "./yaml-source.js";
 
-/** The project root: config paths in the repo are resolved from here, not from the cwd. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export { PROJECT_ROOT } from "./project-root.js";
 export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config/opsroom.example.yml");
 export const DEFAULT_RUNBOOKS_DIR = path.join(PROJECT_ROOT, "runbooks");
 

@@ -83,6 +83,18 @@ describe("the local console (piped input)", () => {
     expect(stdout).toContain("Nothing is waiting for approval.");
   });
 
+  it("approves a plan made in an earlier console session, by default the latest, or by its id", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "opsroom-console-"));
+    const first = await runConsole("deploy api to staging\ndeploy web to staging\n", { OPSROOM_DATA_DIR: dataDir });
+    const [apiPlan, webPlan] = [...first.stdout.matchAll(/┌ Plan ([0-9a-f]{8}) · Deploy/g)].map((m) => m[1]!);
+    const second = await runConsole(`approve\nreject ${apiPlan}\n`, { OPSROOM_DATA_DIR: dataDir });
+    expect(second.stdout).toContain("Approved by console. Running Deploy");
+    expect(second.stdout).toContain("Rejected: Deploy will not run.");
+    const runs = await runConsole("runs\n", { OPSROOM_DATA_DIR: dataDir });
+    expect(runs.stdout).toMatch(new RegExp(`${webPlan}\\s+failed`));
+    expect(runs.stdout).toMatch(new RegExp(`${apiPlan}\\s+rejected`));
+  });
+
   it("answers an unknown command with what it can do", async () => {
     const { code, stdout } = await runConsole("make me a sandwich\n");
     expect(code).toBe(0);
