@@ -15,7 +15,12 @@ export interface SlackPoster {
    * chat.update. Given a function, the message is rendered when the call is actually made (again
    * after a 429), so a wait never sends a stale state.
    */
-  update(channel: string, ts: string, message: SlackMessage | (() => Promise<SlackMessage>), options?: { final?: boolean }): Promise<void>;
+  update(
+    channel: string,
+    ts: string,
+    message: SlackMessage | (() => Promise<SlackMessage>),
+    options?: { final?: boolean; urgent?: boolean },
+  ): Promise<void>;
   ephemeral(channel: string, user: string, message: SlackMessage, options?: { threadTs?: string }): Promise<void>;
   /** chat.delete of one of our own messages. */
   remove(channel: string, ts: string): Promise<void>;
@@ -59,7 +64,7 @@ export function createSlackPoster(client: WebClient, outbox: SlackOutbox, redact
           const body = clean(typeof message === "function" ? await message() : message);
           await client.chat.update({ channel, ts, text: body.text, blocks: body.blocks });
         },
-        { maxRateLimited: options.final ? 60 : 10 },
+        { maxRateLimited: options.final ? 60 : 10, urgent: options.urgent === true },
       );
     },
 
