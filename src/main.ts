@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import path from "node:path";
 import type { Logger } from "pino";
+import type { AdapterOptions } from "../adapters/index.js";
 import { loadConfig, type Config } from "./config/load-config.js";
 import { ConfigError, formatConfigIssue, OpsError } from "./errors.js";
 import type { Worker } from "./executor/worker.js";
@@ -89,6 +90,22 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   };
 }
 
+/** What the config file's `adapters` section sets for the adapters (absent keys keep their defaults). */
+export function adapterOptions(config: Config): AdapterOptions {
+  const { github, vercel, digitalocean, supabase } = config.adapters;
+  const baseUrls = {
+    ...(github.apiUrl ? { github: github.apiUrl } : {}),
+    ...(github.webUrl ? { githubWeb: github.webUrl } : {}),
+    ...(vercel.apiUrl ? { vercel: vercel.apiUrl } : {}),
+    ...(digitalocean.apiUrl ? { digitalocean: digitalocean.apiUrl } : {}),
+  };
+  return {
+    ...(Object.keys(baseUrls).length > 0 ? { baseUrls } : {}),
+    ...(vercel.team ? { vercelTeam: vercel.team } : {}),
+    ...(supabase.environments ? { supabaseEnvironments: supabase.environments } : {}),
+  };
+}
+
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
 async function loadParts(config: Config) {
   const [adapters, catalog, runbookLoader, wire, executeRun, worker, health] = await Promise.all([
@@ -100,7 +117,7 @@ async function loadParts(config: Config) {
     import("./executor/worker.js"),
     import("./health-server.js"),
   ]);
-  const actions = catalog.createActionLookup(adapters.createAdapters());
+  const actions = catalog.createActionLookup(adapters.createAdapters(adapterOptions(config)));
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
   return { actions, runbooks, modules: { wire, executeRun, worker, health } };
 }

@@ -97,6 +97,41 @@ export const ApprovalPolicySchema = z
   })
   .strict();
 
+const ApiUrl = z.url().refine((u) => /^https?:/.test(u), "must be an http(s) URL");
+
+/**
+ * Provider endpoints and adapter defaults: GitHub Enterprise Server, proxies, a default Vercel team,
+ * and which `feature_flags.environment` value each opsroom environment reads and writes.
+ */
+export const AdaptersSchema = z
+  .object({
+    github: z
+      .object({
+        apiUrl: ApiUrl.optional().describe("REST API base, e.g. https://github.example.com/api/v3 (GitHub Enterprise Server)"),
+        webUrl: ApiUrl.optional().describe("web base for links, e.g. https://github.example.com"),
+      })
+      .strict()
+      .default({}),
+    vercel: z
+      .object({
+        apiUrl: ApiUrl.optional(),
+        team: z.string().optional().describe("team id (team_...) or slug for services that set no vercelTeam"),
+      })
+      .strict()
+      .default({}),
+    digitalocean: z.object({ apiUrl: ApiUrl.optional() }).strict().default({}),
+    supabase: z
+      .object({
+        environments: z
+          .record(z.string(), z.string().min(1))
+          .optional()
+          .describe("opsroom environment → feature_flags.environment value (default: prod → production)"),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
 export const ConfigFileSchema = z
   .object({
     timeZone: z
@@ -118,6 +153,7 @@ export const ConfigFileSchema = z
     incidentChannels: z.array(z.string()).default(["inc-*", "incident-*"]),
     /** Extra environment variables whose values must be redacted everywhere. */
     secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
+    adapters: AdaptersSchema.default({ github: {}, vercel: {}, digitalocean: {}, supabase: {} }),
   })
   .strict()
   .superRefine((config, ctx) => {

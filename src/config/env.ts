@@ -41,6 +41,15 @@ export const EnvSchema = z.object({
 
 export type Env = z.output<typeof EnvSchema>;
 
+/** The adapters' own credentials: validated here, granted to steps by name (see Config.credentialSource). */
+export const ADAPTER_ENV_NAMES = [
+  "GITHUB_TOKEN",
+  "VERCEL_TOKEN",
+  "SUPABASE_URL",
+  "SUPABASE_SERVICE_ROLE_KEY",
+  "DIGITALOCEAN_TOKEN",
+] as const;
+
 /** Variables whose values are secrets: never logged, stored or shown. */
 export const SECRET_ENV_NAMES = [
   "SLACK_BOT_TOKEN",

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "../errors.js";
 import { ConfigFileSchema, type ConfigFile } from "./config-schema.js";
-import { EnvSchema, SECRET_ENV_NAMES, type Env } from "./env.js";
+import { ADAPTER_ENV_NAMES, EnvSchema, SECRET_ENV_NAMES, type Env } from "./env.js";
 import { PROJECT_ROOT } from "./project-root.js";
 import { parseYamlSource, validateYaml } from "./yaml-source.js";
 
@@ -17,7 +17,7 @@ export interface Config extends ConfigFile {
   readonly runbooksDir: string;
   /** Values that must never be logged, stored or shown (tokens, keys, connection strings). */
   readonly secretValues: readonly string[];
-  /** Every environment variable, for adapters' declared credentials (looked up by name only). */
+  /** Where adapters' declared credentials are looked up by name: validated tokens, and the environment. */
   readonly credentialSource: Readonly<Record<string, string | undefined>>;
 }
 
@@ -44,7 +44,9 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
     configPath,
     runbooksDir: path.resolve(env.OPSROOM_RUNBOOKS_DIR ?? DEFAULT_RUNBOOKS_DIR),
     secretValues: secretNames.map((name) => rawEnv[name]).filter((v): v is string => !!v),
-    credentialSource: { ...rawEnv },
+    // Adapters' own tokens as validated (trimmed; blank means unset); anything else a step may name
+    // (a database URL variable, a shell step's env) as the environment has it.
+    credentialSource: { ...rawEnv, ...Object.fromEntries(ADAPTER_ENV_NAMES.map((name) => [name, env[name]])) },
   };
   return deepFreeze(config);
 }
