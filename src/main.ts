@@ -82,7 +82,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     worker,
     health,
     async close() {
-      await worker?.stop();
+      await worker?.stop({ graceMs: config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
       await store.close();
       unlockDataDir();
@@ -129,14 +129,27 @@ export async function startBot(io: Io): Promise<number> {
   return withApp(io, { worker: true, health: !slackHttp, consoleMode: !io.env.SLACK_BOT_TOKEN }, async (app) => {
     if (app.config.env.SLACK_BOT_TOKEN) return runSlack(app, io);
     const { runConsole } = await import("./console/console.js");
-    const { failedRuns } = await runConsole({
-      service: app.service,
-      input: io.stdin,
-      output: io.stdout,
-      historyFile: path.join(app.config.env.OPSROOM_DATA_DIR, "console_history"),
-      color: io.stdout.isTTY === true && !app.config.env.NO_COLOR,
+    const stop = watchStopSignals(app);
+    const stopped = new AbortController();
+    void stop.signalled.then((signal) => {
+      io.stderr.write(
+        `opsroom is stopping (${signal}): running steps get up to ${app.config.env.OPSROOM_SHUTDOWN_SECONDS} s to finish; what does not is handed back.\n`,
+      );
+      stopped.abort();
     });
-    return failedRuns > 0 ? 1 : 0;
+    try {
+      const { failedRuns } = await runConsole({
+        service: app.service,
+        input: io.stdin,
+        output: io.stdout,
+        historyFile: path.join(app.config.env.OPSROOM_DATA_DIR, "console_history"),
+        color: io.stdout.isTTY === true && !app.config.env.NO_COLOR,
+        signal: stopped.signal,
+      });
+      return failedRuns > 0 ? 1 : 0;
+    } finally {
+      stop.dispose();
+    }
   });
 }
 
@@ -159,13 +172,43 @@ async function runSlack(app: App, io: Io): Promise<number> {
   } catch (error) {
     return reportStartupError(error, io);
   }
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  app.log.info("shutting down");
+  const stop = watchStopSignals(app);
+  await stop.signalled;
+  // Running steps finish (or are handed back) while the run reporter still shows them in Slack; then
+  // the Slack connection closes. New requests meanwhile are planned and queued for another process.
+  await app.worker?.stop({ graceMs: app.config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
   await slack.stop();
+  stop.dispose();
   return 0;
+}
+
+/**
+ * The first SIGTERM or SIGINT: stop claiming, give running steps OPSROOM_SHUTDOWN_SECONDS to finish,
+ * hand back the rest (see Worker.stop). A second signal exits at once; runs still going then are
+ * reaped by other workers once their lease runs out (30 s).
+ */
+function watchStopSignals(app: Pick<App, "log" | "worker" | "config">): { signalled: Promise<NodeJS.Signals>; dispose(): void } {
+  let first!: (signal: NodeJS.Signals) => void;
+  const force = (signal: NodeJS.Signals) => {
+    app.log.warn({ signal }, "second signal: exiting now; runs still going are reaped by other workers when their lease runs out");
+    process.exit(1);
+  };
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    first = (signal) => {
+      process.off("SIGINT", first).off("SIGTERM", first);
+      process.once("SIGINT", force).once("SIGTERM", force);
+      app.log.info(
+        { signal, running: app.worker?.held ?? 0, grace_s: app.config.env.OPSROOM_SHUTDOWN_SECONDS },
+        "shutting down: no new runs claimed; running steps may finish within the grace period",
+      );
+      resolve(signal);
+    };
+  });
+  process.on("SIGINT", first).on("SIGTERM", first);
+  return {
+    signalled,
+    dispose: () => void process.off("SIGINT", first).off("SIGTERM", first).off("SIGINT", force).off("SIGTERM", force),
+  };
 }
 
 /** `opsroom worker`: executors only, for scaling out against a shared database. */
@@ -185,23 +228,11 @@ export async function startWorkerOnly(io: Io): Promise<number> {
     return reportStartupError(error, io);
   }
   return withApp(io, { worker: true, health: false, consoleMode: false }, async (app) => {
-    app.log.info(
-      { worker_id: app.worker?.id, pid: process.pid },
-      "worker process ready; SIGTERM or SIGINT stops it after its running runs finish",
-    );
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    // First signal: stop claiming and let running runs finish (app.close waits for them). A second
-    // signal gives up on them: other workers reap them once their lease runs out (30 s).
-    const force = () => {
-      app.log.warn("second signal: exiting now; running runs will be reaped by other workers when their lease expires");
-      process.exit(1);
-    };
-    process.once("SIGINT", force);
-    process.once("SIGTERM", force);
-    app.log.info({ running: app.worker?.held ?? 0 }, "shutting down: waiting for running runs to finish");
+    app.log.info({ worker_id: app.worker?.id, pid: process.pid }, "worker process ready; SIGTERM or SIGINT stops it");
+    const stop = watchStopSignals(app);
+    await stop.signalled;
+    await app.worker?.stop({ graceMs: app.config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
+    stop.dispose();
     return 0;
   });
 }

@@ -25,6 +25,9 @@ export const EnvSchema = z.object({
   OPSROOM_RUNBOOKS_DIR: optionalString,
   OPSROOM_DATA_DIR: optionalString.transform((v) => v ?? "./.opsroom"),
   PORT: optionalString.transform((v) => Number(v ?? "8787")).pipe(z.number().int("must be a port number").min(0).max(65535)),
+  OPSROOM_SHUTDOWN_SECONDS: optionalString
+    .transform((v) => Number(v ?? "25"))
+    .pipe(z.number().min(0, "must be 0 or more seconds").max(3600, "must be at most 3600 seconds")),
   LOG_LEVEL: optionalString.transform((v) => v ?? "info").pipe(z.enum(logLevels)),
   GITHUB_TOKEN: optionalString,
   VERCEL_TOKEN: optionalString,

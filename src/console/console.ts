@@ -17,6 +17,8 @@ export interface ConsoleOptions {
   historyFile?: string;
   /** Colours on a terminal (the caller decides: off when NO_COLOR is set). */
   color?: boolean;
+  /** Ends the session (a shutdown): no more input is read and runs are no longer followed. */
+  signal?: AbortSignal;
 }
 
 export const PROMPT = "opsroom> ";
@@ -46,6 +48,7 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
   const outcomes: Promise<RunStatus | undefined>[] = [];
   // Scheduled runs are followed in the background; leaving a terminal session stops following them.
   const background = new AbortController();
+  const stopped = options.signal ?? new AbortController().signal;
   let foreground: Foreground | undefined;
   let busy = false;
   let exited = false;
@@ -55,7 +58,7 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
     const watching = followRun(service, run.id, print, {
       pollMs: options.pollMs ?? 250,
       afterEventId,
-      ...(later ? { signal: background.signal } : {}),
+      signal: later ? AbortSignal.any([background.signal, stopped]) : stopped,
     });
     outcomes.push(watching);
     if (later) return;
@@ -101,6 +104,8 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
     if (busy) output.write("\r\u001b[K");
   });
 
+  const stop = () => lines.close();
+  stopped.addEventListener("abort", stop, { once: true });
   if (interactive) {
     print("opsroom console — type a request like `check dev status`, or `help`. Ctrl-D exits.");
     lines.prompt();
@@ -117,6 +122,7 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
     if (interactive) lines.prompt();
   }
   lines.close();
+  stopped.removeEventListener("abort", stop);
   // Ctrl-D leaves the cursor after the prompt; the shell's prompt belongs on a line of its own.
   if (interactive && !exited) output.write("\n");
   background.abort();

@@ -4,6 +4,7 @@ import { PHASES } from "../runbook/runbook-schema.js";
 import type { Store } from "../store/store.js";
 import type { Run, RunOutcome } from "../store/types.js";
 import { Cancelled, checkCredentials, describeError, runStep, StepFailure, type StepDeps, type StepOutputs } from "./run-step.js";
+import { RunInterrupted } from "./worker.js";
 
 export interface ExecutorDeps extends StepDeps {
   /** How often a running step checks whether someone asked to cancel. */
@@ -59,6 +60,10 @@ export async function executeRun(run: Run, workerId: string, deps: ExecutorDeps,
       const reason: unknown = runAbort.signal.reason;
       if (!(reason instanceof StepFailure) && (error instanceof Cancelled || reason instanceof Cancelled)) {
         const summary = `${run.title} cancelled during ${currentPhase} after ${seconds(started)}.`;
+        // Stopped because this process is shutting down: nobody cancelled it, and the worker hands it back.
+        if (workerSignal?.reason instanceof RunInterrupted && workerSignal.reason.reason === "worker_stopping") {
+          return { status: "cancelled", summary };
+        }
         await record({ kind: "run_cancelled", phase: currentPhase, message: summary });
         return { status: "cancelled", summary };
       }

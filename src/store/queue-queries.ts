@@ -55,6 +55,7 @@ export interface QueueQueries {
   finishRuns(completions: RunCompletion[]): Promise<string[]>;
   extendLeases(workerId: string, runIds: readonly string[], leaseMs: number): Promise<string[]>;
   reapExpiredLeases(): Promise<{ failed: string[]; requeued: string[] }>;
+  handBackRuns(workerId: string, runIds: readonly string[]): Promise<{ failed: string[]; requeued: string[] }>;
   queuePosition(runId: string): Promise<QueuePosition | undefined>;
   nextScheduledAt(): Promise<Date | undefined>;
   registerWorker(worker: Omit<WorkerInfo, "startedAt" | "heartbeatAt" | "stoppedAt">): Promise<void>;
@@ -127,8 +128,7 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
           `SELECT id, mutation_started, worker_id, attempts, lease_expires_at FROM runs
            WHERE status = 'running' AND lease_expires_at < now() ORDER BY lease_expires_at FOR UPDATE SKIP LOCKED`,
         );
-        const failed: string[] = [];
-        const requeued: string[] = [];
+        const ended = { failed: [] as string[], requeued: [] as string[] };
         for (const row of rows) {
           const data = {
             reason: "worker lost",
@@ -136,23 +136,38 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
             lease_expired_at: new Date(row.lease_expires_at).toISOString(),
             attempt: row.attempts,
           };
-          if (!row.mutation_started && row.attempts < MAX_ATTEMPTS) {
-            await tx.query(`UPDATE runs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1`, [row.id]);
-            await insertEvent(tx, row.id, { kind: "run_requeued", message: "worker lost before any change; queued again", data });
-            requeued.push(row.id);
-            continue;
-          }
-          const error = row.mutation_started
-            ? `worker lost: ${row.worker_id} stopped heartbeating during a mutating step; check what it changed`
-            : `worker lost: ${row.worker_id} stopped heartbeating; ${row.attempts} attempts, giving up`;
-          await tx.query(
-            `UPDATE runs SET status = 'failed', error = $2, summary = $2, finished_at = now(), lease_expires_at = NULL WHERE id = $1`,
-            [row.id, error],
-          );
-          await insertEvent(tx, row.id, { kind: "run_failed", message: error, data });
-          failed.push(row.id);
+          const outcome = await endUnfinishedRun(tx, insertEvent, row, data, {
+            requeued: "worker lost before any change; queued again",
+            mutated: `worker lost: ${row.worker_id} stopped heartbeating during a mutating step; check what it changed`,
+            exhausted: `worker lost: ${row.worker_id} stopped heartbeating; ${row.attempts} attempts, giving up`,
+          });
+          ended[outcome].push(row.id);
         }
-        return { failed, requeued };
+        return ended;
+      });
+    },
+
+    // The reaper's rule, applied by a worker that is shutting down to the runs it could not finish
+    // in time, at once instead of a lease later.
+    async handBackRuns(workerId, runIds) {
+      if (runIds.length === 0) return { failed: [], requeued: [] };
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ id: string; mutation_started: boolean; worker_id: string; attempts: number }>(
+          `SELECT id, mutation_started, worker_id, attempts FROM runs
+           WHERE id = ANY($2::uuid[]) AND worker_id = $1 AND status = 'running' ORDER BY id FOR UPDATE`,
+          [workerId, runIds],
+        );
+        const ended = { failed: [] as string[], requeued: [] as string[] };
+        for (const row of rows) {
+          const data = { reason: "shutdown", worker_id: workerId, attempt: row.attempts };
+          const outcome = await endUnfinishedRun(tx, insertEvent, row, data, {
+            requeued: "opsroom was stopping before this run changed anything; queued again for another worker",
+            mutated: `interrupted: opsroom (${workerId}) was stopping during a mutating step and could not finish it; check what it changed`,
+            exhausted: `interrupted: opsroom (${workerId}) was stopping; ${row.attempts} attempts, giving up`,
+          });
+          ended[outcome].push(row.id);
+        }
+        return ended;
       });
     },
 
@@ -229,6 +244,31 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
       if (db.kind === "pglite") await db.query(maintenanceRound % 5 === 1 ? "VACUUM ANALYZE runs" : "ANALYZE runs");
     },
   };
+}
+
+/**
+ * A running run whose worker will not finish it: queued again when nothing mutating had started and
+ * attempts remain (safe to retry), failed otherwise (we cannot know how far a half-done deploy got).
+ */
+async function endUnfinishedRun(
+  tx: Queryable,
+  insertEvent: InsertEvent,
+  row: { id: string; mutation_started: boolean; attempts: number },
+  data: Record<string, unknown>,
+  messages: { requeued: string; mutated: string; exhausted: string },
+): Promise<"requeued" | "failed"> {
+  if (!row.mutation_started && row.attempts < MAX_ATTEMPTS) {
+    await tx.query(`UPDATE runs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1`, [row.id]);
+    await insertEvent(tx, row.id, { kind: "run_requeued", message: messages.requeued, data });
+    return "requeued";
+  }
+  const error = row.mutation_started ? messages.mutated : messages.exhausted;
+  await tx.query(
+    `UPDATE runs SET status = 'failed', error = $2, summary = $2, finished_at = now(), lease_expires_at = NULL WHERE id = $1`,
+    [row.id, error],
+  );
+  await insertEvent(tx, row.id, { kind: "run_failed", message: error, data });
+  return "failed";
 }
 
 export type InsertEvent = (q: Queryable, runId: string, event: NewRunEvent) => Promise<unknown>;

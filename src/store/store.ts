@@ -53,6 +53,11 @@ export interface Store {
   requestCancel(runId: string, by: string): Promise<Run>;
   isCancelRequested(runId: string): Promise<boolean>;
   reapExpiredLeases(): Promise<{ failed: string[]; requeued: string[] }>;
+  /**
+   * Runs this worker holds and will not finish (it is shutting down): queued again when nothing
+   * mutating started, failed otherwise, each with an event saying why.
+   */
+  handBackRuns(workerId: string, runIds: readonly string[]): Promise<{ failed: string[]; requeued: string[] }>;
   expireStalePlans(): Promise<string[]>;
   /** How many runs of the same lock key must finish before this queued run can start (undefined if not queued). */
   lockQueuePosition(runId: string): Promise<number | undefined>;
@@ -472,6 +477,12 @@ export function createStore(db: Db): Store {
     },
 
     reapExpiredLeases: queue.reapExpiredLeases,
+
+    async handBackRuns(workerId, runIds) {
+      const ended = await queue.handBackRuns(workerId, runIds);
+      forget(runIds);
+      return ended;
+    },
 
     expireStalePlans,
 
