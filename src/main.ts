@@ -5,7 +5,9 @@ import type { AdapterOptions } from "../adapters/index.js";
 import { loadConfig, type Config } from "./config/load-config.js";
 import { ConfigError, formatConfigIssue, OpsError } from "./errors.js";
 import type { Worker } from "./executor/worker.js";
+import type { HealthChecks } from "./health-server.js";
 import { createLogger } from "./log.js";
+import type { OpsMetrics } from "./metrics/prometheus.js";
 import { createRedactor } from "./redact.js";
 import type { OpsService } from "./service/ops-service.js";
 import type { SlackApp } from "./slack/create-slack-app.js";
@@ -28,6 +30,11 @@ export interface App {
   service: OpsService;
   worker: Worker | undefined;
   health: Server | undefined;
+  /** What /healthz, /readyz and /metrics answer from (Slack's HTTP mode serves them too). */
+  checks: HealthChecks;
+  metrics: OpsMetrics;
+  /** The Slack front end, once connected: /readyz reports its connection. */
+  useSlack(slack: SlackApp): void;
   close(): Promise<void>;
 }
 
@@ -55,25 +62,52 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     throw error;
   }
   const { actions, runbooks, modules } = parts;
-  const stepDeps = { store, actions, credentials: config.credentialSource, redactor, log };
+  const metrics = modules.metrics.createAppMetrics({ config, store, log });
+  const stepDeps = { store: metrics.executorStore, actions, credentials: config.credentialSource, redactor, log };
   const worker = options.worker
     ? await modules.worker.startWorker({
         store,
         log,
         execute: (run, workerId, signal) => modules.executeRun.executeRun(run, workerId, stepDeps, signal),
+        onLeaseLost: () => metrics.prometheus.leaseLost(),
       })
     : undefined;
-  const health = options.health
-    ? await modules.health.startHealthServer({
-        port: config.env.PORT,
-        log,
-        check: async () => {
-          await store.ping();
-          return { database: store.kind, worker: worker ? "running" : "none" };
-        },
-      })
-    : undefined;
-  const service = modules.wire.wireService({ store, config, runbooks, actions, credentials: config.credentialSource, redactor, log });
+  let slack: SlackApp | undefined;
+  const checks: HealthChecks = {
+    check: async () => {
+      await store.ping();
+      return { database: store.kind, worker: worker ? "running" : "none" };
+    },
+    ready: async () => {
+      const [database, workers] = await Promise.all([
+        store.ping().then(
+          () => true as const,
+          (error: unknown) => `unreachable: ${(error as Error).message}`,
+        ),
+        store.listWorkerHealth().then(
+          (all) => all.some((w) => w.status === "healthy") || "no worker is heartbeating",
+          () => "unknown (database unreachable)",
+        ),
+      ]);
+      return {
+        database,
+        slack: !config.env.SLACK_BOT_TOKEN || slack?.connected() === true || "not connected",
+        workers,
+      };
+    },
+    metrics: metrics.prometheus.registry,
+  };
+  const health = options.health ? await modules.health.startHealthServer({ port: config.env.PORT, log, ...checks }) : undefined;
+  const service = modules.wire.wireService({
+    store,
+    config,
+    runbooks,
+    actions,
+    credentials: config.credentialSource,
+    redactor,
+    log,
+    onParsed: (intent) => metrics.onParsed(intent),
+  });
   return {
     config,
     log,
@@ -81,9 +115,13 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     service,
     worker,
     health,
+    checks,
+    metrics: metrics.prometheus,
+    useSlack: (connected) => void (slack = connected),
     async close() {
       await worker?.stop({ graceMs: config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
+      await metrics.close();
       await store.close();
       unlockDataDir();
     },
@@ -108,7 +146,7 @@ export function adapterOptions(config: Config): AdapterOptions {
 
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
 async function loadParts(config: Config) {
-  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health] = await Promise.all([
+  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics] = await Promise.all([
     import("../adapters/index.js"),
     import("./executor/action-catalog.js"),
     import("./runbook/load-runbooks.js"),
@@ -116,10 +154,11 @@ async function loadParts(config: Config) {
     import("./executor/execute-run.js"),
     import("./executor/worker.js"),
     import("./health-server.js"),
+    import("./metrics/app-metrics.js"),
   ]);
   const actions = catalog.createActionLookup(adapters.createAdapters(adapterOptions(config)));
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
-  return { actions, runbooks, modules: { wire, executeRun, worker, health } };
+  return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics } };
 }
 
 /** `opsroom start` / `npm start`: Slack when tokens are set, otherwise the local console. */
@@ -158,17 +197,16 @@ async function runSlack(app: App, io: Io): Promise<number> {
   let slack: SlackApp;
   try {
     // Imported here, not at the top: Bolt takes a third of a second to load, which the console never needs.
-    const { startSlackApp } = await import("./slack/create-slack-app.js");
+    const [{ startSlackApp }, { healthRoutes }] = await Promise.all([import("./slack/create-slack-app.js"), import("./health-server.js")]);
     slack = await startSlackApp({
       service: app.service,
       config: app.config,
       log: app.log,
       redactor: createRedactor(app.config.secretValues),
-      health: async () => {
-        await app.store.ping();
-        return { database: app.store.kind, worker: app.worker ? "running" : "none" };
-      },
+      httpRoutes: healthRoutes(app.checks),
+      observeCalls: (method, outcome) => app.metrics.slackCall(method, outcome),
     });
+    app.useSlack(slack);
   } catch (error) {
     return reportStartupError(error, io);
   }

@@ -3,7 +3,7 @@ import type { Config } from "./config/load-config.js";
 import type { ActionLookup } from "./executor/action-catalog.js";
 import { dryRunPlan } from "./executor/dry-run.js";
 import { runPreflight } from "./executor/run-preflight.js";
-import { buildCatalog } from "./parser/intent.js";
+import { buildCatalog, type Intent } from "./parser/intent.js";
 import type { Redactor } from "./redact.js";
 import type { Runbook } from "./runbook/runbook-schema.js";
 import { createOpsService } from "./service/ops-service.js";
@@ -22,6 +22,7 @@ export function wireService(parts: {
   redactor: Redactor;
   log: Logger;
   clock?: () => Date;
+  onParsed?: (intent: Intent) => void;
 }) {
   const { store, config, runbooks, actions, log } = parts;
   const stepDeps = { store, actions, credentials: parts.credentials, redactor: parts.redactor, log };
@@ -34,5 +35,6 @@ export function wireService(parts: {
     log,
     preflight: (run) => runPreflight(run, stepDeps),
     describeCalls: (plan) => dryRunPlan(plan, { actions, log }),
+    ...(parts.onParsed ? { onParsed: parts.onParsed } : {}),
   });
 }

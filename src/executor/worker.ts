@@ -25,6 +25,8 @@ export interface WorkerOptions {
   reapEveryMs?: number;
   /** How long a finished run's outcome is retried while the database is unreachable. */
   finishRetryMs?: number;
+  /** Told when a running run's lease was lost (metrics). */
+  onLeaseLost?: (runId: string) => void;
 }
 
 export interface Worker {
@@ -233,6 +235,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         const entry = held.get(runId);
         if (!kept.has(runId) && entry && !entry.finishing) {
           workerLog.warn({ run_id: runId }, "lost the lease of a running run; stopping it");
+          options.onLeaseLost?.(runId);
           entry.abort.abort(new RunInterrupted("lease_lost"));
         }
       }

@@ -161,6 +161,7 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
      */
     previewText(text: string): PreviewResult {
       const intent = parseText(text, { ...deps.parseContext, now: deps.clock() });
+      deps.onParsed?.(intent);
       if (intent.runbook === "help") return { kind: "help", text: helpText(runbooks) };
       if (intent.runbook === null) {
         return intent.clarify

@@ -50,6 +50,8 @@ export interface OpsServiceDeps {
   preflight?: (run: Run) => Promise<PreflightResult>;
   /** Describes every call a plan would make without making any. */
   describeCalls?: (plan: Plan) => Promise<DryRunStep[]>;
+  /** Told about every message parsed (metrics). */
+  onParsed?: (intent: Intent) => void;
 }
 
 /**
@@ -88,7 +90,9 @@ export function createOpsService(deps: OpsServiceDeps) {
     runbooks,
 
     parse(text: string): Intent {
-      return parseText(text, { ...deps.parseContext, now: deps.clock() });
+      const intent = parseText(text, { ...deps.parseContext, now: deps.clock() });
+      deps.onParsed?.(intent);
+      return intent;
     },
 
     /** A message typed by a person: understood, planned, and queued or held for approval. */

@@ -6,6 +6,7 @@ import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../config/load-config.js";
 import { ConfigError } from "../errors.js";
+import type { healthRoutes } from "../health-server.js";
 import type { Redactor } from "../redact.js";
 import type { OpsService } from "../service/ops-service.js";
 import { createBoltLogger } from "./bolt-logger.js";
@@ -18,7 +19,7 @@ import { registerViewHandlers } from "./handlers/views.js";
 import { startRunReporter, type RunReporter } from "./run-reporter.js";
 import { createSlackDirectory } from "./slack-directory.js";
 import { createSlackOutbox } from "./slack-outbox.js";
-import { createSlackPoster } from "./slack-poster.js";
+import { createSlackPoster, type SlackCallObserver } from "./slack-poster.js";
 
 export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
 /** Bolt's default request path for events, commands and interactivity (HTTP mode). */
@@ -35,8 +36,10 @@ export interface SlackAppOptions {
   /** HTTP mode: where to listen. Defaults: PORT, all interfaces. 0 picks a free port. */
   port?: number;
   host?: string;
-  /** HTTP mode serves GET /healthz itself, since it owns PORT. */
-  health?: () => Promise<Record<string, unknown>>;
+  /** HTTP mode serves these (GET /healthz, /readyz, /metrics) itself, since it owns PORT. */
+  httpRoutes?: ReturnType<typeof healthRoutes>;
+  /** Told about every Web API call the app makes (metrics). */
+  observeCalls?: SlackCallObserver;
   /**
    * Retries of a Web API call that failed with a 5xx or a network error (429s are waited out by the
    * outbox, not retried here). Tests pass 0: the SDK's Socket Mode client would otherwise write
@@ -58,6 +61,8 @@ export interface SlackApp {
   /** HTTP mode: the URL Slack must send events, commands and interactivity to. */
   requestUrl?: string;
   reporter: RunReporter;
+  /** Socket Mode: the WebSocket is open; HTTP mode: listening. False once stopped. */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -107,7 +112,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
           logger,
           // Ack first, work after: the HTTP response goes out as soon as a listener acks.
           processBeforeResponse: false,
-          customRoutes: options.health ? [healthRoute(options.health)] : [],
+          customRoutes: options.httpRoutes ?? [],
         });
   const app = new App({ token, receiver, logger, clientOptions: clientOptions(), ignoreSelf: true });
 
@@ -119,7 +124,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     concurrency: (lane) => (lane === "update" || lane === "ephemeral" || lane === "views" || lane === "directory" ? 4 : 1),
     ...(options.pacedWindowMs !== undefined ? { pacedWindowMs: options.pacedWindowMs } : {}),
   });
-  const poster = createSlackPoster(client, outbox, options.redactor);
+  const poster = createSlackPoster(client, outbox, options.redactor, options.observeCalls);
   const directory = createSlackDirectory(client, outbox, { log });
   options.service.useDirectory(directory);
   const now = options.now ?? (() => new Date());
@@ -165,6 +170,11 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   });
 
   let requestUrl: string | undefined;
+  let connected = false;
+  if (receiver instanceof SocketModeReceiver) {
+    receiver.client.on("connected", () => (connected = true));
+    for (const state of ["disconnected", "reconnecting"]) receiver.client.on(state, () => (connected = false));
+  }
   try {
     if (mode === "socket") {
       await app.start();
@@ -178,34 +188,21 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     await reporter.stop();
     throw error;
   }
+  connected = true;
   log.info({ mode, slack_api_url: slackApiUrl, ...(requestUrl ? { request_url: requestUrl } : {}) }, "connected to Slack");
 
   return {
     mode,
     ...(requestUrl ? { requestUrl } : {}),
     reporter,
+    connected: () => connected,
     async stop() {
+      connected = false;
       await app.stop().catch((error: unknown) => log.warn({ err: error }, "stopping the Slack receiver failed"));
       await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
       // Queued calls fail fast, so the reporter's last flushes end; unfinished runs are released to other processes.
       outbox.close();
       await reporter.stop();
-    },
-  };
-}
-
-function healthRoute(check: () => Promise<Record<string, unknown>>) {
-  return {
-    path: "/healthz",
-    method: ["GET"],
-    handler: (_req: unknown, res: import("node:http").ServerResponse) => {
-      check().then(
-        (details) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", ...details })),
-        (error: unknown) =>
-          res
-            .writeHead(503, { "content-type": "application/json" })
-            .end(JSON.stringify({ status: "unhealthy", error: (error as Error).message })),
-      );
     },
   };
 }

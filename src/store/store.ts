@@ -9,6 +9,7 @@ import type {
   NewRun,
   NewRunEvent,
   QueuePosition,
+  QueueStats,
   QueueWake,
   Run,
   RunCompletion,
@@ -78,6 +79,8 @@ export interface Store {
   onRunEvent(listener: (runId: string) => void): Promise<() => Promise<void>>;
   /** Someone asked to cancel a running run: its executor should stop at once. */
   onRunCancelRequested(listener: (runId: string) => void): Promise<() => Promise<void>>;
+  /** Queue depth, the oldest due run and open approvals, in one statement (metrics scrapes). */
+  queueStats(): Promise<QueueStats>;
   /** Housekeeping the database does not do itself (PGlite: VACUUM/ANALYZE); a no-op on Postgres. */
   maintain(): Promise<void>;
   ping(): Promise<void>;
@@ -523,6 +526,16 @@ export function createStore(db: Db): Store {
     onRunEvent: (listener) => db.listen("opsroom_run_events", listener),
     onRunCancelRequested: queue.onRunCancelRequested,
     maintain: queue.maintain,
+
+    async queueStats() {
+      const { rows } = await db.query<{ queued: number; oldest: Date | null; waiting: number }>(
+        `SELECT (SELECT count(*)::int FROM runs WHERE status = 'queued' AND run_at <= now()) AS queued,
+                (SELECT min(GREATEST(run_at, created_at)) FROM runs WHERE status = 'queued' AND run_at <= now()) AS oldest,
+                (SELECT count(*)::int FROM runs WHERE status = 'pending_approval' AND (expires_at IS NULL OR expires_at > now())) AS waiting`,
+      );
+      const row = rows[0]!;
+      return { queued: row.queued, oldestQueuedAt: row.oldest ? new Date(row.oldest) : null, approvalsWaiting: row.waiting };
+    },
 
     async ping() {
       await db.query("SELECT 1");
