@@ -35,6 +35,7 @@ export function wireService(parts: {
     log,
     preflight: (run) => runPreflight(run, stepDeps),
     describeCalls: (plan) => dryRunPlan(plan, { actions, log }),
+    redactor: parts.redactor,
     ...(parts.onParsed ? { onParsed: parts.onParsed } : {}),
   });
 }
