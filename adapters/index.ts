@@ -1,10 +1,9 @@
-import type { Adapter, AdapterAction } from "./types.js";
+import type { Adapter } from "./types.js";
 import { createDigitaloceanAdapter, type DigitaloceanAdapterOptions } from "./digitalocean/index.js";
 import { createGithubAdapter, type GithubAdapterOptions } from "./github/index.js";
 import { createHttpAdapter } from "./http/index.js";
 import { createPostgresAdapter, type PostgresAdapterOptions } from "./postgres/index.js";
 import { createReportAdapter } from "./report/index.js";
-import { parseArgs } from "./shared/action.js";
 import type { Clock } from "./shared/clock.js";
 import type { FetchLike } from "./shared/http-client.js";
 import { createShellAdapter, type ShellAdapterOptions } from "./shell/index.js";
@@ -86,38 +85,4 @@ export function createAdapters(options: AdapterOptions = {}): Adapter[] {
     }),
     createReportAdapter(options.clock ? { clock: options.clock } : {}),
   ];
-}
-
-export interface FoundAction {
-  readonly adapter: Adapter;
-  readonly name: string;
-  readonly action: AdapterAction;
-  /** "github.dispatchWorkflow" */
-  readonly uses: string;
-}
-
-/**
- * The action a runbook step `uses:` ("adapter.action"), or undefined when there is none; `listActions`
- * gives the known names for the error message.
- */
-export function findAction(adapters: readonly Adapter[], uses: string): FoundAction | undefined {
-  const dot = uses.indexOf(".");
-  if (dot <= 0) return undefined;
-  const adapter = adapters.find((a) => a.id === uses.slice(0, dot));
-  const name = uses.slice(dot + 1);
-  const action = adapter && Object.hasOwn(adapter.actions, name) ? adapter.actions[name] : undefined;
-  return adapter && action ? { adapter, name, action, uses } : undefined;
-}
-
-/** Every "adapter.action" name, sorted. */
-export function listActions(adapters: readonly Adapter[]): string[] {
-  return adapters.flatMap((a) => Object.keys(a.actions).map((name) => `${a.id}.${name}`)).sort();
-}
-
-/**
- * Validates a step's args against its action's schema; throws AdapterError ADAPTER_INVALID_ARGS naming
- * every bad field, what is allowed and the value seen. Actions validate again on run.
- */
-export function validateArgs(found: FoundAction, args: unknown): unknown {
-  return parseArgs(found.adapter.id, found.name, found.action.args, args);
 }

@@ -16,7 +16,7 @@ import { executeRun } from "../src/executor/execute-run.js";
 import { startWorker } from "../src/executor/worker.js";
 import { createRedactor } from "../src/redact.js";
 import { loadRunbooks } from "../src/runbook/load-runbooks.js";
-import { wireService } from "../src/main.js";
+import { wireService } from "../src/wire-service.js";
 import { startSlackApp } from "../src/slack/create-slack-app.js";
 import { openPglite } from "../src/store/db.js";
 import { migrate } from "../src/store/migrate.js";

@@ -1,30 +1,23 @@
-import { once } from "node:events";
 import type { Server } from "node:http";
+import path from "node:path";
 import type { Logger } from "pino";
-import { createAdapters } from "../adapters/index.js";
+import type { AdapterOptions } from "../adapters/index.js";
 import { loadConfig, type Config } from "./config/load-config.js";
-import { runConsole } from "./console/console.js";
-import { createActionLookup, type ActionLookup } from "./executor/action-catalog.js";
-import { executeRun } from "./executor/execute-run.js";
-import { dryRunPlan } from "./executor/dry-run.js";
-import { runPreflight } from "./executor/run-preflight.js";
-import { startWorker, type Worker } from "./executor/worker.js";
-import { startHealthServer } from "./health-server.js";
+import type { Worker } from "./executor/worker.js";
+import type { HealthChecks } from "./health-server.js";
 import { createLogger } from "./log.js";
-import { buildCatalog } from "./parser/intent.js";
-import { createRedactor, type Redactor } from "./redact.js";
+import type { OpsMetrics } from "./metrics/prometheus.js";
+import { createRedactor } from "./redact.js";
 import { reportStartupError } from "./report-startup-error.js";
-import { loadRunbooks } from "./runbook/load-runbooks.js";
-import type { Runbook } from "./runbook/runbook-schema.js";
-import { createOpsService } from "./service/ops-service.js";
-import { startSlackApp, type SlackApp } from "./slack/create-slack-app.js";
+import type { OpsService } from "./service/ops-service.js";
+import type { SlackApp } from "./slack/create-slack-app.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 
 export interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -34,45 +27,87 @@ export interface App {
   config: Config;
   log: Logger;
   store: Store;
-  service: ReturnType<typeof createOpsService>;
+  service: OpsService;
   worker: Worker | undefined;
   health: Server | undefined;
+  /** What /healthz, /readyz and /metrics answer from (Slack's HTTP mode serves them too). */
+  checks: HealthChecks;
+  metrics: OpsMetrics;
+  /** The Slack front end, once connected: /readyz reports its connection. */
+  useSlack(slack: SlackApp): void;
   close(): Promise<void>;
 }
 
-/** Composition root: config → logger → adapters → runbooks → store → worker → service. */
+/**
+ * Composition root: config → logger → store, and meanwhile adapters → runbooks → service; then the
+ * worker and the health endpoint. Opening the embedded database takes longest (its WASM compiles
+ * off this thread), so it starts first and everything else is loaded while it opens: the modules
+ * below are imported here rather than at the top for that reason.
+ */
 export async function createApp(io: Io, options: { worker: boolean; health: boolean; consoleMode: boolean }): Promise<App> {
   const config = loadConfig(io.env);
   const redactor = createRedactor(config.secretValues);
   // In the console, logs would interleave with the transcript: only warnings unless asked.
   const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : options.consoleMode ? "warn" : "info";
   const log = createLogger({ level, redactor, destination: io.stderr });
-  const adapters = createAdapters({ shellEnv: config.shellEnv });
-  const actions = createActionLookup(adapters);
-  const runbooks = loadRunbooks(config.runbooksDir, actions.catalog);
   const unlockDataDir = config.env.DATABASE_URL ? () => {} : lockDataDir(config.env.OPSROOM_DATA_DIR);
+  const opening = openStore({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.OPSROOM_DATA_DIR });
   let store: Store;
+  let parts: Awaited<ReturnType<typeof loadParts>>;
   try {
-    store = await openStore({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.OPSROOM_DATA_DIR });
+    [parts, store] = await Promise.all([loadParts(config), opening]);
   } catch (error) {
+    await opening.then((opened) => opened.close()).catch(() => {});
     unlockDataDir();
     throw error;
   }
-  const stepDeps = { store, actions, credentials: config.credentialSource, redactor, log };
+  const { actions, runbooks, modules } = parts;
+  const metrics = modules.metrics.createAppMetrics({ config, store, log });
+  const stepDeps = { store: metrics.executorStore, actions, credentials: config.credentialSource, redactor, log };
   const worker = options.worker
-    ? await startWorker({ store, log, execute: (run, workerId, signal) => executeRun(run, workerId, stepDeps, signal) })
-    : undefined;
-  const health = options.health
-    ? await startHealthServer({
-        port: config.env.PORT,
+    ? await modules.worker.startWorker({
+        store,
         log,
-        check: async () => {
-          await store.ping();
-          return { database: store.kind, worker: worker ? "running" : "none" };
-        },
+        execute: (run, workerId, signal) => modules.executeRun.executeRun(run, workerId, stepDeps, signal),
+        onLeaseLost: () => metrics.prometheus.leaseLost(),
       })
     : undefined;
-  const service = wireService({ store, config, runbooks, actions, credentials: config.credentialSource, redactor, log });
+  let slack: SlackApp | undefined;
+  const checks: HealthChecks = {
+    check: async () => {
+      await store.ping();
+      return { database: store.kind, worker: worker ? "running" : "none" };
+    },
+    ready: async () => {
+      const [database, workers] = await Promise.all([
+        store.ping().then(
+          () => true as const,
+          (error: unknown) => `unreachable: ${(error as Error).message}`,
+        ),
+        store.listWorkerHealth().then(
+          (all) => all.some((w) => w.status === "healthy") || "no worker is heartbeating",
+          () => "unknown (database unreachable)",
+        ),
+      ]);
+      return {
+        database,
+        slack: !config.env.SLACK_BOT_TOKEN || slack?.connected() === true || "not connected",
+        workers,
+      };
+    },
+    metrics: metrics.prometheus.registry,
+  };
+  const health = options.health ? await modules.health.startHealthServer({ port: config.env.PORT, log, ...checks }) : undefined;
+  const service = modules.wire.wireService({
+    store,
+    config,
+    runbooks,
+    actions,
+    credentials: config.credentialSource,
+    redactor,
+    log,
+    onParsed: (intent) => metrics.onParsed(intent),
+  });
   return {
     config,
     log,
@@ -80,42 +115,50 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     service,
     worker,
     health,
+    checks,
+    metrics: metrics.prometheus,
+    useSlack: (connected) => void (slack = connected),
     async close() {
-      await worker?.stop();
+      await worker?.stop({ graceMs: config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
+      await metrics.close();
       await store.close();
       unlockDataDir();
     },
   };
 }
 
-/**
- * The service over a store, with the executor's plan-time preflight and dry run. Shared by the app,
- * the Slack test harness and the Slack benchmark, so they run what production runs.
- */
-export function wireService(parts: {
-  store: Store;
-  config: Config;
-  runbooks: Runbook[];
-  actions: ActionLookup;
-  credentials: Readonly<Record<string, string | undefined>>;
-  redactor: Redactor;
-  log: Logger;
-  clock?: () => Date;
-}) {
-  const { store, config, runbooks, actions, log } = parts;
-  const stepDeps = { store, actions, credentials: parts.credentials, redactor: parts.redactor, log };
-  return createOpsService({
-    store,
-    config,
-    runbooks,
-    parseContext: { runbooks, catalog: buildCatalog(config), timeZone: config.timeZone },
-    clock: parts.clock ?? (() => new Date()),
-    log,
-    // Its result is kept on the run (origin.preflight), so it is redacted like every recorded event.
-    preflight: async (run) => parts.redactor.redact(await runPreflight(run, stepDeps)),
-    describeCalls: (plan) => dryRunPlan(plan, { actions, log }),
-  });
+/** What the config file's `adapters` section sets for the adapters (absent keys keep their defaults). */
+export function adapterOptions(config: Config): AdapterOptions {
+  const { github, vercel, digitalocean, supabase } = config.adapters;
+  const baseUrls = {
+    ...(github.apiUrl ? { github: github.apiUrl } : {}),
+    ...(github.webUrl ? { githubWeb: github.webUrl } : {}),
+    ...(vercel.apiUrl ? { vercel: vercel.apiUrl } : {}),
+    ...(digitalocean.apiUrl ? { digitalocean: digitalocean.apiUrl } : {}),
+  };
+  return {
+    ...(Object.keys(baseUrls).length > 0 ? { baseUrls } : {}),
+    ...(vercel.team ? { vercelTeam: vercel.team } : {}),
+    ...(supabase.environments ? { supabaseEnvironments: supabase.environments } : {}),
+  };
+}
+
+/** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
+async function loadParts(config: Config) {
+  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics] = await Promise.all([
+    import("../adapters/index.js"),
+    import("./executor/action-catalog.js"),
+    import("./runbook/load-runbooks.js"),
+    import("./wire-service.js"),
+    import("./executor/execute-run.js"),
+    import("./executor/worker.js"),
+    import("./health-server.js"),
+    import("./metrics/app-metrics.js"),
+  ]);
+  const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv }));
+  const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
+  return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics } };
 }
 
 /** `opsroom start` / `npm start`: Slack when tokens are set, otherwise the local console. */
@@ -124,42 +167,94 @@ export async function startBot(io: Io): Promise<number> {
   const slackHttp = !!io.env.SLACK_BOT_TOKEN?.trim() && !io.env.SLACK_APP_TOKEN?.trim();
   return withApp(io, { worker: true, health: !slackHttp, consoleMode: !io.env.SLACK_BOT_TOKEN }, async (app) => {
     if (app.config.env.SLACK_BOT_TOKEN) return runSlack(app, io);
-    const { failedRuns } = await runConsole({ service: app.service, input: io.stdin, output: io.stdout, timeZone: app.config.timeZone });
-    return failedRuns > 0 ? 1 : 0;
+    const { runConsole } = await import("./console/console.js");
+    const stop = watchStopSignals(app);
+    const stopped = new AbortController();
+    void stop.signalled.then((signal) => {
+      io.stderr.write(
+        `opsroom is stopping (${signal}): running steps get up to ${app.config.env.OPSROOM_SHUTDOWN_SECONDS} s to finish; what does not is handed back.\n`,
+      );
+      stopped.abort();
+    });
+    try {
+      const { failedRuns } = await runConsole({
+        service: app.service,
+        input: io.stdin,
+        output: io.stdout,
+        historyFile: path.join(app.config.env.OPSROOM_DATA_DIR, "console_history"),
+        color: io.stdout.isTTY === true && !app.config.env.NO_COLOR,
+        timeZone: app.config.timeZone,
+        signal: stopped.signal,
+      });
+      return failedRuns > 0 ? 1 : 0;
+    } finally {
+      stop.dispose();
+    }
   });
 }
 
 /** The Slack front end until SIGINT/SIGTERM: Socket Mode with SLACK_APP_TOKEN, HTTP (signed requests) otherwise. */
 async function runSlack(app: App, io: Io): Promise<number> {
   // Signals count from the start: SIGTERM while opsroom still waits for an unreachable Slack stops the wait.
+  const stop = watchStopSignals(app);
   const stopping = new AbortController();
-  const stop = () => stopping.abort(new Error("stopped by a signal"));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  void stop.signalled.then(() => stopping.abort(new Error("stopped by a signal")));
   let slack: SlackApp;
   try {
+    // Imported here, not at the top: Bolt takes a third of a second to load, which the console never needs.
+    const [{ startSlackApp }, { healthRoutes }] = await Promise.all([import("./slack/create-slack-app.js"), import("./health-server.js")]);
     slack = await startSlackApp({
       service: app.service,
       config: app.config,
       log: app.log,
       redactor: createRedactor(app.config.secretValues),
       signal: stopping.signal,
-      health: async () => {
-        await app.store.ping();
-        return { database: app.store.kind, worker: app.worker ? "running" : "none" };
-      },
+      httpRoutes: healthRoutes(app.checks),
+      observeCalls: (method, outcome) => app.metrics.slackCall(method, outcome),
     });
+    app.useSlack(slack);
   } catch (error) {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    stop.dispose();
     if (!stopping.signal.aborted) return reportStartupError(error, io);
     app.log.info("stopped before Slack could be reached");
     return 0;
   }
-  if (!stopping.signal.aborted) await once(stopping.signal, "abort");
-  app.log.info("shutting down");
+  await stop.signalled;
+  // Running steps finish (or are handed back) while the run reporter still shows them in Slack; then
+  // the Slack connection closes. New requests meanwhile are planned and queued for another process.
+  await app.worker?.stop({ graceMs: app.config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
   await slack.stop();
+  stop.dispose();
   return 0;
+}
+
+/**
+ * The first SIGTERM or SIGINT: stop claiming, give running steps OPSROOM_SHUTDOWN_SECONDS to finish,
+ * hand back the rest (see Worker.stop). A second signal exits at once; runs still going then are
+ * reaped by other workers once their lease runs out (30 s).
+ */
+function watchStopSignals(app: Pick<App, "log" | "worker" | "config">): { signalled: Promise<NodeJS.Signals>; dispose(): void } {
+  let first!: (signal: NodeJS.Signals) => void;
+  const force = (signal: NodeJS.Signals) => {
+    app.log.warn({ signal }, "second signal: exiting now; runs still going are reaped by other workers when their lease runs out");
+    process.exit(1);
+  };
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    first = (signal) => {
+      process.off("SIGINT", first).off("SIGTERM", first);
+      process.once("SIGINT", force).once("SIGTERM", force);
+      app.log.info(
+        { signal, running: app.worker?.held ?? 0, grace_s: app.config.env.OPSROOM_SHUTDOWN_SECONDS },
+        "shutting down: no new runs claimed; running steps may finish within the grace period",
+      );
+      resolve(signal);
+    };
+  });
+  process.on("SIGINT", first).on("SIGTERM", first);
+  return {
+    signalled,
+    dispose: () => void process.off("SIGINT", first).off("SIGTERM", first).off("SIGINT", force).off("SIGTERM", force),
+  };
 }
 
 /** `opsroom worker`: executors only, for scaling out against a shared database. */
@@ -179,23 +274,11 @@ export async function startWorkerOnly(io: Io): Promise<number> {
     return reportStartupError(error, io);
   }
   return withApp(io, { worker: true, health: false, consoleMode: false }, async (app) => {
-    app.log.info(
-      { worker_id: app.worker?.id, pid: process.pid },
-      "worker process ready; SIGTERM or SIGINT stops it after its running runs finish",
-    );
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    // First signal: stop claiming and let running runs finish (app.close waits for them). A second
-    // signal gives up on them: other workers reap them once their lease runs out (30 s).
-    const force = () => {
-      app.log.warn("second signal: exiting now; running runs will be reaped by other workers when their lease expires");
-      process.exit(1);
-    };
-    process.once("SIGINT", force);
-    process.once("SIGTERM", force);
-    app.log.info({ running: app.worker?.held ?? 0 }, "shutting down: waiting for running runs to finish");
+    app.log.info({ worker_id: app.worker?.id, pid: process.pid }, "worker process ready; SIGTERM or SIGINT stops it");
+    const stop = watchStopSignals(app);
+    await stop.signalled;
+    await app.worker?.stop({ graceMs: app.config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
+    stop.dispose();
     return 0;
   });
 }

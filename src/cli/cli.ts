@@ -13,6 +13,7 @@ const USAGE = `usage: opsroom <command>
   parse [--json] [--now ISO] [--tz ZONE] [--config PATH] [TEXT]
                               show how a message is understood (each stdin line without TEXT)
   runbooks validate [DIR]     check every runbook file
+  runs list|show|export       the audit trail of runs (\`opsroom runs\` for its options)
   migrate                     apply database migrations and exit
   --version                   print opsroom's version and the Node.js it runs on
 `;
@@ -34,6 +35,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       if (rest[0] === "validate") return validateRunbooksCommand(rest.slice(1), io);
       io.stderr.write(USAGE);
       return 2;
+    case "runs": {
+      const { runsCommand } = await import("./runs-command.js");
+      return runsCommand(rest, io);
+    }
     case "migrate":
       return migrateCommand(io);
     case "--version":

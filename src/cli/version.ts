@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { PROJECT_ROOT } from "../config/project-root.js";
 
-// Not import.meta.dirname: this module also has to run on the older Node it turns away.
-const PACKAGE_JSON = fileURLToPath(new URL("../../package.json", import.meta.url));
+// From src/ or, compiled, from dist/src/; this module also has to run on the older Node it turns away.
+const PACKAGE_JSON = path.join(PROJECT_ROOT, "package.json");
 
 /** opsroom's version and the Node versions it runs on (`engines.node`, the one place that says so). */
 export function packageInfo(): { version: string; engines: string } {

@@ -112,6 +112,41 @@ const BroadcastSchema = BroadcastRuleSchema.extend({
   channels: z.record(z.string(), BroadcastRuleSchema).default({}),
 }).strict();
 
+const ApiUrl = z.url().refine((u) => /^https?:/.test(u), "must be an http(s) URL");
+
+/**
+ * Provider endpoints and adapter defaults: GitHub Enterprise Server, proxies, a default Vercel team,
+ * and which `feature_flags.environment` value each opsroom environment reads and writes.
+ */
+export const AdaptersSchema = z
+  .object({
+    github: z
+      .object({
+        apiUrl: ApiUrl.optional().describe("REST API base, e.g. https://github.example.com/api/v3 (GitHub Enterprise Server)"),
+        webUrl: ApiUrl.optional().describe("web base for links, e.g. https://github.example.com"),
+      })
+      .strict()
+      .default({}),
+    vercel: z
+      .object({
+        apiUrl: ApiUrl.optional(),
+        team: z.string().optional().describe("team id (team_...) or slug for services that set no vercelTeam"),
+      })
+      .strict()
+      .default({}),
+    digitalocean: z.object({ apiUrl: ApiUrl.optional() }).strict().default({}),
+    supabase: z
+      .object({
+        environments: z
+          .record(z.string(), z.string().min(1))
+          .optional()
+          .describe("opsroom environment → feature_flags.environment value (default: prod → production)"),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
 export const ConfigFileSchema = z
   .object({
     timeZone: z
@@ -135,6 +170,7 @@ export const ConfigFileSchema = z
     broadcast: BroadcastSchema.default({ channels: {} }),
     /** Extra environment variables whose values must be redacted everywhere. */
     secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
+    adapters: AdaptersSchema.default({ github: {}, vercel: {}, digitalocean: {}, supabase: {} }),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -40,6 +40,9 @@ export const EnvSchema = z.object({
   OPSROOM_RUNBOOKS_DIR: optionalString,
   OPSROOM_DATA_DIR: optionalString.transform((v) => v ?? "./.opsroom"),
   PORT: optionalString.transform((v) => Number(v ?? "8787")).pipe(z.number().int("must be a port number").min(0).max(65535)),
+  OPSROOM_SHUTDOWN_SECONDS: optionalString
+    .transform((v) => Number(v ?? "25"))
+    .pipe(z.number().min(0, "must be 0 or more seconds").max(3600, "must be at most 3600 seconds")),
   LOG_LEVEL: optionalString.transform((v) => v ?? "info").pipe(z.enum(logLevels)),
   GITHUB_TOKEN: optionalString,
   VERCEL_TOKEN: optionalString,
@@ -50,9 +53,20 @@ export const EnvSchema = z.object({
   METRICS_SOURCE: optionalString.transform((v) => v ?? "opsroom"),
   METRICS_SAMPLE_RATE: optionalString.transform((v) => Number(v ?? "100")).pipe(z.number().int("must be an integer 1-100").min(1).max(100)),
   METRICS_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  /** The console's colours are off when set to anything (https://no-color.org). */
+  NO_COLOR: optionalString.transform((v) => v !== undefined),
 });
 
 export type Env = z.output<typeof EnvSchema>;
+
+/** The adapters' own credentials: validated here, granted to steps by name (see Config.credentialSource). */
+export const ADAPTER_ENV_NAMES = [
+  "GITHUB_TOKEN",
+  "VERCEL_TOKEN",
+  "SUPABASE_URL",
+  "SUPABASE_SERVICE_ROLE_KEY",
+  "DIGITALOCEAN_TOKEN",
+] as const;
 
 /** Variables whose values are secrets: never logged, stored or shown. */
 export const SECRET_ENV_NAMES = [

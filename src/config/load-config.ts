@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors.js";
 import { ConfigFileSchema, type ConfigFile } from "./config-schema.js";
-import { DEFAULT_SHELL_PATH, EnvSchema, SECRET_ENV_NAMES, SHELL_BASE_ENV_NAMES, type Env } from "./env.js";
+import { ADAPTER_ENV_NAMES, DEFAULT_SHELL_PATH, EnvSchema, SECRET_ENV_NAMES, SHELL_BASE_ENV_NAMES, type Env } from "./env.js";
 import { INSTANCE_ID } from "./instance.js";
+import { PROJECT_ROOT } from "./project-root.js";
 import { parseYamlSource, validateYaml } from "./yaml-source.js";
 
-/** The project root: config paths in the repo are resolved from here, not from the cwd. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export { PROJECT_ROOT } from "./project-root.js";
 export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, "config/opsroom.example.yml");
 export const DEFAULT_RUNBOOKS_DIR = path.join(PROJECT_ROOT, "runbooks");
 
@@ -19,7 +18,7 @@ export interface Config extends ConfigFile {
   readonly runbooksDir: string;
   /** Values that must never be logged, stored or shown (tokens, keys, connection strings). */
   readonly secretValues: readonly string[];
-  /** Every environment variable, for adapters' declared credentials (looked up by name only). */
+  /** Where adapters' declared credentials are looked up by name: validated tokens, and the environment. */
   readonly credentialSource: Readonly<Record<string, string | undefined>>;
   /** The environment every shell step's command starts from (SHELL_BASE_ENV_NAMES). */
   readonly shellEnv: Readonly<Record<string, string>>;
@@ -48,7 +47,9 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
     configPath,
     runbooksDir: path.resolve(env.OPSROOM_RUNBOOKS_DIR ?? DEFAULT_RUNBOOKS_DIR),
     secretValues: secretNames.map((name) => rawEnv[name]).filter((v): v is string => !!v),
-    credentialSource: { ...rawEnv },
+    // Adapters' own tokens as validated (trimmed; blank means unset); anything else a step may name
+    // (a database URL variable, a shell step's env) as the environment has it.
+    credentialSource: { ...rawEnv, ...Object.fromEntries(ADAPTER_ENV_NAMES.map((name) => [name, env[name]])) },
     shellEnv: shellBaseEnv(rawEnv),
   };
   return deepFreeze(config);

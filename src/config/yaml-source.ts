@@ -1,6 +1,7 @@
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
+import { cachedYaml, rememberYaml } from "./yaml-cache.js";
 
 /** A parsed YAML file that can say on which line a field path sits, for error messages. */
 export interface YamlSource {
@@ -9,8 +10,22 @@ export interface YamlSource {
   lineOf(path: readonly PropertyKey[]): number | undefined;
 }
 
-/** Parses YAML keeping positions; syntax errors become a ConfigError with file and line. */
+/**
+ * Parses YAML keeping positions; syntax errors become a ConfigError with file and line. A text parsed
+ * before comes from the cache (yaml-cache.ts), and is parsed again only to locate a problem in it.
+ */
 export function parseYamlSource(text: string, file: string): YamlSource {
+  const cached = cachedYaml(text);
+  if (cached) {
+    let parsed: YamlSource | undefined;
+    return { file, value: cached.value, lineOf: (path) => (parsed ??= parseDocumentSource(text, file)).lineOf(path) };
+  }
+  const source = parseDocumentSource(text, file);
+  rememberYaml(text, source.value);
+  return source;
+}
+
+function parseDocumentSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {

@@ -18,7 +18,7 @@ export function renderPlanText(d: RunDescription, artifacts: readonly StoredArti
   const intent = intentOf(plan);
   const head = [intent.title, intent.subject, ...intent.detail].filter(Boolean).join(" ");
   const lines = [
-    `┌ ${head}${intent.env ? ` → ${intent.env}` : ""} · ${plan.mutating ? `changes ${plan.env ?? "things"}` : "read-only"} · plan ${run.planHash.slice(0, 8)}`,
+    `┌ ${head}${intent.env ? ` → ${intent.env}` : ""} · ${plan.mutating ? `changes ${plan.env ?? "things"}` : "read-only"} · run ${run.id.slice(0, 8)}`,
     ...(plan.runAt ? [`│ scheduled for ${timeOfDay(new Date(plan.runAt), timeZone, now)}`] : []),
   ];
   const changed = preflight.checks.filter((c) => c.ok && artifacts.some((a) => a.stepId === c.stepId && a.kind !== "summary"));

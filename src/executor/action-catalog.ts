@@ -9,9 +9,11 @@ export interface ActionLookup {
 
 export function createActionLookup(adapters: readonly Adapter[]): ActionLookup {
   const byId = new Map(adapters.map((a) => [a.id, a]));
+  // Own properties only: "github.toString" names no action.
   const find = (uses: string) => {
     const [adapterId = "", actionName = ""] = uses.split(".");
-    return byId.get(adapterId)?.actions[actionName];
+    const adapter = byId.get(adapterId);
+    return adapter && Object.hasOwn(adapter.actions, actionName) ? adapter.actions[actionName] : undefined;
   };
   return {
     find,
@@ -19,7 +21,7 @@ export function createActionLookup(adapters: readonly Adapter[]): ActionLookup {
       const [adapterId = "", actionName = ""] = uses.split(".");
       const adapter = byId.get(adapterId);
       if (!adapter) return { known: false, reason: `unknown adapter "${adapterId}" (known: ${[...byId.keys()].join(", ")})` };
-      const action = adapter.actions[actionName];
+      const action = find(uses);
       if (!action) {
         return {
           known: false,

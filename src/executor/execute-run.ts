@@ -86,6 +86,9 @@ export async function executeRun(run: Run, workerId: string, deps: ExecutorDeps,
     } catch (error) {
       if (isUnrecorded(error) || runAbort.signal.reason instanceof LeaseLost || error instanceof LeaseLost) throw error;
       const reason: unknown = runAbort.signal.reason;
+      // Stopped because this process is shutting down: nobody cancelled it and nothing failed. Nothing
+      // is recorded or rolled back here; the worker hands the run back (Store.handBackRuns).
+      if (reason instanceof WorkerStopping) return { status: "cancelled", summary: reason.message };
       const changing = run.mutating && (currentPhase === "action" || currentPhase === "verify");
       const rolledBack = changing ? await rollback(run, outputs, deps, log, recorder, rollbackState) : [];
       if (!(reason instanceof StepFailure) && (error instanceof Cancelled || reason instanceof Cancelled)) {
@@ -122,8 +125,10 @@ export async function executeRun(run: Run, workerId: string, deps: ExecutorDeps,
 function interruption(reason: unknown): Error {
   if (!(reason instanceof RunInterrupted) || reason.reason === "cancel_requested") return new Cancelled("cancelled");
   if (reason.reason === "lease_lost") return new LeaseLost(reason.message);
-  return new StepFailure("worker", "The worker running it was stopped (opsroom shut down while the run was in progress).");
+  return new WorkerStopping("The worker running it was stopped (opsroom shut down while the run was in progress).");
 }
+
+class WorkerStopping extends Error {}
 
 function isUnrecorded(error: unknown): error is RecordingFailed | StoreUnavailableError {
   return error instanceof RecordingFailed || error instanceof StoreUnavailableError;

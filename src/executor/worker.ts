@@ -25,14 +25,20 @@ export interface WorkerOptions {
   reapEveryMs?: number;
   /** How long a finished run's outcome is retried while the database is unreachable. */
   finishRetryMs?: number;
+  /** Told when a running run's lease was lost (metrics). */
+  onLeaseLost?: (runId: string) => void;
 }
 
 export interface Worker {
   readonly id: string;
   /** Resolves when no run is executing or finishing and the last look found nothing claimable. */
   idle(): Promise<void>;
-  /** Stops claiming, waits for running runs to finish (or aborts them), and deregisters. */
-  stop(options?: { abort?: boolean }): Promise<void>;
+  /**
+   * Stops claiming, waits for running runs to finish, and deregisters. Runs still going after
+   * `graceMs` (at once with `abort`) are stopped through their signal and handed back: queued again
+   * when nothing mutating had started, failed otherwise (Store.handBackRuns).
+   */
+  stop(options?: { abort?: boolean; graceMs?: number }): Promise<void>;
   /** Runs this process holds now (executing or writing their outcome). */
   readonly held: number;
 }
@@ -91,6 +97,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const workerLog = log.child({ worker_id: id });
 
   const held = new Map<string, Held>();
+  // Runs stopped by stop() before they finished: given back in one statement once they have returned.
+  const handingBack = new Set<string>();
   const tasks = new Set<Promise<void>>();
   const idleWaiters: (() => void)[] = [];
   let executing = 0;
@@ -183,7 +191,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       // A run whose lease this worker lost was ended by the reaper or is another worker's now: its
       // outcome is theirs to record (the executor said what happened here in a lease_lost event).
       if (isLeaseLost(entry.abort.signal)) return;
-      await complete(run, outcome);
+      const reason: unknown = entry.abort.signal.reason;
+      if (outcome.status === "cancelled" && reason instanceof RunInterrupted && reason.reason === "worker_stopping")
+        handingBack.add(run.id);
+      else await complete(run, outcome);
     })().finally(() => {
       held.delete(run.id);
       tasks.delete(task);
@@ -231,6 +242,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         const entry = held.get(runId);
         if (!kept.has(runId) && entry && !entry.finishing) {
           workerLog.warn({ run_id: runId }, "lost the lease of a running run; stopping it");
+          options.onLeaseLost?.(runId);
           entry.abort.abort(new RunInterrupted("lease_lost"));
         }
       }
@@ -321,12 +333,27 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await Promise.allSettled([unlistenQueue(), unlistenCancel()]);
       // A claim in flight may still hand us runs; they are executed like any other.
       while (claiming) await new Promise((resolve) => setTimeout(resolve, 5));
-      if (stopOptions.abort) for (const entry of held.values()) entry.abort.abort(new RunInterrupted("worker_stopping"));
       // Keep the leases alive while the last runs finish.
       const beat = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
+      if (!stopOptions.abort && stopOptions.graceMs !== undefined && tasks.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled([...tasks]), new Promise((resolve) => (timer = setTimeout(resolve, stopOptions.graceMs)))]);
+        clearTimeout(timer);
+      }
+      if (stopOptions.abort || stopOptions.graceMs !== undefined) {
+        for (const entry of held.values()) if (!entry.finishing) entry.abort.abort(new RunInterrupted("worker_stopping"));
+      }
       while (tasks.size > 0) await Promise.allSettled([...tasks]);
       clearInterval(beat);
       await finisher.drain();
+      if (handingBack.size > 0) {
+        const ended = await store.handBackRuns(id, [...handingBack]).catch((error: unknown) => {
+          // Unreachable database: the lease runs out and other workers reap the runs in our place.
+          workerLog.error({ err: error }, "could not hand back unfinished runs; they are reaped when their lease runs out");
+          return undefined;
+        });
+        if (ended) workerLog.warn(ended, "handed back runs that did not finish before shutdown");
+      }
       await store.stopWorker(id).catch(() => {});
       notifyIdle();
       workerLog.info("worker stopped");

@@ -157,9 +157,6 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
     /** Records where a run's card lives (channel, thread, message ts) so any process can update it. */
     attachOrigin: (runId: string, origin: RunOrigin) => store.setRunOrigin(runId, origin),
 
-    /** Whether `user` may approve the plan (directly, through a group, or as anyone when no approvers are needed). */
-    mayApprove: (run: Run, user: string) => permissions.isApprover(run, user),
-
     /**
      * The run `user` is about to edit, once they may: it waits for approval, and they requested or
      * edited it or may approve it. Otherwise a PolicyError saying why (shown before any form opens).
@@ -193,6 +190,7 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
      */
     previewText(text: string): PreviewResult {
       const intent = parseText(text, { ...deps.parseContext, now: deps.clock() });
+      deps.onParsed?.(intent);
       if (intent.runbook === "help") return { kind: "help", text: helpText(runbooks) };
       if (intent.runbook === null) {
         return intent.clarify

@@ -7,12 +7,14 @@ import type { Intent, ParamValue, ParseContext } from "../parser/intent.js";
 import { parseText } from "../parser/parse-text.js";
 import { buildPlan } from "../planner/build-plan.js";
 import type { Plan } from "../planner/plan.js";
+import type { Redactor } from "../redact.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
 import type { DecisionResult, Store } from "../store/store.js";
 import type { NewRun, Run, RunOrigin } from "../store/types.js";
 import { createChatUseCases } from "./chat-use-cases.js";
 import { helpText, notACommandReply } from "./help-text.js";
 import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-preflight.js";
+import { createRunChains, type StoredRequest } from "./run-chain.js";
 import { createRunPermissions } from "./run-permissions.js";
 
 /** Who asked, from where, and a key that makes a retried delivery return the same run. */
@@ -26,6 +28,8 @@ export interface Requester {
    * shown (Slack posts the card at once and fills the preflight in when it lands).
    */
   deferPreflight?: boolean;
+  /** The message that asked and how it was understood, kept with the run for its audit trail. */
+  request?: { text: string; intent?: Intent };
 }
 
 export type SubmitResult =
@@ -51,6 +55,10 @@ export interface OpsServiceDeps {
   preflight?: (run: Run) => Promise<PreflightResult>;
   /** Describes every call a plan would make without making any. */
   describeCalls?: (plan: Plan) => Promise<DryRunStep[]>;
+  /** Secrets out of what is kept of a request (its text) before it is stored. */
+  redactor?: Redactor;
+  /** Told about every message parsed (metrics). */
+  onParsed?: (intent: Intent) => void;
 }
 
 /**
@@ -67,12 +75,13 @@ export function createOpsService(deps: OpsServiceDeps) {
     const plan = buildPlan({ runbook, params }, config);
     const needsApproval = plan.approval.required > 0;
     const expiresAt = needsApproval ? new Date(deps.clock().getTime() + plan.approval.expiresInMinutes * 60_000) : undefined;
+    const origin = requester.request ? { ...requester.origin, request: keptRequest(requester.request, deps.redactor) } : requester.origin;
     const next: NewRun = {
       plan,
       status: needsApproval ? "pending_approval" : "queued",
       requestedBy: requester.user,
       source: requester.source,
-      ...(requester.origin ? { origin: requester.origin } : {}),
+      ...(origin ? { origin } : {}),
       ...(requester.idempotencyKey ? { idempotencyKey: requester.idempotencyKey } : {}),
       ...(expiresAt ? { expiresAt } : {}),
     };
@@ -91,7 +100,9 @@ export function createOpsService(deps: OpsServiceDeps) {
     runbooks,
 
     parse(text: string): Intent {
-      return parseText(text, { ...deps.parseContext, now: deps.clock() });
+      const intent = parseText(text, { ...deps.parseContext, now: deps.clock() });
+      deps.onParsed?.(intent);
+      return intent;
     },
 
     /** A message typed by a person: understood, planned, and queued or held for approval. */
@@ -108,7 +119,7 @@ export function createOpsService(deps: OpsServiceDeps) {
       }
       const runbook = byId.get(intent.runbook);
       if (!runbook) throw new InputError("PARSE_UNKNOWN_RUNBOOK", `I understood "${intent.runbook}" but there is no such runbook loaded.`);
-      return { kind: "planned", intent, ...(await planRun(runbook, intent.params, requester)) };
+      return { kind: "planned", intent, ...(await planRun(runbook, intent.params, { request: { text, intent }, ...requester })) };
     },
 
     /** A plan from explicit params (a Slack modal, a "did you mean" button, a retry). */
@@ -175,10 +186,22 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     // Asking for missing params, editing and retrying plans, triage offers, App Home (chat-use-cases.ts).
     ...createChatUseCases(deps, planRun, permissions),
+
+    // The audit trail of runs: runChain, runChains (run-chain.ts).
+    ...createRunChains(store),
   };
 }
 
 export type OpsService = ReturnType<typeof createOpsService>;
+
+function keptRequest(request: { text: string; intent?: Intent }, redactor: Redactor | undefined): StoredRequest {
+  let kept: StoredRequest = { text: request.text };
+  if (request.intent) {
+    const { text: _text, ...intent } = request.intent;
+    kept = { ...kept, intent };
+  }
+  return redactor ? redactor.redact(kept) : kept;
+}
 
 async function requireRun(store: Store, runId: string): Promise<Run> {
   const run = await store.getRun(runId);

@@ -138,3 +138,8 @@ export function excerpt(content: string, maxLines: number, maxChars: number): { 
   // A ``` inside the excerpt would end the code block early.
   return { text: text.replace(/```/g, "ˋˋˋ"), truncated };
 }
+
+/** Slack's date token: shown in each reader's own time zone, with `fallback` where tokens are not rendered. */
+export function slackDate(at: Date, format: "{time}" | "{date_short_pretty} {time}" | "{time_secs}", fallback: string): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+}

@@ -5,8 +5,8 @@ import { randomUUID } from "node:crypto";
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../config/load-config.js";
-import { answerHealth } from "../health-server.js";
 import { ConfigError, OpsError } from "../errors.js";
+import type { healthRoutes } from "../health-server.js";
 import type { Redactor } from "../redact.js";
 import type { OpsService } from "../service/ops-service.js";
 import { createBoltLogger } from "./bolt-logger.js";
@@ -19,7 +19,7 @@ import { registerViewHandlers } from "./handlers/views.js";
 import { startRunReporter, type RunReporter } from "./run-reporter.js";
 import { createSlackDirectory } from "./slack-directory.js";
 import { createSlackOutbox } from "./slack-outbox.js";
-import { createSlackPoster } from "./slack-poster.js";
+import { createSlackPoster, type SlackCallObserver } from "./slack-poster.js";
 import { observeReconnects } from "./observe-reconnects.js";
 import { DEFAULT_BACKOFF, slackRefusal, tokenRejected, unreachableReason, verifyBotToken, type Backoff } from "./verify-slack-token.js";
 
@@ -38,8 +38,10 @@ export interface SlackAppOptions {
   /** HTTP mode: where to listen. Defaults: PORT, all interfaces. 0 picks a free port. */
   port?: number;
   host?: string;
-  /** HTTP mode serves GET /healthz itself, since it owns PORT. */
-  health?: () => Promise<Record<string, unknown>>;
+  /** HTTP mode serves these (GET /healthz, /readyz, /metrics) itself, since it owns PORT. */
+  httpRoutes?: ReturnType<typeof healthRoutes>;
+  /** Told about every Web API call the app makes (metrics). */
+  observeCalls?: SlackCallObserver;
   /**
    * Retries of a Web API call that failed with a 5xx or a network error (429s are waited out by the
    * outbox, not retried here). Tests pass 0: the SDK's Socket Mode client would otherwise write
@@ -65,6 +67,8 @@ export interface SlackApp {
   /** HTTP mode: the URL Slack must send events, commands and interactivity to. */
   requestUrl?: string;
   reporter: RunReporter;
+  /** Socket Mode: the WebSocket is open; HTTP mode: listening. False once stopped. */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -126,7 +130,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       logger,
       // Ack first, work after: the HTTP response goes out as soon as a listener acks.
       processBeforeResponse: false,
-      customRoutes: options.health ? [healthRoute(options.health)] : [],
+      customRoutes: options.httpRoutes ?? [],
     });
   const reconnects = socketReceiver
     ? observeReconnects(socketReceiver, { log, backoff: options.connectBackoff ?? DEFAULT_BACKOFF })
@@ -141,7 +145,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     concurrency: (lane) => (lane === "update" || lane === "ephemeral" || lane === "views" || lane === "directory" ? 4 : 1),
     ...(options.pacedWindowMs !== undefined ? { pacedWindowMs: options.pacedWindowMs } : {}),
   });
-  const poster = createSlackPoster(client, outbox, options.redactor);
+  const poster = createSlackPoster(client, outbox, options.redactor, options.observeCalls);
   const directory = createSlackDirectory(client, outbox, { log });
   options.service.useDirectory(directory);
   const now = options.now ?? (() => new Date());
@@ -187,6 +191,11 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   });
 
   let requestUrl: string | undefined;
+  let connected = false;
+  if (receiver instanceof SocketModeReceiver) {
+    receiver.client.on("connected", () => (connected = true));
+    for (const state of ["disconnected", "reconnecting"]) receiver.client.on(state, () => (connected = false));
+  }
   try {
     if (mode === "socket") {
       await app.start();
@@ -201,13 +210,16 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     await reporter.stop();
     throw mode === "socket" ? socketStartError(error, slackApiUrl) : error;
   }
+  connected = true;
   log.info({ mode, slack_api_url: slackApiUrl, ...(requestUrl ? { request_url: requestUrl } : {}) }, "connected to Slack");
 
   return {
     mode,
     ...(requestUrl ? { requestUrl } : {}),
     reporter,
+    connected: () => connected,
     async stop() {
+      connected = false;
       reconnects?.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, "stopping the Slack receiver failed"));
       await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
@@ -234,12 +246,4 @@ function socketStartError(error: unknown, slackApiUrl: string): unknown {
     );
   }
   return error;
-}
-
-function healthRoute(check: () => Promise<Record<string, unknown>>) {
-  return {
-    path: "/healthz",
-    method: ["GET"],
-    handler: (_req: unknown, res: ServerResponse) => answerHealth(res, check),
-  };
 }

@@ -18,7 +18,8 @@ import { yieldToEventLoop } from "./yield-to-event-loop.js";
  *   dies loses its runs after the lease and another adopts them on its next look.
  * - chat.update goes out at most once per `minUpdateIntervalMs` per run (Slack: ~1 update a second is
  *   safe); events arriving in between are merged into the next update. Nothing is sent when the
- *   rendering did not change.
+ *   rendering did not change. A person's click (`nudge(id, { urgent: true })`) is the exception: its
+ *   card is updated at once, ahead of other runs' progress; the pacing resumes from that update.
  * - 429s are waited out in the outbox; the message is rendered again when the call is finally made.
  * - The final state is always delivered: a failed final update is retried with backoff.
  * - Replies are claimed in the database before posting, so two processes never post one twice.
@@ -29,8 +30,11 @@ export interface RunReporter {
    * posted). Takes the run's lease first, then records the card's place on the run.
    */
   track(runId: string, origin: CardOrigin, rendered?: SlackMessage, options?: { holdFirstUpdate?: boolean }): Promise<void>;
-  /** Something happened to a run (a click handled here); its message is refreshed soon. */
-  nudge(runId: string): void;
+  /**
+   * Something happened to a run; its message is refreshed soon. `urgent`: a person clicked one of its
+   * buttons here and is looking at the card, so it is refreshed now rather than at the next paced turn.
+   */
+  nudge(runId: string, options?: { urgent?: boolean }): void;
   /** Runs this process is reporting right now. */
   readonly tracking: number;
   stop(): Promise<void>;
@@ -70,6 +74,8 @@ interface Tracked {
   lastFlushAt: number;
   timer: NodeJS.Timeout | undefined;
   dirty: boolean;
+  /** The next update answers a click: not paced. */
+  urgent: boolean;
   flushing: Promise<void> | undefined;
   postedArtifacts: Set<number>;
   errors: number;
@@ -95,12 +101,18 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
   const deliveries = service.deliveries;
 
   const schedule = (t: Tracked, delayMs?: number) => {
+    if (t.urgent && t.timer && !t.flushing) {
+      clearTimeout(t.timer);
+      t.timer = undefined;
+    }
     if (t.timer || t.flushing || t.done || stopping) return;
-    const wait = delayMs ?? Math.max(0, t.lastUpdateAt + minInterval - Date.now());
+    const wait = t.urgent ? 0 : (delayMs ?? Math.max(0, t.lastUpdateAt + minInterval - Date.now()));
     t.timer = setTimeout(() => {
       t.timer = undefined;
       t.dirty = false;
-      t.flushing = flush(t)
+      const urgent = t.urgent;
+      t.urgent = false;
+      t.flushing = flush(t, urgent)
         .catch(async (error: unknown) => {
           // The card is gone (deleted, channel archived, bot removed): nothing left to keep up to date.
           if (GONE.has((error as { data?: { error?: string } }).data?.error ?? "")) {
@@ -155,7 +167,7 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
     });
   };
 
-  const flush = async (t: Tracked) => {
+  const flush = async (t: Tracked, urgent = false) => {
     await yieldToEventLoop();
     t.events.push(...(await service.listEvents(t.run.id, t.events.at(-1)?.id ?? 0)));
     const message = await render(t);
@@ -173,7 +185,7 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
           sent = JSON.stringify(latest.blocks);
           return latest;
         },
-        { final: TERMINAL_STATUSES.includes(t.run.status) },
+        { final: TERMINAL_STATUSES.includes(t.run.status), urgent },
       );
       t.lastRendered = sent;
       t.lastUpdateAt = Date.now();
@@ -297,6 +309,7 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
       lastFlushAt: Date.now(),
       timer: undefined,
       dirty: false,
+      urgent: false,
       flushing: undefined,
       postedArtifacts: new Set(),
       errors: 0,
@@ -306,10 +319,11 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
     if (!hold) schedule(t);
   };
 
-  const nudge = (runId: string) => {
+  const nudge = (runId: string, options: { urgent?: boolean } = {}) => {
     const t = tracked.get(runId);
     if (t) {
       t.dirty = true;
+      if (options.urgent) t.urgent = true;
       schedule(t);
       return;
     }

@@ -10,9 +10,13 @@ import type { Logger } from "pino";
  * so fifty runs posting into one channel do not all retry at the same instant. The task is run again
  * from scratch, so a task that renders the latest state sends that state: stale intermediate updates
  * are merged, never replayed.
+ *
+ * An `urgent` call (the card of a button a person just clicked) goes to the front of its lane and is
+ * not held back by the pacing after a 429, only by Retry-After itself: a click is rare, and the
+ * person is looking at the card.
  */
 export interface SlackOutbox {
-  run<T>(lane: string, task: () => Promise<T>, options?: { maxRateLimited?: number }): Promise<T>;
+  run<T>(lane: string, task: () => Promise<T>, options?: { maxRateLimited?: number; urgent?: boolean }): Promise<T>;
   /** Resolves when no call is queued or running. */
   idle(): Promise<void>;
   /** Rejects queued calls and refuses new ones (shutdown). */
@@ -35,6 +39,7 @@ interface Job {
   reject: (error: unknown) => void;
   rateLimited: number;
   maxRateLimited: number;
+  urgent: boolean;
 }
 
 interface Lane {
@@ -88,7 +93,8 @@ export function createSlackOutbox(options: OutboxOptions): SlackOutbox {
       const now = Date.now();
       if (now < lane.pausedUntil) return schedule(lane, lane.pausedUntil - now);
       const pace = paceMs(lane.name);
-      if (now < lane.pacedUntil && now < lane.lastStart + pace) return schedule(lane, lane.lastStart + pace - now);
+      if (!lane.queue[0]!.urgent && now < lane.pacedUntil && now < lane.lastStart + pace)
+        return schedule(lane, lane.lastStart + pace - now);
       const job = lane.queue.shift()!;
       lane.active++;
       lane.lastStart = now;
@@ -119,22 +125,32 @@ export function createSlackOutbox(options: OutboxOptions): SlackOutbox {
   };
 
   return {
-    run<T>(laneName: string, task: () => Promise<T>, runOptions: { maxRateLimited?: number } = {}): Promise<T> {
+    run<T>(laneName: string, task: () => Promise<T>, runOptions: { maxRateLimited?: number; urgent?: boolean } = {}): Promise<T> {
       if (closed) return Promise.reject(new ClosedOutboxError());
       let lane = lanes.get(laneName);
       if (!lane) {
         lane = { name: laneName, queue: [], active: 0, pausedUntil: 0, pacedUntil: 0, lastStart: 0, timer: undefined };
         lanes.set(laneName, lane);
       }
+      const urgent = runOptions.urgent === true;
       const promise = new Promise<T>((resolve, reject) => {
-        lane.queue.push({
+        const job: Job = {
           task,
           resolve: resolve as (v: unknown) => void,
           reject,
           rateLimited: 0,
           maxRateLimited: runOptions.maxRateLimited ?? 20,
-        });
+          urgent,
+        };
+        // Behind other urgent calls only, so two clicks keep their order.
+        const at = urgent ? lane.queue.findIndex((queued) => !queued.urgent) : -1;
+        if (at === -1) lane.queue.push(job);
+        else lane.queue.splice(at, 0, job);
       });
+      if (urgent && lane.timer && Date.now() >= lane.pausedUntil) {
+        clearTimeout(lane.timer);
+        lane.timer = undefined;
+      }
       drain(lane);
       return promise;
     },

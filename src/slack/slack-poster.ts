@@ -1,7 +1,7 @@
 import type { webApi } from "@slack/bolt";
 import type { Redactor } from "../redact.js";
 import type { SlackMessage } from "./block-kit.js";
-import type { SlackOutbox } from "./slack-outbox.js";
+import { retryAfterSeconds, type SlackOutbox } from "./slack-outbox.js";
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -20,7 +20,12 @@ export interface SlackPoster {
    * chat.update. Given a function, the message is rendered when the call is actually made (again
    * after a 429), so a wait never sends a stale state.
    */
-  update(channel: string, ts: string, message: SlackMessage | (() => Promise<SlackMessage>), options?: { final?: boolean }): Promise<void>;
+  update(
+    channel: string,
+    ts: string,
+    message: SlackMessage | (() => Promise<SlackMessage>),
+    options?: { final?: boolean; urgent?: boolean },
+  ): Promise<void>;
   ephemeral(channel: string, user: string, message: SlackMessage, options?: { threadTs?: string }): Promise<void>;
   /** chat.delete of one of our own messages. */
   remove(channel: string, ts: string): Promise<void>;
@@ -38,16 +43,32 @@ export interface SlackPoster {
   openView(triggerId: string, view: Record<string, unknown>): Promise<void>;
 }
 
-export function createSlackPoster(client: WebClient, outbox: SlackOutbox, redactor: Redactor): SlackPoster {
+/** Told about every Web API call the poster makes (metrics): the method and how it went. */
+export type SlackCallObserver = (method: string, outcome: "ok" | "rate_limited" | "error") => void;
+
+export function createSlackPoster(client: WebClient, outbox: SlackOutbox, redactor: Redactor, observe?: SlackCallObserver): SlackPoster {
+  const counted = <T>(method: string, call: () => Promise<T>): Promise<T> =>
+    call().then(
+      (value) => {
+        observe?.(method, "ok");
+        return value;
+      },
+      (error: unknown) => {
+        observe?.(method, retryAfterSeconds(error) === undefined ? "error" : "rate_limited");
+        throw error;
+      },
+    );
   const clean = (message: SlackMessage) => redactor.redact({ text: message.text, blocks: message.blocks });
   return {
     async post(channel, message, options = {}) {
       const body = clean(message);
       const args = { channel, text: body.text, blocks: body.blocks, unfurl_links: false, unfurl_media: false };
       const result = await outbox.run(`post:${channel}`, () =>
-        options.threadTs
-          ? client.chat.postMessage({ ...args, thread_ts: options.threadTs, reply_broadcast: options.broadcast === true })
-          : client.chat.postMessage(args),
+        counted("chat.postMessage", () =>
+          options.threadTs
+            ? client.chat.postMessage({ ...args, thread_ts: options.threadTs, reply_broadcast: options.broadcast === true })
+            : client.chat.postMessage(args),
+        ),
       );
       return { ts: String(result.ts), channel: String(result.channel ?? channel) };
     },
@@ -58,26 +79,28 @@ export function createSlackPoster(client: WebClient, outbox: SlackOutbox, redact
         "update",
         async () => {
           const body = clean(typeof message === "function" ? await message() : message);
-          await client.chat.update({ channel, ts, text: body.text, blocks: body.blocks });
+          await counted("chat.update", () => client.chat.update({ channel, ts, text: body.text, blocks: body.blocks }));
         },
-        { maxRateLimited: options.final ? 60 : 10 },
+        { maxRateLimited: options.final ? 60 : 10, urgent: options.urgent === true },
       );
     },
 
     async remove(channel, ts) {
-      await outbox.run("update", () => client.chat.delete({ channel, ts }));
+      await outbox.run("update", () => counted("chat.delete", () => client.chat.delete({ channel, ts })));
     },
 
     async ephemeral(channel, user, message, options = {}) {
       const body = clean(message);
       await outbox.run("ephemeral", () =>
-        client.chat.postEphemeral({
-          channel,
-          user,
-          text: body.text,
-          blocks: body.blocks,
-          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-        }),
+        counted("chat.postEphemeral", () =>
+          client.chat.postEphemeral({
+            channel,
+            user,
+            text: body.text,
+            blocks: body.blocks,
+            ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+          }),
+        ),
       );
     },
 
@@ -85,24 +108,26 @@ export function createSlackPoster(client: WebClient, outbox: SlackOutbox, redact
       const body = clean(input.message);
       const content = redactor.redactText(input.content);
       await outbox.run(`post:${input.channel}`, () =>
-        client.files.uploadV2({
-          channel_id: input.channel,
-          thread_ts: input.threadTs,
-          filename: input.filename,
-          title: redactor.redactText(input.title),
-          content,
-          blocks: body.blocks as never,
-        }),
+        counted("files.uploadV2", () =>
+          client.files.uploadV2({
+            channel_id: input.channel,
+            thread_ts: input.threadTs,
+            filename: input.filename,
+            title: redactor.redactText(input.title),
+            content,
+            blocks: body.blocks as never,
+          }),
+        ),
       );
     },
 
     async publishHome(user, view) {
       const body = redactor.redact(view);
-      await outbox.run("views", () => client.views.publish({ user_id: user, view: body as never }));
+      await outbox.run("views", () => counted("views.publish", () => client.views.publish({ user_id: user, view: body as never })));
     },
 
     async openView(triggerId, view) {
-      await client.views.open({ trigger_id: triggerId, view: redactor.redact(view) as never });
+      await counted("views.open", () => client.views.open({ trigger_id: triggerId, view: redactor.redact(view) as never }));
     },
   };
 }

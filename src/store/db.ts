@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
+import type Pg from "pg";
 import { StoreUnavailableError } from "../errors.js";
-import { createPgListener } from "./pg-listener.js";
+import { createPgListener, loadPg } from "./pg-listener.js";
 
 /**
  * The one small query interface inside store/. PGlite (embedded, one in-process session) and
@@ -70,6 +70,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
 
 export function openPostgres(connectionString: string, options: PostgresOptions = {}): Db {
   const applicationName = options.applicationName ?? "opsroom";
+  const pg = loadPg();
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
@@ -93,7 +94,7 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
   // Only getting a connection is retried: a statement that may have reached the server is not
   // (it may have committed), and its error goes to the caller. And only once this database has
   // answered before: a wrong DATABASE_URL at start fails at once rather than after 15 s.
-  const connect = async (): Promise<pg.PoolClient> => {
+  const connect = async (): Promise<Pg.PoolClient> => {
     const deadline = Date.now() + connectRetryMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -107,7 +108,7 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
       }
     }
   };
-  const run = async <R>(client: pg.PoolClient, sql: string, params?: readonly unknown[]) => {
+  const run = async <R>(client: Pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     try {
       const result = await client.query(sql, params as unknown[] | undefined);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };

@@ -69,6 +69,8 @@ export async function migrate(db: Db, migrations = readMigrations()): Promise<st
     return names;
   });
   // PGlite has no autovacuum/autoanalyze; without statistics the claim query sorts every queued row.
-  if (db.kind === "pglite") await db.query("ANALYZE");
+  // Statistics are stored with the data, and workers refresh them every minute (Store.maintain), so
+  // only a schema that just changed needs them now: a whole-database ANALYZE costs half a second.
+  if (db.kind === "pglite" && applied.length > 0) await db.query("ANALYZE");
   return applied;
 }

@@ -56,6 +56,7 @@ export interface QueueQueries {
   finishRuns(completions: RunCompletion[]): Promise<string[]>;
   extendLeases(workerId: string, runIds: readonly string[], leaseMs: number): Promise<string[]>;
   reapExpiredLeases(): Promise<{ failed: string[]; requeued: string[] }>;
+  handBackRuns(workerId: string, runIds: readonly string[]): Promise<{ failed: string[]; requeued: string[] }>;
   queuePosition(runId: string): Promise<QueuePosition | undefined>;
   nextScheduledAt(): Promise<Date | undefined>;
   registerWorker(worker: Omit<WorkerInfo, "startedAt" | "heartbeatAt" | "stoppedAt">): Promise<void>;
@@ -131,8 +132,7 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
              ORDER BY e.id DESC LIMIT 1) s ON true
            WHERE r.status = 'running' AND r.lease_expires_at < now() ORDER BY r.lease_expires_at FOR UPDATE OF r SKIP LOCKED`,
         );
-        const failed: string[] = [];
-        const requeued: string[] = [];
+        const ended = { failed: [] as string[], requeued: [] as string[] };
         for (const row of rows) {
           const data = {
             reason: "worker lost",
@@ -141,25 +141,44 @@ export function createQueueQueries(db: Db, deps: { toRun: (row: Record<string, u
             attempt: row.attempts,
             ...(row.mutating_step ? { mutating_step: row.mutating_step } : {}),
           };
-          if (!row.mutation_started && row.attempts < MAX_ATTEMPTS) {
-            await tx.query(`UPDATE runs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1`, [row.id]);
-            await insertEvent(tx, row.id, { kind: "run_requeued", message: "worker lost before any change; queued again", data });
-            requeued.push(row.id);
-            continue;
-          }
-          const error = row.mutation_started
-            ? lostDuringChange(row)
-            : `worker lost: ${row.worker_id} stopped heartbeating; ${row.attempts} attempts, giving up`;
-          await tx.query(
-            `UPDATE runs SET status = 'failed', error = $2, summary = $2, failed_step = $3, outcome_unknown = $4, finished_at = now(),
-                             lease_expires_at = NULL
-             WHERE id = $1`,
-            [row.id, error, row.mutating_step, row.mutation_started],
-          );
-          await insertEvent(tx, row.id, { kind: "run_failed", stepId: row.mutating_step, message: error, data });
-          failed.push(row.id);
+          const outcome = await endUnfinishedRun(tx, insertEvent, row, data, {
+            requeued: "worker lost before any change; queued again",
+            mutated: lostDuringChange(row),
+            exhausted: `worker lost: ${row.worker_id} stopped heartbeating; ${row.attempts} attempts, giving up`,
+          });
+          ended[outcome].push(row.id);
         }
-        return { failed, requeued };
+        return ended;
+      });
+    },
+
+    // The reaper's rule, applied by a worker that is shutting down to the runs it could not finish
+    // in time, at once instead of a lease later.
+    async handBackRuns(workerId, runIds) {
+      if (runIds.length === 0) return { failed: [], requeued: [] };
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{
+          id: string;
+          mutation_started: boolean;
+          mutating_step: string | null;
+          worker_id: string;
+          attempts: number;
+        }>(
+          `SELECT id, mutation_started, mutating_step, worker_id, attempts FROM runs
+           WHERE id = ANY($2::uuid[]) AND worker_id = $1 AND status = 'running' ORDER BY id FOR UPDATE`,
+          [workerId, runIds],
+        );
+        const ended = { failed: [] as string[], requeued: [] as string[] };
+        for (const row of rows) {
+          const data = { reason: "shutdown", worker_id: workerId, attempt: row.attempts };
+          const outcome = await endUnfinishedRun(tx, insertEvent, row, data, {
+            requeued: "opsroom was stopping before this run changed anything; queued again for another worker",
+            mutated: `interrupted: opsroom (${workerId}) was stopping during step ${row.mutating_step ?? "(unknown)"}, which changes things, and could not finish it. Outcome unknown — check what it changed before running it again`,
+            exhausted: `interrupted: opsroom (${workerId}) was stopping; ${row.attempts} attempts, giving up`,
+          });
+          ended[outcome].push(row.id);
+        }
+        return ended;
       });
     },
 
@@ -261,6 +280,34 @@ function lostDuringChange(row: LostRunRow): string {
     return `${lost} after step ${step} ${how}; the steps after it did not run. Outcome unknown — check what ${row.mutating_step} changed before running it again`;
   }
   return `${lost} while step ${step} was changing things; it may be half done. Outcome unknown — check what ${row.mutating_step} changed before running it again`;
+}
+
+/**
+ * A running run whose worker will not finish it: queued again when nothing mutating had started and
+ * attempts remain (safe to retry), failed otherwise — as "outcome unknown" when a mutating step had
+ * started, naming it (we cannot know how far a half-done deploy got).
+ */
+async function endUnfinishedRun(
+  tx: Queryable,
+  insertEvent: InsertEvent,
+  row: { id: string; mutation_started: boolean; mutating_step: string | null; attempts: number },
+  data: Record<string, unknown>,
+  messages: { requeued: string; mutated: string; exhausted: string },
+): Promise<"requeued" | "failed"> {
+  if (!row.mutation_started && row.attempts < MAX_ATTEMPTS) {
+    await tx.query(`UPDATE runs SET status = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1`, [row.id]);
+    await insertEvent(tx, row.id, { kind: "run_requeued", message: messages.requeued, data });
+    return "requeued";
+  }
+  const error = row.mutation_started ? messages.mutated : messages.exhausted;
+  await tx.query(
+    `UPDATE runs SET status = 'failed', error = $2, summary = $2, failed_step = $3, outcome_unknown = $4, finished_at = now(),
+                     lease_expires_at = NULL
+     WHERE id = $1`,
+    [row.id, error, row.mutating_step, row.mutation_started],
+  );
+  await insertEvent(tx, row.id, { kind: "run_failed", stepId: row.mutating_step, message: error, data });
+  return "failed";
 }
 
 export type InsertEvent = (q: Queryable, runId: string, event: NewRunEvent) => Promise<unknown>;

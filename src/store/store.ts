@@ -9,11 +9,13 @@ import type {
   NewRun,
   NewRunEvent,
   QueuePosition,
+  QueueStats,
   QueueWake,
   Run,
   RunCompletion,
   RunEvent,
   RunOutcome,
+  RunStatus,
   StoredArtifact,
   WorkerHealth,
   WorkerInfo,
@@ -29,8 +31,8 @@ export interface Store {
   /** `createRun` for many runs in a few statements (imports, benchmarks); results in input order. */
   createRuns(runs: NewRun[]): Promise<{ run: Run; created: boolean }[]>;
   getRun(id: string): Promise<Run | undefined>;
-  /** Newest first. `approvableBy`: only runs whose approval by that person could count (not one of their requesters' own). */
-  listRuns(filter?: { statuses?: Run["status"][]; limit?: number; requestedBy?: string; approvableBy?: string }): Promise<Run[]>;
+  /** Runs matching every given filter, newest first. */
+  listRuns(filter?: RunFilter): Promise<Run[]>;
   setRunOrigin(id: string, origin: Run["origin"]): Promise<void>;
   recordDecision(input: { runId: string; approver: string; decision: "approve" | "reject"; planHash: string }): Promise<DecisionResult>;
   /**
@@ -43,7 +45,6 @@ export interface Store {
   claimNextRun(workerId: string, leaseMs: number): Promise<Run | undefined>;
   /** Claims up to `limit` due runs at once, at most one per lock key, oldest first. */
   claimRuns(workerId: string, leaseMs: number, limit: number): Promise<Run[]>;
-  extendLease(runId: string, workerId: string, leaseMs: number): Promise<boolean>;
   /** Extends the leases of the runs this worker still holds; returns their ids (a missing one was lost). */
   extendLeases(workerId: string, runIds: readonly string[], leaseMs: number): Promise<string[]>;
   /** Durable before a step that changes things starts: the run may no longer be retried, and names that step. */
@@ -54,6 +55,11 @@ export interface Store {
   requestCancel(runId: string, by: string): Promise<Run>;
   isCancelRequested(runId: string): Promise<boolean>;
   reapExpiredLeases(): Promise<{ failed: string[]; requeued: string[] }>;
+  /**
+   * Runs this worker holds and will not finish (it is shutting down): queued again when nothing
+   * mutating started, failed otherwise, each with an event saying why.
+   */
+  handBackRuns(workerId: string, runIds: readonly string[]): Promise<{ failed: string[]; requeued: string[] }>;
   expireStalePlans(): Promise<string[]>;
   /** How many runs of the same lock key must finish before this queued run can start (undefined if not queued). */
   lockQueuePosition(runId: string): Promise<number | undefined>;
@@ -74,12 +80,38 @@ export interface Store {
   onRunEvent(listener: (runId: string) => void): Promise<() => Promise<void>>;
   /** Someone asked to cancel a running run: its executor should stop at once. */
   onRunCancelRequested(listener: (runId: string) => void): Promise<() => Promise<void>>;
+  /** Queue depth, the oldest due run and open approvals, in one statement (metrics scrapes). */
+  queueStats(): Promise<QueueStats>;
   /** Housekeeping the database does not do itself (PGlite: VACUUM/ANALYZE); a no-op on Postgres. */
   maintain(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Slack delivery dedupe and status-message leases (slack-deliveries.ts, migration 010). */
   readonly slackDeliveries: SlackDeliveries;
+}
+
+/**
+ * Which runs `listRuns` returns. Every field is optional; given ones must all match.
+ *
+ * @example { runbook: "deploy", env: "prod", statuses: ["failed"], since: new Date("2026-01-01"), limit: 100 }
+ */
+export interface RunFilter {
+  statuses?: RunStatus[];
+  requestedBy?: string;
+  runbook?: string;
+  env?: string;
+  /** The start of a run id, as shown on cards (8 characters) or whole. */
+  idPrefix?: string;
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  until?: Date;
+  /** Only runs whose approval by this person could count (not one of their requesters' own). */
+  approvableBy?: string;
+  /** Paging: only runs older than this one (newest first, ties broken by id). */
+  olderThan?: Pick<Run, "createdAt" | "id">;
+  /** Default 20. */
+  limit?: number;
 }
 
 export type DecisionResult =
@@ -239,12 +271,30 @@ export function createStore(db: Db): Store {
     getRun: (id) => getRun(id),
 
     async listRuns(filter = {}) {
+      // An id prefix is what people copy from a card ("66d34741"); anything but hex and dashes matches nothing.
+      const idPrefix =
+        filter.idPrefix === undefined ? null : /^[0-9a-f-]+$/i.test(filter.idPrefix) ? `${filter.idPrefix.toLowerCase()}%` : "";
       const { rows } = await db.query(
         `SELECT * FROM runs
          WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR requested_by = $2)
-           AND ($4::text IS NULL OR approval_may_count(runs, $4))
-         ORDER BY created_at DESC LIMIT $3`,
-        [filter.statuses ?? null, filter.requestedBy ?? null, filter.limit ?? 20, filter.approvableBy ?? null],
+           AND ($4::text IS NULL OR runbook = $4) AND ($5::text IS NULL OR env = $5) AND ($6::text IS NULL OR id::text LIKE $6)
+           AND ($7::timestamptz IS NULL OR created_at >= $7) AND ($8::timestamptz IS NULL OR created_at < $8)
+           AND ($9::timestamptz IS NULL OR (created_at, id) < ($9, $10::uuid))
+           AND ($11::text IS NULL OR approval_may_count(runs, $11))
+         ORDER BY created_at DESC, id DESC LIMIT $3`,
+        [
+          filter.statuses ?? null,
+          filter.requestedBy ?? null,
+          filter.limit ?? 20,
+          filter.runbook ?? null,
+          filter.env ?? null,
+          idPrefix,
+          filter.since ?? null,
+          filter.until ?? null,
+          filter.olderThan?.createdAt ?? null,
+          filter.olderThan?.id ?? null,
+          filter.approvableBy ?? null,
+        ],
       );
       return rows.map(toRun);
     },
@@ -365,15 +415,6 @@ export function createStore(db: Db): Store {
 
     claimRuns,
 
-    async extendLease(runId, workerId, leaseMs) {
-      const { rowCount } = await db.query(
-        `UPDATE runs SET lease_expires_at = now() + make_interval(secs => $3::float8 / 1000)
-         WHERE id = $1 AND worker_id = $2 AND status = 'running'`,
-        [runId, workerId, leaseMs],
-      );
-      return rowCount > 0;
-    },
-
     // Synchronous on purpose: a mutating step starts only once this is durable (and with it the claim).
     async markMutationStarted(runId, stepId) {
       const { rowCount } = await db.query(
@@ -443,6 +484,12 @@ export function createStore(db: Db): Store {
 
     reapExpiredLeases: queue.reapExpiredLeases,
 
+    async handBackRuns(workerId, runIds) {
+      const ended = await queue.handBackRuns(workerId, runIds);
+      forget(runIds);
+      return ended;
+    },
+
     expireStalePlans,
 
     async lockQueuePosition(runId) {
@@ -482,6 +529,16 @@ export function createStore(db: Db): Store {
     onRunEvent: (listener) => db.listen("opsroom_run_events", listener),
     onRunCancelRequested: queue.onRunCancelRequested,
     maintain: queue.maintain,
+
+    async queueStats() {
+      const { rows } = await db.query<{ queued: number; oldest: Date | null; waiting: number }>(
+        `SELECT (SELECT count(*)::int FROM runs WHERE status = 'queued' AND run_at <= now()) AS queued,
+                (SELECT min(GREATEST(run_at, created_at)) FROM runs WHERE status = 'queued' AND run_at <= now()) AS oldest,
+                (SELECT count(*)::int FROM runs WHERE status = 'pending_approval' AND (expires_at IS NULL OR expires_at > now())) AS waiting`,
+      );
+      const row = rows[0]!;
+      return { queued: row.queued, oldestQueuedAt: row.oldest ? new Date(row.oldest) : null, approvalsWaiting: row.waiting };
+    },
 
     async ping() {
       await db.query("SELECT 1");

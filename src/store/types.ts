@@ -178,6 +178,16 @@ export interface QueueWake {
   reconnected?: boolean;
 }
 
+/** The shared queue at a glance, for metrics. */
+export interface QueueStats {
+  /** Queued runs that are due. */
+  queued: number;
+  /** When the oldest due queued run became due (or was queued); null when none is waiting. */
+  oldestQueuedAt: Date | null;
+  /** Plans waiting for approval that have not expired. */
+  approvalsWaiting: number;
+}
+
 /** One finished run for `finishRuns`. */
 export interface RunCompletion {
   runId: string;

@@ -1,50 +1,45 @@
 import { describe, expect, it } from "vitest";
-import { createAdapters, findAction, listActions, validateArgs } from "../../adapters/index.js";
+import { createAdapters } from "../../adapters/index.js";
 import { AdapterFailure } from "../../adapters/shared/errors.js";
 import { createScrubber } from "../../adapters/shared/scrub.js";
 import { artifactsOfError, credentialsOf } from "../../adapters/types.js";
 import { AdapterError } from "../../src/errors.js";
+import { createActionLookup } from "../../src/executor/action-catalog.js";
+import { makeCtx } from "./helpers.js";
 
 const adapters = createAdapters();
+const actions = createActionLookup(adapters);
 
 describe("adapters/index", () => {
   it("creates every adapter once", () => {
     expect(adapters.map((a) => a.id)).toEqual(["http", "github", "vercel", "supabase", "digitalocean", "postgres", "shell", "report"]);
   });
 
-  it("finds an action by the `uses:` of a runbook step", () => {
-    const found = findAction(adapters, "github.dispatchWorkflow");
-    expect(found?.adapter.id).toBe("github");
-    expect(found?.name).toBe("dispatchWorkflow");
-    expect(found?.action.risk).toBe("write");
-    expect(findAction(adapters, "github.nope")).toBeUndefined();
-    expect(findAction(adapters, "nope.check")).toBeUndefined();
-    expect(findAction(adapters, "github")).toBeUndefined();
-    expect(findAction(adapters, "github.toString")).toBeUndefined();
+  it("finds an action by the `uses:` of a runbook step, and says why a name is unknown", () => {
+    expect(actions.find("github.dispatchWorkflow")?.risk).toBe("write");
+    expect(actions.find("github.nope")).toBeUndefined();
+    expect(actions.find("nope.check")).toBeUndefined();
+    expect(actions.find("github")).toBeUndefined();
+    expect(actions.find("github.toString")).toBeUndefined();
+    expect(actions.catalog("github.toString")).toMatchObject({ known: false, reason: expect.stringContaining('no action "toString"') });
+    expect(actions.catalog("nope.check")).toMatchObject({ known: false, reason: expect.stringContaining('unknown adapter "nope"') });
+    expect(actions.catalog("http.check")).toEqual({ known: true });
   });
 
-  it("lists every action the runbooks may use", () => {
-    const all = listActions(adapters);
-    expect(all).toContain("http.check");
-    expect(all).toContain("github.compareRefs");
-    expect(all).toContain("postgres.migrate");
-    expect(all).toEqual([...all].sort());
-  });
-
-  it("validates args with a message that names field, rule and value", () => {
-    const found = findAction(adapters, "github.dispatchWorkflow")!;
-    expect(() => validateArgs(found, { repository: "acme", workflow: "deploy.yml", ref: "main", extra: 1 })).toThrow(
+  it("validates args with a message that names field, rule and value", async () => {
+    const dispatch = actions.find("github.dispatchWorkflow")!;
+    await expect(dispatch.run({ repository: "acme", workflow: "deploy.yml", ref: "main", extra: 1 }, makeCtx())).rejects.toThrow(
       'github.dispatchWorkflow: `repository` must be owner/name, like acme/api (got "acme"); unknown field `extra`.',
     );
-    expect(() => validateArgs(found, { workflow: "deploy.yml", ref: "main" })).toThrow(
+    await expect(dispatch.run({ workflow: "deploy.yml", ref: "main" }, makeCtx())).rejects.toThrow(
       "github.dispatchWorkflow: `repository` is required.",
     );
   });
 
   it("grants static and dynamic credentials once each", () => {
-    const shell = findAction(adapters, "shell.run")!.action;
+    const shell = actions.find("shell.run")!;
     expect(credentialsOf(shell, { command: ["x"], env: ["A_TOKEN", "A_TOKEN"] }).map((c) => c.name)).toEqual(["A_TOKEN"]);
-    const github = findAction(adapters, "github.getRepository")!.action;
+    const github = actions.find("github.getRepository")!;
     expect(credentialsOf(github, { repository: "acme/api" }).map((c) => c.name)).toEqual(["GITHUB_TOKEN"]);
   });
 

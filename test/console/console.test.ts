@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -89,6 +89,38 @@ describe("the local console (piped input)", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("Rejected: Deploy will not run.");
     expect(stdout).toContain("Nothing is waiting for approval.");
+  });
+
+  it("approves a plan made in an earlier console session, by default the latest, or by its id", async () => {
+    // A mutating runbook whose one step is a real command: approvable with no credentials anywhere.
+    const runbooksDir = mkdtempSync(path.join(tmpdir(), "opsroom-console-runbooks-"));
+    writeFileSync(
+      path.join(runbooksDir, "ship.yml"),
+      `id: ship
+title: Ship
+owner: platform
+escalation: "@oncall-platform"
+risk: write
+triggers: { verbs: [ship] }
+examples: [ship now]
+phases:
+  action:
+    - id: ship
+      uses: shell.run
+      with: { command: [sh, -c, "exit 3"] }
+`,
+    );
+    const env = { OPSROOM_DATA_DIR: mkdtempSync(path.join(tmpdir(), "opsroom-console-")), OPSROOM_RUNBOOKS_DIR: runbooksDir };
+    const first = await runConsole("ship now\nship now\n", env);
+    const [firstPlan, latestPlan] = [...first.stdout.matchAll(/┌ Ship · changes things · run ([0-9a-f]{8})/g)].map((m) => m[1]!);
+    expect(firstPlan).toBeDefined();
+    expect(latestPlan).toBeDefined();
+    const second = await runConsole(`approve\nreject ${firstPlan}\n`, env);
+    expect(second.stdout).toContain("Approved by console. Running Ship");
+    expect(second.stdout).toContain("Rejected: Ship will not run.");
+    const runs = await runConsole("runs\n", env);
+    expect(runs.stdout).toMatch(new RegExp(`${latestPlan}\\s+failed`));
+    expect(runs.stdout).toMatch(new RegExp(`${firstPlan}\\s+rejected`));
   });
 
   it("answers an unknown command with what it can do", async () => {

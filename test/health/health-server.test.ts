@@ -21,7 +21,12 @@ afterEach(async () => {
 
 describe("opsroom's health endpoint", () => {
   it("says which opsroom answered", async () => {
-    const server = await startHealthServer({ port: 0, log: pino({ level: "silent" }), check: async () => ({ database: "pglite" }) });
+    const server = await startHealthServer({
+      port: 0,
+      log: pino({ level: "silent" }),
+      check: async () => ({ database: "pglite" }),
+      ready: async () => ({}),
+    });
     servers.push(server!);
     const response = await fetch(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/healthz`);
     expect(await response.json()).toEqual({ status: "ok", service: "opsroom", instance: INSTANCE_ID, database: "pglite" });
@@ -35,7 +40,7 @@ describe("opsroom's health endpoint", () => {
       { level: "info", base: undefined },
       new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(...chunk.toString().trimEnd().split("\n")), done()) }),
     );
-    const server = await startHealthServer({ port: other.port, log, check: async () => ({}) });
+    const server = await startHealthServer({ port: other.port, log, check: async () => ({}), ready: async () => ({}) });
     expect(server).toBeUndefined();
     expect(lines).toHaveLength(1);
     const warning = JSON.parse(lines[0]!) as Record<string, unknown>;

@@ -38,9 +38,9 @@ describe("a run whose outcome is unknown", () => {
     expect(statusLine(run, progressFromEvents([], run.plan), NOW, "UTC")).toBe(
       "❓ *Outcome unknown* at `dispatch` — check what it changed before running it again",
     );
-    expect(renderSummary({ run, progress: progressFromEvents([], run.plan), links: [], escalation: "@oncall", canRetry: true }).text).toMatch(
-      /^❓ .*outcome unknown.* — check what it changed before running it again\.$/,
-    );
+    expect(
+      renderSummary({ run, progress: progressFromEvents([], run.plan), links: [], escalation: "@oncall", canRetry: true }).text,
+    ).toMatch(/^❓ .*outcome unknown.* — check what it changed before running it again\.$/);
     expect(renderOutcomeText(run)).toMatch(/^\? outcome unknown \(failed\): worker lost: .*it may be half done\./);
   });
 });

@@ -70,6 +70,37 @@ describe("the Slack outbox", () => {
     await expect(outbox.run("views", async () => Promise.reject(new Error("channel_not_found")))).rejects.toThrow("channel_not_found");
   });
 
+  it("runs an urgent call (a click's card) ahead of a lane paced after a 429, but never through Retry-After", async () => {
+    const outbox = createSlackOutbox({ log, paceMs: () => 60_000, pacedWindowMs: 60_000 });
+    const sent: string[] = [];
+    let refused = false;
+    // Refused once with Retry-After 0: the lane is now paced, and this progress update waits a minute.
+    const paced = outbox.run("update", async () => {
+      if (!refused) {
+        refused = true;
+        throw rateLimited(0);
+      }
+      sent.push("progress");
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await outbox.run("update", async () => void sent.push("click"), { urgent: true });
+    expect(sent).toEqual(["click"]);
+    outbox.close();
+    await expect(paced).rejects.toBeInstanceOf(ClosedOutboxError);
+
+    const paused = createSlackOutbox({ log, paceMs: () => 0 });
+    const waitedOut = paused.run("update", async () => {
+      throw rateLimited(30);
+    });
+    await Promise.resolve();
+    const click = paused.run("update", async () => "sent", { urgent: true });
+    const raced = await Promise.race([click, new Promise((resolve) => setImmediate(() => resolve("still waiting")))]);
+    expect(raced).toBe("still waiting");
+    paused.close();
+    await expect(click).rejects.toBeInstanceOf(ClosedOutboxError);
+    await expect(waitedOut).rejects.toBeInstanceOf(Error);
+  });
+
   it("after close, rejects what was queued and refuses new calls", async () => {
     const outbox = createSlackOutbox({ log, paceMs: () => 0 });
     const waiting = outbox.run("post:C1", async () => {

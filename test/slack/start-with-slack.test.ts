@@ -53,7 +53,8 @@ describe("npm start with Slack tokens", () => {
   });
 
   it("connects over Socket Mode through SLACK_API_URL, runs a request end to end, and stops cleanly on SIGTERM", async () => {
-    await until(() => socketSlack.socketConnections.open === 1, "the Socket Mode connection", socketBot);
+    // From the spawn: includes creating an embedded database, which two processes at once on a loaded machine take a while for.
+    await until(() => socketSlack.socketConnections.open === 1, "the Socket Mode connection", socketBot, 75_000);
     expect(socketSlack.callsTo("apps.connections.open")[0]?.token).toBe(socketSlack.appToken);
     await checkDevStatus(socketSlack);
     socketBot.child.kill("SIGTERM");

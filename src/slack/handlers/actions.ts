@@ -75,7 +75,7 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
       decision === "approve"
         ? await ctx.service.approve(ref.runId, body.user.id, ref.planHash)
         : await ctx.service.reject(ref.runId, body.user.id, ref.planHash);
-    if (result.outcome !== "duplicate") ctx.reporter.nudge(ref.runId);
+    if (result.outcome !== "duplicate") ctx.reporter.nudge(ref.runId, { urgent: true });
   };
   onClick(ACTION.approve, (body, action) => decide("approve", body, action));
   onClick(ACTION.reject, (body, action) => decide("reject", body, action));
@@ -85,7 +85,7 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
     if (!ref) return;
     try {
       await ctx.service.cancel(ref.runId, body.user.id);
-      ctx.reporter.nudge(ref.runId);
+      ctx.reporter.nudge(ref.runId, { urgent: true });
     } catch (error) {
       // A second click on Cancel after the run stopped says nothing new.
       const run = await ctx.service.getRun(ref.runId);

@@ -37,6 +37,7 @@ export async function handleRequest(ctx: SlackContext, request: IncomingRequest)
       case "plan":
         await postPlanThenRecord(ctx, result.plan, result.intent.params, request.user, request.place, key, {
           firstDelivery: !request.retryNum,
+          request: { text, intent: result.intent },
         });
         return;
       case "clarify":

@@ -5,7 +5,7 @@ import type { Redactor } from "../../redact.js";
 import type { OpsService } from "../../service/ops-service.js";
 import type { Run } from "../../store/types.js";
 import type { SlackMessage } from "../block-kit.js";
-import type { ParamValue } from "../../parser/intent.js";
+import type { Intent, ParamValue } from "../../parser/intent.js";
 import type { Plan } from "../../planner/plan.js";
 import { previewRunOf, renderRunCard } from "../render-plan-card.js";
 import { renderError } from "../render-replies.js";
@@ -105,7 +105,7 @@ export async function postPlanThenRecord(
   user: string,
   place: Place,
   key: string,
-  options: { firstDelivery?: boolean } = {},
+  options: { firstDelivery?: boolean; request?: { text: string; intent: Intent } } = {},
 ): Promise<void> {
   const claimKey = `${key}:card`;
   const deliveries = ctx.service.deliveries;
@@ -139,6 +139,7 @@ export async function postPlanThenRecord(
       origin,
       idempotencyKey: key,
       deferPreflight: true,
+      ...(options.request ? { request: options.request } : {}),
     });
   } catch (error) {
     await ctx.poster.update(origin.channel, origin.messageTs, userFacingError(error, ctx.log, key));

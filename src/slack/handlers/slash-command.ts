@@ -2,6 +2,7 @@ import type { App, RespondFn } from "@slack/bolt";
 import type { Redactor } from "../../redact.js";
 import type { SlackMessage } from "../block-kit.js";
 import { renderError, renderQuestion, renderText } from "../render-replies.js";
+import { renderRunChain, renderRunList } from "../render-run-chain.js";
 import { stripSlackMarkup } from "../strip-slack-markup.js";
 import { postPlanThenRecord, userFacingError, type SlackContext } from "./slack-context.js";
 
@@ -37,6 +38,19 @@ export function registerSlashCommand(app: App, ctx: SlackContext, redactor: Reda
         await reply(renderText(ctx.service.helpText()));
         return;
       }
+      // `/ops runs` and `/ops run <id>`: the audit trail, only to the person asking. ("run migrations" is a request.)
+      if (/^runs$/i.test(text)) {
+        await reply(renderRunList(await ctx.service.listRuns({ limit: 15 })));
+        return;
+      }
+      const show = /^run\s+([0-9a-f]{8}[0-9a-f-]*)$/i.exec(text);
+      if (show) {
+        const chain = await ctx.service.runChain(show[1]!);
+        await reply(
+          chain ? renderRunChain(chain) : renderError(`No single run starts with \`${show[1]}\`.`, "`/ops runs` lists the latest ones."),
+        );
+        return;
+      }
       const result = ctx.service.previewText(text);
       switch (result.kind) {
         case "plan":
@@ -44,6 +58,7 @@ export function registerSlashCommand(app: App, ctx: SlackContext, redactor: Reda
             // The command itself was claimed above (a slash command is delivered once): no second claim first.
             await postPlanThenRecord(ctx, result.plan, result.intent.params, body.user_id, { channel: body.channel_id }, key, {
               firstDelivery: true,
+              request: { text, intent: result.intent },
             });
           } catch (error) {
             // Most likely the bot is not in this channel; nothing was recorded.

@@ -68,7 +68,7 @@ async function submitForm(
   if (meta.runId) {
     const edited = await ctx.service.editPlan(meta.runId, params, requester);
     if (edited.unchanged || !edited.created) return;
-    ctx.reporter.nudge(meta.runId);
+    ctx.reporter.nudge(meta.runId, { urgent: true });
     await postRunCard(
       ctx,
       edited.run,

@@ -16,7 +16,7 @@ import { createLogger } from "../../../src/log.js";
 import { createRedactor } from "../../../src/redact.js";
 import { loadRunbooks } from "../../../src/runbook/load-runbooks.js";
 import type { OpsService } from "../../../src/service/ops-service.js";
-import { wireService } from "../../../src/main.js";
+import { wireService } from "../../../src/wire-service.js";
 import { startSlackApp, type SlackApp } from "../../../src/slack/create-slack-app.js";
 import { openPglite, openPostgres, type Db } from "../../../src/store/db.js";
 import { migrate } from "../../../src/store/migrate.js";

@@ -1,0 +1,147 @@
+import { InputError, OpsError } from "../errors.js";
+import { helpText } from "../service/help-text.js";
+import type { OpsService } from "../service/ops-service.js";
+import type { Run, RunStatus } from "../store/types.js";
+import { renderDryRunText, renderOutcomeText, renderPlanText } from "./render-text.js";
+
+export const CONSOLE_HELP =
+  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
+
+export interface ConsoleCommandContext {
+  service: OpsService;
+  user: string;
+  print: (text: string) => void;
+  /** Shows a run's progress until it ends (`afterEventId`: what was already shown with its plan). */
+  follow: (run: Run, afterEventId?: number) => Promise<void>;
+  /** The config's time zone, for the times on plans. */
+  timeZone: string;
+  /** Makes each typed line's idempotency key unique to this session. */
+  sessionId: string;
+}
+
+/** Statuses a run can be cancelled in. */
+const CANCELLABLE: RunStatus[] = ["pending_approval", "queued", "running"];
+
+/**
+ * One typed line → one service call, its result printed as text. Returns false for `exit`.
+ * `approve`, `reject` and `cancel` without an id take this user's latest plan or run from the
+ * database, so they work on plans made in an earlier console session too.
+ */
+export function createConsoleCommands(ctx: ConsoleCommandContext): (line: string) => Promise<boolean> {
+  const { service, user, print } = ctx;
+  let lineNumber = 0;
+
+  const findRun = async (prefix: string): Promise<Run> => {
+    const found = await service.listRuns({ idPrefix: prefix, limit: 2 });
+    if (found.length === 0) throw new InputError("RUN_NOT_FOUND", `No run starts with "${prefix}". Type \`runs\` to list them.`);
+    if (found.length > 1) throw new InputError("RUN_AMBIGUOUS", `Several runs start with "${prefix}"; type more of the id.`);
+    return found[0]!;
+  };
+  const latestOfMine = async (statuses: RunStatus[]): Promise<Run | undefined> => {
+    const now = Date.now();
+    const runs = await service.listRuns({ statuses, requestedBy: user, limit: 20 });
+    return runs.find((r) => r.status !== "pending_approval" || !r.expiresAt || r.expiresAt.getTime() > now);
+  };
+
+  const decide = async (decision: "approve" | "reject", arg: string | undefined) => {
+    const run = arg ? await findRun(arg) : await latestOfMine(["pending_approval"]);
+    if (!run) return print("Nothing is waiting for approval.");
+    // Progress starts after what was already shown with the plan (its preflight).
+    const shownUpTo = (await service.listEvents(run.id)).at(-1)?.id ?? 0;
+    const result = decision === "approve" ? await service.approve(run.id, user) : await service.reject(run.id, user);
+    if (result.outcome === "queued") {
+      print(`Approved by ${user}. Running ${result.run.title}…`);
+      await ctx.follow(result.run, shownUpTo);
+    } else if (result.outcome === "recorded") {
+      print(`Approval recorded (${result.approvals} of ${result.run.requiredApprovals}).`);
+    } else if (result.outcome === "rejected") {
+      print(`Rejected: ${result.run.title} will not run.`);
+    } else {
+      print("You already decided on this plan.");
+    }
+  };
+
+  const cancel = async (arg: string | undefined) => {
+    const target = arg ? await findRun(arg) : await latestOfMine(CANCELLABLE);
+    if (!target) return print("Nothing to cancel: no run of yours is waiting or running.");
+    const run = await service.cancel(target.id, user);
+    print(
+      run.status === "cancelled" ? renderOutcomeText(run) : `Cancel requested for ${run.id.slice(0, 8)}; it stops at the next safe point.`,
+    );
+  };
+
+  const showArtifact = async (arg: string | undefined) => {
+    const id = Number(arg);
+    for (const run of await service.listRuns({ limit: 100 })) {
+      const found = (await service.listArtifacts(run.id)).find((a) => a.id === id);
+      if (found) return print(`📎 ${found.title}${found.url ? ` ${found.url}` : ""}\n${found.content ?? ""}`);
+    }
+    print(`No artifact ${arg ?? ""} among the last 100 runs.`);
+  };
+
+  const listRuns = async () => {
+    const runs = await service.listRuns({ limit: 10 });
+    print(
+      runs.length === 0
+        ? "No runs yet."
+        : runs.map((r) => `${r.id.slice(0, 8)}  ${r.status.padEnd(16)} ${r.title}${r.env ? ` (${r.env})` : ""}`).join("\n"),
+    );
+  };
+
+  const dryRun = async (request: string) => {
+    const result = await service.dryRunText(request);
+    print(
+      result.kind === "dry-run"
+        ? renderDryRunText(result.plan, result.steps)
+        : result.kind === "clarify"
+          ? result.question
+          : "reply" in result
+            ? result.reply
+            : result.text,
+    );
+  };
+
+  const submit = async (text: string) => {
+    const result = await service.submitText(text, { user, source: "console", idempotencyKey: `console:${ctx.sessionId}:${lineNumber}` });
+    switch (result.kind) {
+      case "help":
+        return print(`${result.text}\n${CONSOLE_HELP}`);
+      case "not-command":
+        return print(result.reply);
+      case "clarify":
+        return print(result.question);
+      case "planned": {
+        const description = (await service.describeRun(result.run.id)) ?? service.describeNewRun(result.run);
+        const artifacts = result.preflight ? await service.listArtifacts(result.run.id) : [];
+        print(renderPlanText(description, artifacts, ctx.timeZone, new Date()));
+        if (result.run.status !== "pending_approval") await ctx.follow(result.run);
+      }
+    }
+  };
+
+  return async (line) => {
+    const text = line.trim();
+    lineNumber++;
+    if (!text) return true;
+    const [word = "", arg] = text.split(/\s+/, 2);
+    const command = word.toLowerCase();
+    if (command === "exit" || command === "quit") return false;
+    try {
+      const dry = /^dry[- ]?run\s+(.+)$/i.exec(text);
+      if (command === "help" || command === "?") print(`${helpText(service.runbooks)}\n${CONSOLE_HELP}`);
+      else if (command === "approve" || command === "reject") await decide(command, arg);
+      else if (command === "cancel") await cancel(arg);
+      else if (dry) await dryRun(dry[1]!);
+      else if (command === "artifact") await showArtifact(arg);
+      else if (command === "runs") await listRuns();
+      else await submit(text);
+    } catch (error) {
+      print(
+        error instanceof OpsError
+          ? `⚠ ${error.userMessage}${error.hint ? ` ${error.hint}` : ""}`
+          : `⚠ Something went wrong: ${(error as Error).message}`,
+      );
+    }
+    return true;
+  };
+}
