@@ -15,6 +15,7 @@ import { buildCatalog } from "./parser/intent.js";
 import { createRedactor, type Redactor } from "./redact.js";
 import { loadRunbooks } from "./runbook/load-runbooks.js";
 import type { Runbook } from "./runbook/runbook-schema.js";
+import { startProcesses, type RunningProcesses } from "./processes/start-processes.js";
 import { createOpsService } from "./service/ops-service.js";
 import { startSlackApp, type SlackApp } from "./slack/create-slack-app.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
@@ -39,24 +40,43 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Composition root: config → logger → adapters → runbooks → store → worker → service. */
+/** What commands and processes start from: nothing else of opsroom's environment reaches them. */
+const CHILD_ENV = ["PATH", "HOME", "LANG", "TZ"] as const;
+
+/**
+ * Composition root: config → adapters → runbooks → processes (whose variables the config may then read) →
+ * store → worker → service.
+ */
 export async function createApp(io: Io, options: { worker: boolean; health: boolean; consoleMode: boolean }): Promise<App> {
-  const config = loadConfig(io.env);
-  const redactor = createRedactor(config.secretValues);
+  const bootConfig = loadConfig(io.env);
   // In the console, logs would interleave with the transcript: only warnings unless asked.
-  const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : options.consoleMode ? "warn" : "info";
-  const log = createLogger({ level, redactor, destination: io.stderr });
-  const adapters = createAdapters();
+  const level = io.env.LOG_LEVEL ? bootConfig.env.LOG_LEVEL : options.consoleMode ? "warn" : "info";
+  const childEnv = Object.fromEntries(CHILD_ENV.map((name) => [name, io.env[name]]));
+  const adapters = createAdapters({ shellEnv: childEnv });
   const actions = createActionLookup(adapters);
-  const runbooks = loadRunbooks(config.runbooksDir, actions.catalog);
-  const unlockDataDir = config.env.DATABASE_URL ? () => {} : lockDataDir(config.env.OPSROOM_DATA_DIR);
+  const runbooks = loadRunbooks(bootConfig.runbooksDir, actions.catalog);
+  // Before anything starts: a second opsroom on this data folder stops here, before its processes start.
+  const unlockDataDir = bootConfig.env.DATABASE_URL ? () => {} : lockDataDir(bootConfig.env.OPSROOM_DATA_DIR);
+  let processes: RunningProcesses | undefined;
+  let config: Config;
   let store: Store;
   try {
+    processes = await startProcesses(bootConfig.processes, {
+      log: createLogger({ level, redactor: createRedactor(bootConfig.secretValues), destination: io.stderr }),
+      cwd: process.cwd(),
+      env: childEnv,
+    });
+    // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
+    config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
     store = await openStore({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.OPSROOM_DATA_DIR });
   } catch (error) {
+    await processes?.stop();
     unlockDataDir();
     throw error;
   }
+  const running = processes;
+  const redactor = createRedactor(config.secretValues);
+  const log = createLogger({ level, redactor, destination: io.stderr });
   const stepDeps = { store, actions, credentials: config.credentialSource, redactor, log };
   const worker = options.worker
     ? await startWorker({ store, log, execute: (run, workerId, signal) => executeRun(run, workerId, stepDeps, signal) })
@@ -82,6 +102,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     async close() {
       await worker?.stop();
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
+      await running.stop();
       await store.close();
       unlockDataDir();
     },

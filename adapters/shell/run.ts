@@ -2,11 +2,12 @@ import { spawn } from "node:child_process";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { AdapterError } from "../../src/errors.js";
-import type { AdapterAction, Artifact } from "../types.js";
-import { adapterAction } from "../shared/action.js";
-import { envNameArg, optionalInt, optionalText } from "../shared/args.js";
+import type { AdapterAction, Artifact, StepResult } from "../types.js";
+import { adapterAction, type ActionContext } from "../shared/action.js";
+import { boolArg, envNameArg, optionalArg, optionalInt, optionalText } from "../shared/args.js";
 import { formatDuration } from "../shared/clock.js";
 import { AdapterFailure, abortError } from "../shared/errors.js";
+import { parseStepResult } from "./step-result.js";
 
 export interface ShellAdapterOptions {
   /**
@@ -21,16 +22,24 @@ export interface ShellAdapterOptions {
   killGraceMs?: number;
 }
 
-export const runArgs = z.strictObject({
-  /** argv: the program and its arguments, never a shell line. */
-  command: z
-    .array(z.string({ error: "must be a list of strings" }), { error: "must be argv, a list like [npm, run, build] (no shell)" })
-    .min(1, "must name the program to run"),
-  cwd: optionalText(),
-  /** Names of environment variables to pass to the command (granted as credentials). */
-  env: z.array(envNameArg, { error: "must be a list of environment variable names" }).default([]),
-  timeoutSeconds: optionalInt(1, 6 * 3600),
-});
+export const runArgs = z
+  .strictObject({
+    /** argv: the program and its arguments, never a shell line. */
+    command: z
+      .array(z.string({ error: "must be a list of strings" }), { error: "must be argv, a list like [npm, run, build] (no shell)" })
+      .min(1, "must name the program to run"),
+    /** Arguments appended to `command`: the per-run part of a configured command (a ref, a count). */
+    args: z.array(z.union([z.string(), z.number()], { error: "must be a list of strings" }).transform(String)).default([]),
+    cwd: optionalText(),
+    /** Names of environment variables to pass to the command (granted as credentials). */
+    env: z.array(envNameArg, { error: "must be a list of environment variable names" }).default([]),
+    timeoutSeconds: optionalInt(1, 6 * 3600),
+    /** The command prints its step result as JSON on stdout ({ summary, data, artifacts }; see step-result.ts). */
+    stepResult: optionalArg(boolArg()),
+  })
+  .transform(({ args, ...rest }) => ({ ...rest, command: [...rest.command, ...args] }));
+
+type RunArgs = z.output<typeof runArgs>;
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
 /** Output beyond this is dropped with an explicit marker rather than exhausting memory: 16 MiB. */
@@ -47,20 +56,17 @@ export function displayCommand(argv: readonly string[]): string {
  * kept in arrival order in one text artifact, whole. A non-zero exit fails with the exit code and the
  * last lines, and the error still carries the full output as an artifact.
  */
-export function createRunAction(options: ShellAdapterOptions = {}): AdapterAction {
+export function createRunAction(options: ShellAdapterOptions = {}, readOnly = false): AdapterAction {
   const baseDir = options.baseDir ?? process.cwd();
   const killGraceMs = options.killGraceMs ?? 5000;
-  return adapterAction("shell", "run", {
-    description: "Run a program (argv, no shell) with an allow-listed environment; capture its output; fail on non-zero exit.",
+  const action = {
+    description: readOnly
+      ? "Run a program that only reads (argv, no shell), like shell.run; runs in preflight, before approval, and may be retried."
+      : "Run a program (argv, no shell) with an allow-listed environment; capture its output; fail on non-zero exit.",
     args: runArgs,
-    risk: "write",
-    credentialsFor: (args) =>
+    credentialsFor: (args: RunArgs) =>
       args.env.map((name) => ({ name, description: `passed to \`${args.command[0]}\` as an environment variable` })),
-    dryRun: (args) => ({
-      calls: [],
-      summary: `would run \`${displayCommand(args.command)}\`${args.cwd ? ` in ${args.cwd}` : ""}${args.env.length ? ` with ${args.env.join(", ")}` : ""} (timeout ${args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS} s)`,
-    }),
-    run(args, ctx) {
+    run(args: RunArgs, ctx: ActionContext): Promise<StepResult> {
       const cwd = args.cwd ? (isAbsolute(args.cwd) ? args.cwd : resolve(baseDir, args.cwd)) : baseDir;
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(options.baseEnv ?? {})) if (v !== undefined) env[k] = v;
@@ -73,6 +79,7 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
 
       return new Promise((resolvePromise, reject) => {
         const chunks: Buffer[] = [];
+        const stdoutChunks: Buffer[] = [];
         let bytes = 0;
         let dropped = 0;
         let stdoutBytes = 0;
@@ -106,6 +113,7 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
         ctx.log.info({ command: args.command[0], pid: child.pid }, "command started");
         child.stdout.on("data", (c: Buffer) => {
           stdoutBytes += c.length;
+          if (args.stepResult && stdoutBytes <= MAX_OUTPUT_BYTES) stdoutChunks.push(c);
           collect(c);
         });
         child.stderr.on("data", (c: Buffer) => {
@@ -169,6 +177,16 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
           const text = output();
           const lines = text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
           const data = { exitCode: code, signal: sig, durationMs: Math.round(ms), stdoutBytes, stderrBytes, lines: lines.length };
+          if (code === 0 && args.stepResult) {
+            const result = parseStepResult(Buffer.concat(stdoutChunks).toString("utf8"));
+            if ("summary" in result) return resolvePromise(result);
+            return reject(
+              new AdapterFailure("shell", "run", "SHELL_BAD_RESULT", `\`${shown}\` exited 0, but ${result.problem}.`, {
+                artifacts: [artifact()],
+                hint: "A command run with stepResult prints one JSON object: { summary, data, artifacts }.",
+              }),
+            );
+          }
           if (code === 0) {
             resolvePromise({
               summary: `\`${shown}\` exited 0 in ${formatDuration(ms)} (${lines.length} line${lines.length === 1 ? "" : "s"} of output)`,
@@ -193,5 +211,16 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
         });
       });
     },
+  };
+  // shell.read: the same for a command that only reads (a status, a list, a preview of a change). Being
+  // read-only it runs in preflight, so its result is on the plan card; the runbook vouches that it reads.
+  if (readOnly) return adapterAction("shell", "read", { ...action, risk: "read" });
+  return adapterAction("shell", "run", {
+    ...action,
+    risk: "write",
+    dryRun: (args) => ({
+      calls: [],
+      summary: `would run \`${displayCommand(args.command)}\`${args.cwd ? ` in ${args.cwd}` : ""}${args.env.length ? ` with ${args.env.join(", ")}` : ""} (timeout ${args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS} s)`,
+    }),
   });
 }
