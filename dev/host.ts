@@ -8,17 +8,16 @@
  *                       dev's, and a local stand-in for staging's (opsroom uses it only while STAGING_DATABASE_URL
  *                       is not set)
  *
- * It serves the api's instances behind one URL, the databases on the Postgres protocol, and a control API
- * for dev/devctl.ts, each on a free loopback port, then prints the variables opsroom's config reads:
+ * It serves the api's instances behind one URL, the databases on the Postgres protocol (each in a process of
+ * its own, host/db-server.ts), and a control API for dev/devctl.ts, each on a free loopback port, then prints the variables opsroom's config reads:
  * `opsroom:ready {"DEV_API_URL": …, "DEV_HOST_URL": …, "DEV_DATABASE_URL": …, "STAGING_DATABASE_URL": …}`.
  * It exits when its standard input closes (opsroom stopped, or died), stopping every instance first.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startControl } from "./host/control.ts";
-import { openDevDatabase } from "./host/dev-database.ts";
+import { startListening } from "./host/instances.ts";
 import { LocalService } from "./host/local-service.ts";
-import { servePglite } from "./host/pg-bridge.ts";
 import { SampleRepo } from "./host/sample-repo.ts";
 
 /** Requests a second the host sends the api itself, so its logs show what users would see. */
@@ -49,12 +48,11 @@ function alive(pid: number): boolean {
 
 async function main(): Promise<void> {
   const unlock = await lockFolder();
-  const devDb = await servePglite(() =>
-    openDevDatabase({ folder: path.join(folder, "db", "dev"), environment: "development", pending: 1 }),
-  );
-  const stagingDb = await servePglite(() =>
-    openDevDatabase({ folder: path.join(folder, "db", "staging"), environment: "staging", pending: 1 }),
-  );
+  // Each database in a process of its own (host/db-server.ts), which opens it at once.
+  const database = (name: string, environment: string) =>
+    startListening([path.join(import.meta.dirname, "host", "db-server.ts"), path.join(folder, "db", name), environment], folder, {});
+  const devDb = await database("dev", "development");
+  const stagingDb = await database("staging", "staging");
   const repo = await SampleRepo.open(path.join(folder, "repos", "api"));
   const api = await LocalService.start({ name: "api", env: "dev", dir: path.join(folder, "services", "api"), repo });
   const control = await startControl(new Map([["api", api]]), repo);
@@ -70,7 +68,7 @@ async function main(): Promise<void> {
       clearInterval(traffic);
       await api.stop();
       await control.close();
-      await Promise.all([devDb.close(), stagingDb.close()]);
+      await Promise.all([devDb.stop(), stagingDb.stop()]);
       await unlock();
       process.exit(0);
     })());
@@ -80,11 +78,13 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 
-  const variables = { DEV_API_URL: api.url, DEV_HOST_URL: control.url, DEV_DATABASE_URL: devDb.url, STAGING_DATABASE_URL: stagingDb.url };
+  const variables = {
+    DEV_API_URL: api.url,
+    DEV_HOST_URL: control.url,
+    DEV_DATABASE_URL: devDb.address,
+    STAGING_DATABASE_URL: stagingDb.address,
+  };
   process.stdout.write(`opsroom:ready ${JSON.stringify(variables)}\n`);
-  // PGlite takes seconds to open (more to create): do it now, after opsroom has started, not on first use.
-  await devDb.warm();
-  await stagingDb.warm();
 }
 
 main().catch((err: Error) => {

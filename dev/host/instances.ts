@@ -9,21 +9,27 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-/** How long a new instance may take to print `listening <port>` before the deploy gives up on it. */
-const START_TIMEOUT_MS = 20_000;
+/** How long a child may take to print `listening <address>` before it is given up on. */
+const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
+/** Starts `node <release>/server.ts` (see startListening). */
+export async function startInstance(release: string, sha: string, env: Record<string, string>): Promise<Instance> {
+  const { pid, address, stop } = await startListening([path.join(release, "server.ts")], release, { ...env, RELEASE_COMMIT: sha });
+  return { pid, port: Number(address), sha, stop };
+}
+
 /**
- * Starts `node <release>/server.ts`. Its standard input is a pipe from this process: when this process
- * ends, however it ends, the pipe closes and the instance exits (no orphans). Resolves once it listens;
- * rejects with its last output when it exits or stays silent first.
+ * Starts a node program that prints `listening <address>` once it serves. Its standard input is a pipe from
+ * this process: when this process ends, however it ends, the pipe closes and the child exits (no orphans).
+ * Resolves once it listens; rejects with its last output when it exits or stays silent first.
  */
-export function startInstance(release: string, sha: string, env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, [path.join(release, "server.ts")], {
-    cwd: release,
-    env: { PATH: process.env.PATH ?? "", ...env, RELEASE_COMMIT: sha },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+export function startListening(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ pid: number; address: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
@@ -37,11 +43,11 @@ export function startInstance(release: string, sha: string, env: Record<string, 
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening (\d+)/.exec(output);
+      const match = /listening (\S+)\n/.exec(output);
       if (!match || child.pid === undefined) return;
       clearTimeout(timer);
       child.removeAllListeners("exit");
-      resolve({ pid: child.pid, port: Number(match[1]), sha, stop: () => stopChild(child) });
+      resolve({ pid: child.pid, address: match[1]!, stop: () => stopChild(child) });
     });
   });
 }
