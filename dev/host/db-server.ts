@@ -1,8 +1,8 @@
 /**
  * One dev database in a process of its own: `node dev/host/db-server.ts <folder> <environment>`, started by the
  * dev host. PGlite computes in WebAssembly on the thread that calls it; in its own process it never holds up
- * the api's front door. Prints `listening <postgres URL>`, then opens (or creates) the database at once, and
- * exits when its standard input closes.
+ * the api's front door. Prints `listening <postgres URL>`, opens (or creates) the database on the first
+ * connection, so an opsroom that never touches it never pays for it, and exits when its standard input closes.
  */
 import { openDevDatabase } from "./dev-database.ts";
 import { servePglite } from "./pg-bridge.ts";
@@ -20,4 +20,3 @@ process.stdin.on("error", stop);
 process.stdin.resume();
 process.on("SIGTERM", stop);
 process.stdout.write(`listening ${server.url}\n`);
-await server.warm();

@@ -12,10 +12,9 @@ const CANCEL_REQUEST = 80877102;
  * @electric-sql/pglite-socket does) shares transactions, prepared statement names and SET values between
  * clients. opsroom's adapters open a connection per step and close it when the step ends, so here a
  * connection waits until the one before it has closed, then gets the session to itself; on close an open
- * transaction is rolled back and the session state is discarded. `open` runs on the first connection or on
- * `warm()`, whichever comes first.
+ * transaction is rolled back and the session state is discarded. `open` runs on the first connection.
  */
-export async function servePglite(open: () => Promise<PGlite>): Promise<{ url: string; warm(): Promise<void>; close(): Promise<void> }> {
+export async function servePglite(open: () => Promise<PGlite>): Promise<{ url: string; close(): Promise<void> }> {
   let db: Promise<PGlite> | undefined;
   let line: Promise<void> = Promise.resolve();
   const sockets = new Set<Socket>();
@@ -40,12 +39,6 @@ export async function servePglite(open: () => Promise<PGlite>): Promise<{ url: s
   const { port } = server.address() as { port: number };
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    /** Opens the database now rather than on the first connection. */
-    async warm() {
-      await (db ??= open()).catch(() => {
-        db = undefined;
-      });
-    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -63,6 +63,13 @@ export async function startDevApp(extraEnv: Record<string, string> = {}): Promis
     const response = await fetch(new URL("/services/api/status", variable("DEV_HOST_URL")));
     return ((await response.json()) as { data: Awaited<ReturnType<DevApp["status"]>> }).data;
   };
+  // The dev databases open (and are created) on first use, which takes long on a busy machine: do it here,
+  // with no connect timeout, so the runbooks' connections (15 s) find them open.
+  for (const name of ["DEV_DATABASE_URL", "STAGING_DATABASE_URL"]) {
+    const client = new pg.Client({ connectionString: variable(name) });
+    await client.connect();
+    await client.end();
+  }
   let lastPids: number[] = [];
   let closing: Promise<void> | undefined;
   return {
