@@ -10,6 +10,7 @@ import type { OpsMetrics } from "./metrics/prometheus.js";
 import { createRedactor } from "./redact.js";
 import { reportStartupError } from "./report-startup-error.js";
 import type { OpsService } from "./service/ops-service.js";
+import { startProcesses, type RunningProcesses } from "./processes/start-processes.js";
 import type { SlackApp } from "./slack/create-slack-app.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import { openStore } from "./store/open-store.js";
@@ -39,28 +40,43 @@ export interface App {
 }
 
 /**
- * Composition root: config → logger → store, and meanwhile adapters → runbooks → service; then the
- * worker and the health endpoint. Opening the embedded database takes longest (its WASM compiles
- * off this thread), so it starts first and everything else is loaded while it opens: the modules
- * below are imported here rather than at the top for that reason.
+ * Composition root: config → the config's processes (the dev environment, whose variables the config may
+ * then read) → logger → store, and meanwhile adapters → runbooks → service; then the worker and the
+ * health endpoint. Opening the embedded database takes longest (its WASM compiles off this thread), so
+ * it starts first and everything else is loaded while it opens: the modules below are imported here
+ * rather than at the top for that reason. The store is opened from the environment as given (processes'
+ * variables are for adapters and runbooks, never DATABASE_URL or OPSROOM_DATA_DIR).
  */
 export async function createApp(io: Io, options: { worker: boolean; health: boolean; consoleMode: boolean }): Promise<App> {
-  const config = loadConfig(io.env);
-  const redactor = createRedactor(config.secretValues);
+  const bootConfig = loadConfig(io.env);
   // In the console, logs would interleave with the transcript: only warnings unless asked.
-  const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : options.consoleMode ? "warn" : "info";
-  const log = createLogger({ level, redactor, destination: io.stderr });
-  const unlockDataDir = config.env.DATABASE_URL ? () => {} : lockDataDir(config.env.OPSROOM_DATA_DIR);
-  const opening = openStore({ databaseUrl: config.env.DATABASE_URL, dataDir: config.env.OPSROOM_DATA_DIR });
+  const level = io.env.LOG_LEVEL ? bootConfig.env.LOG_LEVEL : options.consoleMode ? "warn" : "info";
+  // Before anything starts: a second opsroom on this data folder stops here, before its processes start.
+  const unlockDataDir = bootConfig.env.DATABASE_URL ? () => {} : lockDataDir(bootConfig.env.OPSROOM_DATA_DIR);
+  const opening = openStore({ databaseUrl: bootConfig.env.DATABASE_URL, dataDir: bootConfig.env.OPSROOM_DATA_DIR });
+  opening.catch(() => {}); // awaited below, once the processes are up; a failure is reported there
+  let processes: RunningProcesses | undefined;
+  let config: Config;
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;
   try {
+    processes = await startProcesses(bootConfig.processes, {
+      log: createLogger({ level, redactor: createRedactor(bootConfig.secretValues), destination: io.stderr }),
+      cwd: process.cwd(),
+      env: bootConfig.shellEnv,
+    });
+    // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
+    config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
     [parts, store] = await Promise.all([loadParts(config), opening]);
   } catch (error) {
     await opening.then((opened) => opened.close()).catch(() => {});
+    await processes?.stop();
     unlockDataDir();
     throw error;
   }
+  const running = processes;
+  const redactor = createRedactor(config.secretValues);
+  const log = createLogger({ level, redactor, destination: io.stderr });
   const { actions, runbooks, modules } = parts;
   const metrics = modules.metrics.createAppMetrics({ config, store, log });
   const stepDeps = { store: metrics.executorStore, actions, credentials: config.credentialSource, redactor, log };
@@ -122,6 +138,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
       await worker?.stop({ graceMs: config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
       await metrics.close();
+      await running.stop();
       await store.close();
       unlockDataDir();
     },

@@ -32,7 +32,7 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const url = ctx.credentials[envName] ?? "";
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new AdapterError("postgres", ctx.action, "POSTGRES_BAD_URL", `${envName} is not a postgres:// connection URL.`, {
+    throw new AdapterError(ctx.adapter, ctx.action, "POSTGRES_BAD_URL", `${envName} is not a postgres:// connection URL.`, {
       hint: `Set ${envName} to the database's connection string, like postgres://user:password@host:5432/db.`,
     });
   }
@@ -83,17 +83,17 @@ function connectError(ctx: ActionContext, envName: string, where: string, err: u
   const sqlState = (err as { code?: unknown }).code;
   const message = err instanceof Error ? ctx.scrub.text(err.message) : "unknown error";
   if (sqlState === "28P01" || sqlState === "28000") {
-    return new AdapterError("postgres", ctx.action, "POSTGRES_AUTH_FAILED", `cannot log in to ${where}: ${message}.`, {
+    return new AdapterError(ctx.adapter, ctx.action, "POSTGRES_AUTH_FAILED", `cannot log in to ${where}: ${message}.`, {
       hint: `Check the user and password in ${envName}.`,
     });
   }
   if (sqlState === "3D000") {
-    return new AdapterError("postgres", ctx.action, "POSTGRES_NOT_FOUND", `${where}: ${message}.`, {
+    return new AdapterError(ctx.adapter, ctx.action, "POSTGRES_NOT_FOUND", `${where}: ${message}.`, {
       hint: `Check the database name in ${envName}.`,
     });
   }
   const code = networkErrorCode(err) ?? message;
-  return new AdapterError("postgres", ctx.action, "POSTGRES_UNREACHABLE", `cannot connect to ${where}: ${code}.`, {
+  return new AdapterError(ctx.adapter, ctx.action, "POSTGRES_UNREACHABLE", `cannot connect to ${where}: ${code}.`, {
     retryable: true,
     hint: "Check the host and port, that the database accepts connections from the bot, and whether it needs ?sslmode=require.",
   });

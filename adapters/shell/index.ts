@@ -8,6 +8,6 @@ export function createShellAdapter(options: ShellAdapterOptions = {}): Adapter {
   return {
     id: "shell",
     description: "Run a program with an allow-listed environment and capture its output.",
-    actions: { run: createRunAction(options) },
+    actions: { run: createRunAction(options), read: createRunAction(options, true) },
   };
 }

@@ -4,12 +4,13 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import { AdapterError } from "../../src/errors.js";
-import type { AdapterAction, Artifact } from "../types.js";
-import { adapterAction } from "../shared/action.js";
-import { envNameArg, optionalInt, optionalText } from "../shared/args.js";
+import type { AdapterAction, Artifact, StepResult } from "../types.js";
+import { adapterAction, type ActionContext } from "../shared/action.js";
+import { boolArg, envNameArg, optionalArg, optionalInt, optionalText } from "../shared/args.js";
 import { formatDuration } from "../shared/clock.js";
 import { AdapterFailure, abortError } from "../shared/errors.js";
 import { SUPERVISOR_SCRIPT } from "./supervisor.js";
+import { parseStepResult } from "./step-result.js";
 
 export interface ShellAdapterOptions {
   /**
@@ -24,16 +25,24 @@ export interface ShellAdapterOptions {
   killGraceMs?: number;
 }
 
-export const runArgs = z.strictObject({
-  /** argv: the program and its arguments, never a shell line. */
-  command: z
-    .array(z.string({ error: "must be a list of strings" }), { error: "must be argv, a list like [npm, run, build] (no shell)" })
-    .min(1, "must name the program to run"),
-  cwd: optionalText(),
-  /** Names of environment variables to pass to the command (granted as credentials). */
-  env: z.array(envNameArg, { error: "must be a list of environment variable names" }).default([]),
-  timeoutSeconds: optionalInt(1, 6 * 3600),
-});
+export const runArgs = z
+  .strictObject({
+    /** argv: the program and its arguments, never a shell line. */
+    command: z
+      .array(z.string({ error: "must be a list of strings" }), { error: "must be argv, a list like [npm, run, build] (no shell)" })
+      .min(1, "must name the program to run"),
+    /** Arguments appended to `command`: the per-run part of a configured command (a ref, a count). */
+    args: z.array(z.union([z.string(), z.number()], { error: "must be a list of strings" }).transform(String)).default([]),
+    cwd: optionalText(),
+    /** Names of environment variables to pass to the command (granted as credentials). */
+    env: z.array(envNameArg, { error: "must be a list of environment variable names" }).default([]),
+    timeoutSeconds: optionalInt(1, 6 * 3600),
+    /** The command prints its step result as JSON on stdout ({ summary, data, artifacts }; see step-result.ts). */
+    stepResult: optionalArg(boolArg()),
+  })
+  .transform(({ args, ...rest }) => ({ ...rest, command: [...rest.command, ...args] }));
+
+type RunArgs = z.output<typeof runArgs>;
 
 /** What the supervisor reports on fd 3 (see supervisor.ts). */
 type SupervisorMessage =
@@ -55,20 +64,17 @@ export function displayCommand(argv: readonly string[]): string {
  * and stderr is kept in arrival order in one text artifact, whole. A non-zero exit fails with the exit
  * code and the last lines, and the error still carries the full output as an artifact.
  */
-export function createRunAction(options: ShellAdapterOptions = {}): AdapterAction {
+export function createRunAction(options: ShellAdapterOptions = {}, readOnly = false): AdapterAction {
   const baseDir = options.baseDir ?? process.cwd();
   const killGraceMs = options.killGraceMs ?? 5000;
-  return adapterAction("shell", "run", {
-    description: "Run a program (argv, no shell) with an allow-listed environment; capture its output; fail on non-zero exit.",
+  const action = {
+    description: readOnly
+      ? "Run a program that only reads (argv, no shell), like shell.run; runs in preflight, before approval, and may be retried."
+      : "Run a program (argv, no shell) with an allow-listed environment; capture its output; fail on non-zero exit.",
     args: runArgs,
-    risk: "write",
-    credentialsFor: (args) =>
+    credentialsFor: (args: RunArgs) =>
       args.env.map((name) => ({ name, description: `passed to \`${args.command[0]}\` as an environment variable` })),
-    dryRun: (args) => ({
-      calls: [],
-      summary: `would run \`${displayCommand(args.command)}\`${args.cwd ? ` in ${args.cwd}` : ""}${args.env.length ? ` with ${args.env.join(", ")}` : ""} (timeout ${args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS} s)`,
-    }),
-    run(args, ctx) {
+    run(args: RunArgs, ctx: ActionContext): Promise<StepResult> {
       const cwd = args.cwd ? (isAbsolute(args.cwd) ? args.cwd : resolve(baseDir, args.cwd)) : baseDir;
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(options.baseEnv ?? {})) if (v !== undefined) env[k] = v;
@@ -81,6 +87,7 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
 
       return new Promise((resolvePromise, reject) => {
         const chunks: Buffer[] = [];
+        const stdoutChunks: Buffer[] = [];
         let bytes = 0;
         let dropped = 0;
         let stdoutBytes = 0;
@@ -125,9 +132,12 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
         const supervisor = spawn(process.execPath, ["-e", SUPERVISOR_SCRIPT], { env: {}, stdio: ["pipe", "pipe", "pipe", "pipe"] });
         const lifeline = supervisor.stdin;
         lifeline.on("error", () => {}); // the supervisor is gone: nothing is left to stop
-        lifeline.write(`${JSON.stringify({ file: args.command[0], args: args.command.slice(1), cwd, env, graceMs: killGraceMs })}\n`);
+        // `node` is the Node.js running opsroom (the dev environment's commands are TypeScript run by Node 22).
+        const file = args.command[0] === "node" ? process.execPath : args.command[0];
+        lifeline.write(`${JSON.stringify({ file, args: args.command.slice(1), cwd, env, graceMs: killGraceMs })}\n`);
         supervisor.stdout.on("data", (c: Buffer) => {
           stdoutBytes += c.length;
+          if (args.stepResult && stdoutBytes <= MAX_OUTPUT_BYTES) stdoutChunks.push(c);
           collect(c);
         });
         supervisor.stderr.on("data", (c: Buffer) => {
@@ -178,6 +188,16 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
           const text = output();
           const lines = text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
           const data = { exitCode: code, signal: sig, durationMs: Math.round(ms), stdoutBytes, stderrBytes, lines: lines.length };
+          if (code === 0 && args.stepResult) {
+            const result = parseStepResult(Buffer.concat(stdoutChunks).toString("utf8"));
+            if ("summary" in result) return resolvePromise(result);
+            return reject(
+              new AdapterFailure("shell", "run", "SHELL_BAD_RESULT", `\`${shown}\` exited 0, but ${result.problem}.`, {
+                artifacts: [artifact()],
+                hint: "A command run with stepResult prints one JSON object: { summary, data, artifacts }.",
+              }),
+            );
+          }
           if (code === 0) {
             resolvePromise({
               summary: `\`${shown}\` exited 0 in ${formatDuration(ms)} (${lines.length} line${lines.length === 1 ? "" : "s"} of output)`,
@@ -202,5 +222,16 @@ export function createRunAction(options: ShellAdapterOptions = {}): AdapterActio
         });
       });
     },
+  };
+  // shell.read: the same for a command that only reads (a status, a list, a preview of a change). Being
+  // read-only it runs in preflight, so its result is on the plan card; the runbook vouches that it reads.
+  if (readOnly) return adapterAction("shell", "read", { ...action, risk: "read" });
+  return adapterAction("shell", "run", {
+    ...action,
+    risk: "write",
+    dryRun: (args) => ({
+      calls: [],
+      summary: `would run \`${displayCommand(args.command)}\`${args.cwd ? ` in ${args.cwd}` : ""}${args.env.length ? ` with ${args.env.join(", ")}` : ""} (timeout ${args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS} s)`,
+    }),
   });
 }

@@ -2,32 +2,11 @@ import { z } from "zod";
 import { AdapterError } from "../../src/errors.js";
 import type { AdapterAction } from "../types.js";
 import { adapterAction, type ActionContext } from "../shared/action.js";
-import { boolArg, listArg, optionalArg, optionalInt, optionalText } from "../shared/args.js";
-import {
-  clientFor,
-  DEFAULT_ENVIRONMENTS,
-  postgrestError,
-  SUPABASE_CREDENTIALS,
-  SUPABASE_URL,
-  type SupabaseAdapterOptions,
-} from "./client.js";
+import { boolArg, envNameArg, listArg, optionalArg, optionalInt, optionalText } from "../shared/args.js";
+import { DEFAULT_ENVIRONMENTS, SUPABASE_URL, type SupabaseAdapterOptions } from "./client.js";
+import { COLUMNS, flagTableCredentials, TABLE, withFlagTable, type FlagRow, type FlagTable } from "./flag-table.js";
 
-/** A row of feature_flags as created by the flags migration (seed 003). */
-export interface FlagRow {
-  id: string;
-  flag_key: string;
-  description: string | null;
-  is_enabled: boolean;
-  rollout_percentage: number | null;
-  environment: string;
-  target_user_ids: string[] | null;
-  metadata: Record<string, unknown> | null;
-  created_at: string | null;
-  updated_at: string | null;
-}
-
-const COLUMNS = "id,flag_key,description,is_enabled,rollout_percentage,environment,target_user_ids,metadata,created_at,updated_at";
-const TABLE = "feature_flags";
+export type { FlagRow } from "./flag-table.js";
 
 const flagArg = z
   .string({ error: "must be a flag key like featureMatrix" })
@@ -36,6 +15,8 @@ const flagArg = z
 const envArg = z.string({ error: "must be the opsroom environment name, like prod" }).min(1, "must not be empty");
 /** The value of the feature_flags.environment column, when it differs from the mapped env name. */
 const environmentArg = optionalText(z.string().min(1).max(100));
+/** Read the table over a Postgres connection to this variable's database instead of Supabase's REST API. */
+const databaseUrlEnvArg = optionalText(envNameArg);
 
 function columnValue(args: { env: string; environment?: string | undefined }, map: Readonly<Record<string, string>>): string {
   return args.environment ?? map[args.env] ?? args.env;
@@ -68,20 +49,12 @@ export function createListFlags(options: SupabaseAdapterOptions): AdapterAction 
   const map = options.environments ?? DEFAULT_ENVIRONMENTS;
   return adapterAction("supabase", "listFlags", {
     description: "List the feature flags of an environment from the feature_flags table.",
-    args: z.strictObject({ env: envArg, environment: environmentArg }),
+    args: z.strictObject({ env: envArg, environment: environmentArg, databaseUrlEnv: databaseUrlEnvArg }),
     risk: "read",
-    credentials: SUPABASE_CREDENTIALS,
+    credentialsFor: flagTableCredentials,
     async run(args, ctx) {
       const environment = columnValue(args, map);
-      const { data, error, status } = await clientFor(ctx, options)
-        .from(TABLE)
-        .select(COLUMNS)
-        .eq("environment", environment)
-        .order("flag_key")
-        .retry(false)
-        .abortSignal(ctx.signal);
-      if (error) throw postgrestError(ctx, `list feature flags for ${environment}`, error, status);
-      const rows = (data ?? []) as unknown as FlagRow[];
+      const rows = await withFlagTable(ctx, options, args.databaseUrlEnv, (table) => table.list(environment));
       const enabled = rows.filter((r) => r.is_enabled).length;
       return {
         summary: `${rows.length} flag${rows.length === 1 ? "" : "s"} in ${args.env} (${environment}), ${enabled} on`,
@@ -92,27 +65,10 @@ export function createListFlags(options: SupabaseAdapterOptions): AdapterAction 
   });
 }
 
-async function readFlag(
-  ctx: ActionContext,
-  options: SupabaseAdapterOptions,
-  flag: string,
-  environment: string,
-  env: string,
-): Promise<FlagRow> {
-  const client = clientFor(ctx, options);
-  const { data, error, status } = await client
-    .from(TABLE)
-    .select(COLUMNS)
-    .eq("flag_key", flag)
-    .eq("environment", environment)
-    .retry(false)
-    .abortSignal(ctx.signal);
-  if (error) throw postgrestError(ctx, `read flag ${flag}`, error, status);
-  const row = (data as unknown as FlagRow[] | null)?.[0];
+async function readFlag(ctx: ActionContext, table: FlagTable, flag: string, environment: string, env: string): Promise<FlagRow> {
+  const { row, elsewhere } = await table.find(flag, environment);
   if (row) return row;
   // flag_key is UNIQUE across environments, so the row may exist for another one: say which.
-  const other = await client.from(TABLE).select("environment").eq("flag_key", flag).retry(false).abortSignal(ctx.signal);
-  const elsewhere = ((other.data ?? []) as Array<{ environment: string }>).map((r) => r.environment);
   throw new AdapterError(
     "supabase",
     ctx.action,
@@ -133,11 +89,13 @@ export function createGetFlag(options: SupabaseAdapterOptions): AdapterAction {
   const map = options.environments ?? DEFAULT_ENVIRONMENTS;
   return adapterAction("supabase", "getFlag", {
     description: "Read one feature flag: enabled, rollout percentage, cohorts.",
-    args: z.strictObject({ flag: flagArg, env: envArg, environment: environmentArg }),
+    args: z.strictObject({ flag: flagArg, env: envArg, environment: environmentArg, databaseUrlEnv: databaseUrlEnvArg }),
     risk: "read",
-    credentials: SUPABASE_CREDENTIALS,
+    credentialsFor: flagTableCredentials,
     async run(args, ctx) {
-      const row = await readFlag(ctx, options, args.flag, columnValue(args, map), args.env);
+      const row = await withFlagTable(ctx, options, args.databaseUrlEnv, (table) =>
+        readFlag(ctx, table, args.flag, columnValue(args, map), args.env),
+      );
       return { summary: `${describeFlag(row)} in ${args.env}`, data: flagView(row) };
     },
   });
@@ -148,6 +106,7 @@ export const setFlagArgs = z
     flag: flagArg,
     env: envArg,
     environment: environmentArg,
+    databaseUrlEnv: databaseUrlEnvArg,
     enabled: optionalArg(boolArg()),
     rolloutPercentage: optionalInt(0, 100),
     cohorts: optionalArg(listArg(z.string().regex(/^[\w.-]+$/, "must be a cohort name like ops"), "must be a list of cohort names")),
@@ -177,9 +136,15 @@ export function createSetFlag(options: SupabaseAdapterOptions): AdapterAction {
     description: "Turn a feature flag on or off, set its rollout percentage or cohorts; returns a before → after diff.",
     args: setFlagArgs,
     risk: "write",
-    credentials: SUPABASE_CREDENTIALS,
+    credentialsFor: flagTableCredentials,
     dryRun(args, ctx) {
       const environment = columnValue(args, map);
+      if (args.databaseUrlEnv) {
+        return {
+          calls: [],
+          summary: `would set ${args.flag} in ${args.env} (${environment}): ${changeText(args)} (UPDATE ${TABLE} in ${args.databaseUrlEnv}'s database, only if unchanged since read)`,
+        };
+      }
       const base = (ctx.credentials[SUPABASE_URL.name] ?? "$SUPABASE_URL").replace(/\/+$/, "");
       const patch = patchFor(args, undefined, "<now>");
       const body = {
@@ -197,13 +162,11 @@ export function createSetFlag(options: SupabaseAdapterOptions): AdapterAction {
     },
     async run(args, ctx) {
       const environment = columnValue(args, map);
-      const before = await readFlag(ctx, options, args.flag, environment, args.env);
-      const patch = patchFor(args, before, new Date().toISOString());
-      let query = clientFor(ctx, options).from(TABLE).update(patch).eq("flag_key", args.flag).eq("environment", environment);
-      query = before.updated_at === null ? query.is("updated_at", null) : query.eq("updated_at", before.updated_at);
-      const { data, error, status } = await query.select(COLUMNS).retry(false).abortSignal(ctx.signal);
-      if (error) throw postgrestError(ctx, `update flag ${args.flag}`, error, status);
-      const after = (data as unknown as FlagRow[] | null)?.[0];
+      const { before, after } = await withFlagTable(ctx, options, args.databaseUrlEnv, async (table) => {
+        const before = await readFlag(ctx, table, args.flag, environment, args.env);
+        const after = await table.update(args.flag, environment, patchFor(args, before, new Date().toISOString()), before.updated_at);
+        return { before, after };
+      });
       if (!after) {
         throw new AdapterError(
           "supabase",

@@ -3,6 +3,29 @@ import { z } from "zod";
 /** A name people type: lowercase letters, digits, dashes and underscores. */
 const Name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must be a word of letters, digits, - or _");
 
+const EnvName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an environment variable name");
+/** A program and its arguments (argv): never a shell line. */
+const Argv = z
+  .array(z.string().min(1, "must not be empty"), { error: "must be a list like [node, deploy.js]" })
+  .min(1, "must name the program");
+
+/**
+ * The commands of the `deployVia: shell` path, as argv. Each prints one step result as JSON on standard
+ * output ({ summary, data, artifacts }) and exits 0, or exits non-zero with the reason on standard error;
+ * opsroom appends the arguments named below. dev/devctl.ts implements them for the dev environment.
+ */
+export const ShellCommandsSchema = z
+  .object({
+    deploy: Argv.optional().describe("+ <ref>: deploy the branch, tag or SHA"),
+    changes: Argv.optional().describe("+ <ref>: the commits a deploy of <ref> would ship (read-only)"),
+    deployments: Argv.optional().describe("deployments newest first, as data.deployments [{id, ref, sha, state, createdAt, creator}]"),
+    status: Argv.optional().describe("what runs now, as data {ref, sha, version, replicas}"),
+    restart: Argv.optional().describe("replace the running instances"),
+    scale: Argv.optional().describe("+ <count>: run that many instances"),
+    logs: Argv.optional().describe("+ --since=ISO --until=ISO --level=error|warn|info: data {lines, errorLines}"),
+  })
+  .strict();
+
 /**
  * Where and how a service runs. Set at the service level as defaults and per environment as
  * overrides; the planner merges them into one `target`.
@@ -18,18 +41,18 @@ export const TargetSettingsSchema = z
       .regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")
       .optional(),
     branch: z.string().optional().describe("default ref to deploy"),
-    deployVia: z.enum(["workflow_dispatch", "deployments", "vercel", "digitalocean"]).optional(),
+    deployVia: z.enum(["workflow_dispatch", "deployments", "vercel", "digitalocean", "shell"]).optional(),
+    commands: ShellCommandsSchema.optional().describe("the commands of deployVia shell"),
+    commandEnv: z.array(EnvName).optional().describe("environment variables passed to those commands"),
     workflow: z.string().optional().describe("GitHub Actions workflow file for workflow_dispatch"),
     vercelProject: z.string().optional(),
     vercelTeam: z.string().optional(),
     digitaloceanApp: z.string().optional(),
     digitaloceanComponent: z.string().optional(),
-    databaseUrlEnv: z
-      .string()
-      .regex(/^[A-Z][A-Z0-9_]*$/, "must be an environment variable name")
-      .optional()
-      .describe("name of the environment variable holding this environment's database URL"),
+    databaseUrlEnv: EnvName.optional().describe("name of the environment variable holding this environment's database URL"),
     migrationsDir: z.string().optional(),
+    /** Where the feature_flags table is read: Supabase's REST API (SUPABASE_URL), or databaseUrlEnv's database. */
+    flagsVia: z.enum(["supabase", "database"]).optional(),
   })
   .strict();
 
@@ -56,6 +79,15 @@ export const FlagSchema = z
     owner: z.string().optional(),
     cohorts: z.array(z.string()).default([]),
     dependsOn: z.array(z.string()).default([]),
+  })
+  .strict();
+
+/** A program opsroom starts with itself and stops with itself (see processes in the example config). */
+export const ProcessSchema = z
+  .object({
+    description: z.string().optional(),
+    command: Argv,
+    readyTimeoutSeconds: z.number().int().min(1).max(600).default(120),
   })
   .strict();
 
@@ -168,6 +200,7 @@ export const ConfigFileSchema = z
     incidentChannels: z.array(z.string()).default(["inc-*", "incident-*"]),
     /** What Slack shows in the channel besides the thread (read-only runs never): see README, Connect to Slack. */
     broadcast: BroadcastSchema.default({ channels: {} }),
+    processes: z.record(Name, ProcessSchema).default({}),
     /** Extra environment variables whose values must be redacted everywhere. */
     secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
     adapters: AdaptersSchema.default({ github: {}, vercel: {}, digitalocean: {}, supabase: {} }),
@@ -204,6 +237,7 @@ export type ApprovalRuleConfig = z.output<typeof ApprovalRuleSchema>;
 /** Slack users and user groups (approvers, admins). */
 export type PeopleConfig = z.output<typeof ApproverSetSchema>;
 export type BroadcastConfig = z.output<typeof BroadcastSchema>;
+export type ProcessConfig = z.output<typeof ProcessSchema>;
 
 export function isTimeZone(tz: string): boolean {
   try {

@@ -37,8 +37,12 @@ export function buildPlan(request: PlanRequest, config: ConfigFile): Plan {
   }
   const scope = buildScope(config, params, env, service);
   const mutating = runbook.risk === "write" && !matchesReadOnly(runbook, params);
-  const steps = PHASES.flatMap((phase) => runbook.phases[phase].flatMap((step) => planStep(step, phase, scope)));
-  const rollback = runbook.rollback.flatMap((step) => planStep(step, "rollback", scope));
+  const all = [...PHASES.flatMap((phase) => runbook.phases[phase]), ...runbook.rollback];
+  const planned = new Set(
+    all.filter((step) => step.if === undefined || referencesStepOutputs(step.if) || isTruthy(renderValue(step.if, scope))).map((s) => s.id),
+  );
+  const steps = PHASES.flatMap((phase) => runbook.phases[phase].flatMap((step) => planStep(step, phase, scope, planned)));
+  const rollback = runbook.rollback.flatMap((step) => planStep(step, "rollback", scope, planned));
   const lockKey = mutating && runbook.lockKey ? String(renderValue(runbook.lockKey, scope)) : undefined;
   const runAt = typeof params.at === "string" ? params.at : undefined;
   const approval = resolveApproval(config.approvals, {
@@ -120,9 +124,14 @@ function healthTargets(config: ConfigFile, env: string, service: string | undefi
   return [...toTarget(env, envSettings), ...services];
 }
 
-function planStep(step: RunbookStep, phase: PlannedStep["phase"], scope: TemplateScope): PlannedStep[] {
-  const runIf = step.if !== undefined && referencesStepOutputs(step.if) ? step.if : undefined;
-  if (step.if !== undefined && runIf === undefined && !isTruthy(renderValue(step.if, scope))) return [];
+/**
+ * A condition on step outputs waits for the run, unless none of the steps it reads is in the plan (another
+ * deploy path's step): then it can be decided now, with no outputs, and a step that could never run is left out.
+ */
+function planStep(step: RunbookStep, phase: PlannedStep["phase"], scope: TemplateScope, planned: ReadonlySet<string>): PlannedStep[] {
+  const read = step.if !== undefined && referencesStepOutputs(step.if) ? stepsReadBy(step.if) : undefined;
+  const runIf = read && (read.length === 0 || read.some((id) => planned.has(id))) ? step.if : undefined;
+  if (step.if !== undefined && runIf === undefined && !isTruthy(renderValue(step.if, { ...scope, steps: {} }))) return [];
   const base = {
     phase,
     uses: step.uses,
@@ -152,6 +161,11 @@ function renderArgs(args: Record<string, unknown>, scope: TemplateScope): Pick<P
     Object.entries(args).map(([key, value]) => [key, lateArgs.includes(key) ? value : renderValue(value, scope)]),
   );
   return { args: withoutUndefined(rendered) as Record<string, unknown>, lateArgs };
+}
+
+/** Ids of the steps a template reads: `steps.deploy…` and `steps["deploy"]…`. */
+function stepsReadBy(template: string): string[] {
+  return [...template.matchAll(/\bsteps(?:\.([\w-]+)|\[["']([\w-]+)["']\])/g)].map((m) => m[1] ?? m[2] ?? "");
 }
 
 function itemLabel(item: unknown, index: number): string {

@@ -486,6 +486,14 @@ const scenarios: Record<string, Scenario> = {
     },
     bad: { args: { command: "rm -rf /", env: ["lower"] }, fields: ["command", "env.0"] },
   },
+  "shell.read": {
+    args: {
+      command: [process.execPath, "-e", "console.log(process.env.SHELL_SECRET, process.argv[1])"],
+      args: [R.githubToken],
+      env: ["SHELL_SECRET"],
+    },
+    bad: { args: { command: "ls -l", args: [{}], env: ["lower"] }, fields: ["command", "args.0", "env.0"] },
+  },
 };
 
 const actions = adapters.flatMap((a) => Object.keys(a.actions).map((name) => `${a.id}.${name}`)).sort();

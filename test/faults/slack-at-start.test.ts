@@ -86,7 +86,7 @@ describe("Slack unreachable at start", () => {
           text: `<@${slack.identity.botUserId}> check dev status`,
         });
         const ts = (delivery.payload.event as { ts: string }).ts;
-        const card = await slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, "*Runbook*"), 30_000);
+        const card = await slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, "Requested by <@"), 30_000);
         const summaries = () =>
           slack.messages({ channel: OPS_CHANNEL, threadTs: ts }).filter((m) => m.ts !== card.ts && /succeeded|failed/.test(m.text));
         await slack.waitFor(() => summaries().length > 0, 30_000).catch(() => undefined);

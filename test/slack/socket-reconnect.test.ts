@@ -31,7 +31,7 @@ it("keeps reconnecting after Slack refuses a Socket Mode reconnect, says why, an
     });
     expect(delivery.acked).toBe(true);
     const ts = (delivery.payload.event as { ts: string }).ts;
-    await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, "*Runbook*"), 15_000);
+    await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, "Requested by <@"), 15_000);
   } finally {
     await h.close();
   }

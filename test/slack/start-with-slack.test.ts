@@ -22,7 +22,7 @@ async function checkDevStatus(slack: SlackApiServer): Promise<void> {
   });
   expect(delivery.acked).toBe(true);
   const ts = (delivery.payload.event as { ts: string }).ts;
-  const card = await slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, "*Runbook*"), 15_000);
+  const card = await slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, "Requested by <@"), 15_000);
   expect(textOf(card)).not.toContain(ACTION.approve);
   const summary = await slack.waitFor(
     (s) => s.messages({ channel: OPS_CHANNEL, threadTs: ts }).find((m) => m.ts !== card.ts && /succeeded|failed/.test(m.text)),
