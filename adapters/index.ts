@@ -1,6 +1,7 @@
 import type { Adapter } from "./types.js";
 import { createDigitaloceanAdapter, type DigitaloceanAdapterOptions } from "./digitalocean/index.js";
 import { createGithubAdapter, type GithubAdapterOptions } from "./github/index.js";
+import { createHistoryAdapter, type RunHistoryReader } from "./history/index.js";
 import { createHttpAdapter } from "./http/index.js";
 import { createPostgresAdapter, type PostgresAdapterOptions } from "./postgres/index.js";
 import { createReportAdapter } from "./report/index.js";
@@ -12,6 +13,8 @@ import { createVercelAdapter, type VercelAdapterOptions } from "./vercel/index.j
 
 export { createDigitaloceanAdapter } from "./digitalocean/index.js";
 export { createGithubAdapter } from "./github/index.js";
+export { createHistoryAdapter } from "./history/index.js";
+export type { HistoryRun, RunHistoryReader } from "./history/index.js";
 export { createHttpAdapter } from "./http/index.js";
 export { createPostgresAdapter } from "./postgres/index.js";
 export { createReportAdapter } from "./report/index.js";
@@ -27,7 +30,7 @@ export interface AdapterOptions {
   /** One fetch for every HTTP adapter (tests, proxies); the global fetch by default. */
   fetch?: FetchLike;
   /** Provider API bases, for proxies, GitHub Enterprise Server and local test servers. */
-  baseUrls?: { github?: string; githubWeb?: string; vercel?: string; digitalocean?: string };
+  baseUrls?: { github?: string; githubWeb?: string; vercel?: string; digitalocean?: string; supabaseManagement?: string };
   /** Time for polling actions; the system clock by default. */
   clock?: Clock;
   /** Per-request limit for provider calls, on top of each step's own timeout; default 30 s. */
@@ -40,6 +43,8 @@ export interface AdapterOptions {
   baseDir?: string;
   /** The environment every shell command starts from (e.g. PATH, HOME); nothing else is inherited. */
   shellEnv?: ShellAdapterOptions["baseEnv"];
+  /** opsroom's run history, read-only, for triage's changes; absent where no store is open. */
+  history?: RunHistoryReader;
 }
 
 /**
@@ -69,13 +74,19 @@ export function createAdapters(options: AdapterOptions = {}): Adapter[] {
   };
   const postgres: PostgresAdapterOptions = options.baseDir ? { baseDir: options.baseDir } : {};
   return [
-    createHttpAdapter(options.fetch ? { fetch: options.fetch } : {}),
+    createHttpAdapter({
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.baseDir ? { baseDir: options.baseDir } : {}),
+    }),
     createGithubAdapter(github),
     createVercelAdapter(vercel),
     createSupabaseAdapter({
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.supabaseEnvironments ? { environments: options.supabaseEnvironments } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.baseUrls?.supabaseManagement ? { managementApiUrl: options.baseUrls.supabaseManagement } : {}),
     }),
     createDigitaloceanAdapter(digitalocean),
     createPostgresAdapter(postgres),
@@ -84,5 +95,6 @@ export function createAdapters(options: AdapterOptions = {}): Adapter[] {
       ...(options.baseDir ? { baseDir: options.baseDir } : {}),
     }),
     createReportAdapter(options.clock ? { clock: options.clock } : {}),
+    createHistoryAdapter({ reader: options.history, ...(options.clock ? { clock: options.clock } : {}) }),
   ];
 }

@@ -5,6 +5,7 @@ import type { AdapterOptions } from "../adapters/index.js";
 import { loadConfig, type Config } from "./config/load-config.js";
 import type { Worker } from "./executor/worker.js";
 import type { HealthChecks } from "./health-server.js";
+import { OpsError } from "./errors.js";
 import { createLogger } from "./log.js";
 import type { OpsMetrics } from "./metrics/prometheus.js";
 import { createRedactor } from "./redact.js";
@@ -57,6 +58,14 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   opening.catch(() => {}); // awaited below, once the processes are up; a failure is reported there
   let processes: RunningProcesses | undefined;
   let config: Config;
+  // Triage reads opsroom's own run history through the store, which is still opening while adapters are built.
+  const opened: { history?: Store["incidents"] } = {};
+  const history = {
+    listRunHistory: (query: Parameters<Store["incidents"]["listRunHistory"]>[0]) => {
+      if (!opened.history) throw new OpsError("STORE_NOT_OPEN", "opsroom's run history is not open yet.");
+      return opened.history.listRunHistory(query);
+    },
+  };
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;
   try {
@@ -67,7 +76,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     });
     // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
     config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
-    [parts, store] = await Promise.all([loadParts(config), opening]);
+    [parts, store] = await Promise.all([loadParts(config, history), opening]);
   } catch (error) {
     await opening.then((opened) => opened.close()).catch(() => {});
     await processes?.stop();
@@ -80,6 +89,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   const { actions, runbooks, modules } = parts;
   const metrics = modules.metrics.createAppMetrics({ config, store, log });
   const stepDeps = { store: metrics.executorStore, actions, credentials: config.credentialSource, redactor, log };
+  opened.history = store.incidents;
   const worker = options.worker
     ? await modules.worker.startWorker({
         store,
@@ -162,7 +172,7 @@ export function adapterOptions(config: Config): AdapterOptions {
 }
 
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
-async function loadParts(config: Config) {
+async function loadParts(config: Config, history: AdapterOptions["history"]) {
   const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics] = await Promise.all([
     import("../adapters/index.js"),
     import("./executor/action-catalog.js"),
@@ -173,7 +183,7 @@ async function loadParts(config: Config) {
     import("./health-server.js"),
     import("./metrics/app-metrics.js"),
   ]);
-  const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv }));
+  const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, history }));
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
   return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics } };
 }

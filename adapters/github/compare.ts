@@ -20,7 +20,13 @@ interface Comparison {
   total_commits: number;
   html_url: string;
   commits: Commit[];
+  /** The changed files with their patches (first page only; GitHub lists up to 300). */
+  files?: Array<{ filename: string; status: string; additions?: number; deletions?: number; patch?: string }>;
 }
+
+/** A patch longer than this is cut: a triage reads the lines around one stack frame, not a whole rewrite. */
+const MAX_PATCH_CHARS = 20_000;
+const MAX_FILES = 100;
 
 /** "7638417 Fix checkout rounding — octocat": one line of a commit list. */
 function commitLine(c: Commit): string {
@@ -90,6 +96,11 @@ export function createCompareRefs(client: ProviderClient): AdapterAction {
             author: c.author?.login ?? c.commit.author?.name ?? null,
             date: c.commit.author?.date ?? null,
           })),
+          files: (cmp.files ?? []).slice(0, MAX_FILES).map((f) => ({
+            filename: f.filename,
+            status: f.status,
+            patch: f.patch && f.patch.length > MAX_PATCH_CHARS ? f.patch.slice(0, MAX_PATCH_CHARS) : (f.patch ?? null),
+          })),
         },
         artifacts: [
           { kind: "text", title: `Commits ${args.base}...${args.head}`, content: lines.join("\n") || "(no commits)" },
@@ -112,7 +123,16 @@ async function firstDeploy(client: ProviderClient, ctx: ActionContext, args: z.i
   });
   return {
     summary: `nothing to compare with: ${args.base} is not in ${args.repository} (a first deploy?); ${args.head} is ${head.sha.slice(0, 7)}`,
-    data: { status: "no_base", aheadBy: null, behindBy: null, totalCommits: null, htmlUrl: head.html_url, commits: [], headSha: head.sha },
+    data: {
+      status: "no_base",
+      aheadBy: null,
+      behindBy: null,
+      totalCommits: null,
+      htmlUrl: head.html_url,
+      commits: [],
+      files: [],
+      headSha: head.sha,
+    },
     artifacts: [
       { kind: "text" as const, title: `Head ${args.head}`, content: commitLine(head) },
       { kind: "link" as const, title: `Commit ${head.sha.slice(0, 7)}`, url: head.html_url },

@@ -3,6 +3,7 @@ import { AdapterError } from "../../src/errors.js";
 import type { AdapterAction } from "../types.js";
 import { adapterAction } from "../shared/action.js";
 import { boolArg, gitRefArg, intArg, optionalInt, optionalText, repositoryArg } from "../shared/args.js";
+import { isoOf, type ChangeEvidence } from "../shared/evidence.js";
 import { path, type ProviderClient } from "../shared/http-client.js";
 import { mapLimit } from "../shared/map-limit.js";
 import { GITHUB_TOKEN, splitRepository } from "./client.js";
@@ -179,10 +180,18 @@ export const listDeploymentsArgs = z.strictObject({
   repository: repositoryArg,
   environment: optionalText(environmentArg),
   limit: optionalInt(1, 100),
+  /** The opsroom service these deploy, for the evidence. */
+  service: optionalText(),
 });
 
-/** Recent deployments with each one's latest status, newest first: the "what changed" of a triage. */
-export function createListDeployments(client: ProviderClient): AdapterAction {
+/** Deployments that went live: success, or inactive (live once, since replaced). */
+const REACHED = new Set(["success", "inactive"]);
+
+/**
+ * Recent deployments with each one's latest status, newest first: the "what changed" of a triage.
+ * `data.evidence` has each as a change; one with a final status is a range from creation to that status.
+ */
+export function createListDeployments(client: ProviderClient, webUrl: string): AdapterAction {
   return adapterAction("github", "listDeployments", {
     description: "List recent GitHub deployments (newest first) with their latest status.",
     args: listDeploymentsArgs,
@@ -220,7 +229,26 @@ export function createListDeployments(client: ProviderClient): AdapterAction {
         };
       });
       const where = args.environment ? ` to ${args.environment}` : "";
-      if (rows.length === 0) return { summary: `no deployments of ${args.repository}${where}`, data: { deployments: [] } };
+      const evidence: ChangeEvidence[] = rows.map((r) => ({
+        type: "change",
+        kind: "deploy",
+        service: args.service ?? null,
+        env: r.environment,
+        at: isoOf(r.createdAt) ?? r.createdAt,
+        // A success status marks the end of the deploy; an inactive one only when it was replaced.
+        endedAt: r.state === "success" || r.state === "failure" || r.state === "error" ? isoOf(r.stateAt) : null,
+        summary: `deploy of ${args.repository}@${r.sha.slice(0, 7)}${r.ref !== r.sha ? ` (${r.ref})` : ""} to ${r.environment}${r.creator ? ` by ${r.creator}` : ""}: ${r.state}`,
+        link: `${webUrl}/${args.repository}/commit/${r.sha}`,
+        source: "GitHub deployments",
+        provider: "github",
+        reached: REACHED.has(r.state),
+        state: r.state,
+        ref: r.ref,
+        sha: r.sha,
+        repository: args.repository,
+        by: r.creator,
+      }));
+      if (rows.length === 0) return { summary: `no deployments of ${args.repository}${where}`, data: { deployments: [], evidence } };
       const latest = rows[0]!;
       const lines = rows.map(
         (r) =>
@@ -228,7 +256,7 @@ export function createListDeployments(client: ProviderClient): AdapterAction {
       );
       return {
         summary: `${rows.length} recent deployment${rows.length === 1 ? "" : "s"} of ${args.repository}${where}; latest ${latest.ref} (${latest.sha.slice(0, 7)}) ${latest.state} at ${latest.createdAt}`,
-        data: { deployments: rows },
+        data: { deployments: rows, evidence },
         artifacts: [{ kind: "text", title: `Deployments of ${args.repository}${where}`, content: lines.join("\n") }],
       };
     },

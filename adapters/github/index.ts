@@ -5,7 +5,9 @@ import { createCompareRefs } from "./compare.js";
 import { createCreateDeployment, createListDeployments, createSetDeploymentStatus } from "./deployments.js";
 import { createOpenPullRequest } from "./pull-request.js";
 import { createGetRepository } from "./repository.js";
+import { createOpenRevertPullRequest } from "./revert-pull-request.js";
 import { createWaitForDeployment } from "./wait-deployment.js";
+import { createListWorkflowRuns } from "./workflow-runs.js";
 import { createDispatchWorkflow, createWaitForWorkflowRun } from "./workflows.js";
 
 export type { GithubAdapterOptions } from "./client.js";
@@ -30,9 +32,11 @@ export function createGithubAdapter(options: GithubAdapterOptions = {}): Adapter
       createDeployment: createCreateDeployment(client),
       setDeploymentStatus: createSetDeploymentStatus(client),
       waitForDeployment: createWaitForDeployment(client, clock),
-      listDeployments: createListDeployments(client),
+      listDeployments: createListDeployments(client, webUrl),
+      listWorkflowRuns: createListWorkflowRuns(client, webUrl),
       compareRefs: createCompareRefs(client),
       openPullRequest: createOpenPullRequest(client),
+      openRevertPullRequest: createOpenRevertPullRequest(client),
     },
   };
 }

@@ -8,7 +8,7 @@ import { path, type ProviderClient } from "../shared/http-client.js";
 import { GITHUB_TOKEN, splitRepository } from "./client.js";
 
 /** A workflow file name (deploy.yml) or its numeric id. */
-const workflowArg = z
+export const workflowArg = z
   .string({ error: "must be a workflow file name like deploy.yml, or its id" })
   .regex(/^(?:[\w.-]+\.ya?ml|\d+)$/, "must be a workflow file name like deploy.yml, or its id");
 

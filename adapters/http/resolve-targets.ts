@@ -12,23 +12,25 @@ const target = z.object({
   latencyBudgetMs: optionalInt(1, 600_000),
 });
 
+/** The planner's `healthTargets`; a JSON string of the same list is accepted too (rendered templates). */
+export const healthTargetsArg = z.preprocess(
+  (v) => {
+    if (typeof v !== "string") return v;
+    if (v.trim() === "") return [];
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  },
+  z.array(target, { error: "must be a list of {name, url} health targets" }),
+);
+
 export const resolveTargetsArgs = z.strictObject({
   env: z.string({ error: "must be the environment name" }).min(1, "must not be empty"),
   /** The service asked about, when one was; used only to make the "nothing configured" message exact. */
   service: optionalText(),
-  /** The planner's `healthTargets`; a JSON string of the same list is accepted too (rendered templates). */
-  targets: z.preprocess(
-    (v) => {
-      if (typeof v !== "string") return v;
-      if (v.trim() === "") return [];
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        return v;
-      }
-    },
-    z.array(target, { error: "must be a list of {name, url} health targets" }),
-  ),
+  targets: healthTargetsArg,
 });
 
 /** Checks the planner found at least one health URL, and says where to configure one when it did not. */

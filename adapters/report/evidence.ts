@@ -25,13 +25,6 @@ export interface DeployRow {
   readonly environment: string | null;
 }
 
-export interface HealthRow {
-  readonly name: string;
-  readonly url: string | null;
-  readonly status: number;
-  readonly latencyMs: number | null;
-}
-
 /** A flag as supabase.getFlag / listFlags return it. */
 export interface FlagRow {
   readonly flag: string;
@@ -50,19 +43,11 @@ export interface MigrationRow {
   readonly total: number | null;
 }
 
-export interface LogRow {
-  readonly deploymentId: string | null;
-  readonly lines: number;
-  readonly errorLines: number;
-}
-
 /** One step's output, classified. `label` is the part of the step id after "-of-" (forEach over services). */
 export type Evidence =
   | { kind: "deploys"; stepId: string; label: string | undefined; rows: DeployRow[] }
-  | { kind: "health"; stepId: string; label: string | undefined; row: HealthRow }
   | { kind: "flags"; stepId: string; label: string | undefined; rows: FlagRow[] }
-  | { kind: "migrations"; stepId: string; label: string | undefined; row: MigrationRow }
-  | { kind: "logs"; stepId: string; label: string | undefined; row: LogRow };
+  | { kind: "migrations"; stepId: string; label: string | undefined; row: MigrationRow };
 
 type Obj = Record<string, unknown>;
 
@@ -135,20 +120,6 @@ export function classifyEvidence(evidence: Readonly<Record<string, unknown>>): E
           unknown: strings(data.unknown),
           total: num(data.total),
         },
-      });
-    } else if (typeof data.status === "number" && "latencyMs" in data) {
-      out.push({
-        kind: "health",
-        stepId,
-        label,
-        row: { name: str(data.name) ?? label ?? stepId, url: str(data.url), status: data.status, latencyMs: num(data.latencyMs) },
-      });
-    } else if ("errorLines" in data) {
-      out.push({
-        kind: "logs",
-        stepId,
-        label,
-        row: { deploymentId: str(data.deploymentId), lines: num(data.lines) ?? 0, errorLines: num(data.errorLines) ?? 0 },
       });
     }
   }

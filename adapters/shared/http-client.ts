@@ -42,6 +42,11 @@ export interface RequestSpec {
   readonly what: string;
   /** Statuses that are not errors (default: any 2xx). */
   readonly accept?: readonly number[];
+  /**
+   * For endpoints that stream until the client leaves (live logs): read the body for at most this
+   * long, then stop and keep what arrived. The body is then text, never parsed as JSON.
+   */
+  readonly readForMs?: number;
 }
 
 export interface ProviderResponse<T> {
@@ -111,7 +116,7 @@ export class ProviderClient {
         }),
         signal,
       );
-      text = await abortable(response.text(), signal);
+      text = await abortable(spec.readForMs !== undefined ? readFor(response, spec.readForMs) : response.text(), signal);
     } catch (err) {
       if (signal.aborted) {
         const reason = ctx.signal.aborted ? ctx.signal.reason : timeout.reason;
@@ -129,7 +134,7 @@ export class ProviderClient {
     const ms = Math.round(performance.now() - started);
     ctx.log.debug({ method: spec.method, path: spec.path, status: response.status, duration_ms: ms }, "provider request");
 
-    const body = parseBody(text, response.headers);
+    const body = spec.readForMs !== undefined && response.ok ? text : parseBody(text, response.headers);
     const accepted = spec.accept ? spec.accept.includes(response.status) : response.status >= 200 && response.status < 300;
     if (!accepted) throw this.httpError(ctx, spec, response, body);
     if (body === INVALID_JSON) {
@@ -186,6 +191,27 @@ export class ProviderClient {
 }
 
 const INVALID_JSON = Symbol("invalid json");
+
+/** A body read until it ends or `ms` have passed, whichever is first. */
+async function readFor(response: Response, ms: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const decoder = new TextDecoder();
+  let text = "";
+  let timer: NodeJS.Timeout | undefined;
+  const stop = new Promise<"stop">((resolve) => (timer = setTimeout(() => resolve("stop"), ms)));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), stop]);
+      if (next === "stop" || next.done) break;
+      text += decoder.decode(next.value, { stream: true });
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => undefined);
+  }
+  return text + decoder.decode();
+}
 
 function parseBody(text: string, headers: Headers): unknown {
   if (text.trim() === "") return undefined;

@@ -3,6 +3,7 @@ import type { SupabaseClient } from "@supabase/supabase-js";
 import { AdapterError } from "../../src/errors.js";
 import type { CredentialSpec } from "../types.js";
 import type { ActionContext } from "../shared/action.js";
+import type { Clock } from "../shared/clock.js";
 import { globalFetch, truncate, type FetchLike } from "../shared/http-client.js";
 
 export interface SupabaseAdapterOptions {
@@ -13,6 +14,10 @@ export interface SupabaseAdapterOptions {
    */
   environments?: Readonly<Record<string, string>>;
   requestTimeoutMs?: number;
+  /** https://api.supabase.com unless a proxy or test server stands in (logs). */
+  managementApiUrl?: string;
+  /** "Now" for the logs window; the system clock by default. */
+  clock?: Clock;
 }
 
 export const SUPABASE_URL: CredentialSpec = {

@@ -5,6 +5,7 @@ import { adapterAction, type ActionContext } from "../shared/action.js";
 import { boolArg, envNameArg, listArg, optionalArg, optionalInt, optionalText } from "../shared/args.js";
 import { DEFAULT_ENVIRONMENTS, SUPABASE_URL, type SupabaseAdapterOptions } from "./client.js";
 import { COLUMNS, flagTableCredentials, TABLE, withFlagTable, type FlagRow, type FlagTable } from "./flag-table.js";
+import { isoOf, type ChangeEvidence } from "../shared/evidence.js";
 
 export type { FlagRow } from "./flag-table.js";
 
@@ -40,6 +41,31 @@ function flagView(row: FlagRow) {
   };
 }
 
+/**
+ * The last change of a flag, as evidence: the table keeps only its current state and `updated_at`, so
+ * the state before is unknown here (opsroom's own flag runs know it).
+ */
+function flagChange(row: FlagRow, env: string): ChangeEvidence[] {
+  const at = isoOf(row.updated_at);
+  if (!at) return [];
+  const state = row.is_enabled ? `on at ${row.rollout_percentage ?? 0}%` : "off";
+  return [
+    {
+      type: "change",
+      kind: "flag",
+      service: null,
+      env,
+      at,
+      summary: `flag ${row.flag_key} changed (now ${state})`,
+      source: "feature_flags table",
+      provider: "supabase",
+      reached: true,
+      state,
+      flag: { key: row.flag_key, enabled: row.is_enabled, rolloutPercentage: row.rollout_percentage ?? 0, previous: null },
+    },
+  ];
+}
+
 function describeFlag(row: FlagRow): string {
   const cohorts = cohortsOf(row);
   return `${row.flag_key}: ${row.is_enabled ? "on" : "off"}, ${row.rollout_percentage ?? 0}%${cohorts.length ? `, cohorts ${cohorts.join(", ")}` : ""}`;
@@ -58,7 +84,7 @@ export function createListFlags(options: SupabaseAdapterOptions): AdapterAction 
       const enabled = rows.filter((r) => r.is_enabled).length;
       return {
         summary: `${rows.length} flag${rows.length === 1 ? "" : "s"} in ${args.env} (${environment}), ${enabled} on`,
-        data: { env: args.env, environment, flags: rows.map(flagView) },
+        data: { env: args.env, environment, flags: rows.map(flagView), evidence: rows.flatMap((r) => flagChange(r, args.env)) },
         artifacts: [{ kind: "text", title: `Feature flags in ${args.env}`, content: rows.map(describeFlag).join("\n") || "(none)" }],
       };
     },

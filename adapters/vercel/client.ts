@@ -76,6 +76,8 @@ export interface VercelListedDeployment {
   url: string;
   name: string;
   created: number;
+  /** When it became ready (epoch ms). */
+  ready?: number;
   state?: string;
   readyState?: string;
   target?: string | null;

@@ -4,6 +4,7 @@ import type { AdapterAction } from "../types.js";
 import { adapterAction, type ActionContext } from "../shared/action.js";
 import { gitRefArg, optionalArg, optionalInt, optionalText, repositoryArg } from "../shared/args.js";
 import { formatDuration, type Clock } from "../shared/clock.js";
+import { isoOf, type ChangeEvidence, type SymptomEvidence } from "../shared/evidence.js";
 import { path, type ProviderClient } from "../shared/http-client.js";
 import {
   deploymentIdArg,
@@ -186,9 +187,66 @@ export const listArgs = z.strictObject({
   ),
   limit: optionalInt(1, 100),
   team: teamArg,
+  /** The opsroom service and environment the project serves, for the evidence. */
+  service: optionalText(),
+  env: optionalText(),
 });
 
-export function createListDeployments(client: ProviderClient, defaultTeam: string | undefined): AdapterAction {
+/**
+ * The state of the newest deployment of a target, as health: READY serves; a newer one that failed to
+ * build leaves the one before serving, which is worth knowing but is no health drop (healthy unknown).
+ */
+function deploymentState(
+  deployments: readonly VercelListedDeployment[],
+  args: { project: string; target?: string | undefined; service?: string | undefined; env?: string | undefined },
+  checkedAt: string,
+): SymptomEvidence | undefined {
+  const newest = deployments[0];
+  if (!newest || !args.target || args.target === "preview") return undefined;
+  const state = newest.readyState ?? newest.state ?? "UNKNOWN";
+  return {
+    type: "symptom",
+    kind: "health",
+    service: args.service ?? null,
+    env: args.env ?? null,
+    at: checkedAt,
+    summary: `newest ${args.target} deployment of ${args.project} is ${state}`,
+    link: newest.inspectorUrl ?? httpsUrl(newest.url),
+    source: "Vercel deployment state",
+    provider: "vercel",
+    healthy: state === "READY" ? true : null,
+    detail: `newest ${args.target} deployment ${newest.uid} ${state}${state === "READY" ? "" : " (the one before it still serves)"}`,
+  };
+}
+
+/** Vercel deployments that were served: READY. ERROR and CANCELED never were. */
+function deployEvidence(
+  d: VercelListedDeployment,
+  args: { project: string; service?: string | undefined; env?: string | undefined },
+): ChangeEvidence {
+  const row = listedData(d);
+  // A preview deployment of some branch did not reach an environment; production (or a custom environment) did.
+  const env = d.target && d.target !== "preview" ? (args.env ?? null) : null;
+  return {
+    type: "change",
+    kind: "deploy",
+    service: args.service ?? null,
+    env,
+    at: row.createdAt ?? new Date(0).toISOString(),
+    endedAt: isoOf(d.ready ?? null),
+    summary: `Vercel deployment ${row.id} of ${args.project}${row.sha ? `@${row.sha.slice(0, 7)}` : ""}${row.ref ? ` (${row.ref})` : ""} to ${d.target ?? "preview"}${row.creator ? ` by ${row.creator}` : ""}: ${row.state}`,
+    link: d.inspectorUrl ?? row.url,
+    source: "Vercel deployments",
+    provider: "vercel",
+    reached: row.state === "READY" && env !== null,
+    state: row.state,
+    ref: row.ref,
+    sha: row.sha,
+    by: row.creator,
+  };
+}
+
+export function createListDeployments(client: ProviderClient, clock: Clock, defaultTeam: string | undefined): AdapterAction {
   return adapterAction("vercel", "listDeployments", {
     description: "List a Vercel project's recent deployments, newest first.",
     args: listArgs,
@@ -203,8 +261,11 @@ export function createListDeployments(client: ProviderClient, defaultTeam: strin
         team: args.team ?? defaultTeam,
       });
       const rows = deployments.map(listedData);
+      const evidence: Array<ChangeEvidence | SymptomEvidence> = deployments.map((d) => deployEvidence(d, args));
+      const state = deploymentState(deployments, args, new Date(clock.now()).toISOString());
+      if (state) evidence.push(state);
       const where = args.target ? ` (${args.target})` : "";
-      if (rows.length === 0) return { summary: `no deployments of ${args.project}${where}`, data: { deployments: [] } };
+      if (rows.length === 0) return { summary: `no deployments of ${args.project}${where}`, data: { deployments: [], evidence } };
       const lines = rows.map(
         (r) =>
           `${r.createdAt}  ${r.id}  ${r.state}  ${r.target ?? "preview"}  ${r.ref ?? "?"}${r.sha ? ` (${r.sha.slice(0, 7)})` : ""}${r.creator ? ` — ${r.creator}` : ""}  ${r.url}`,
@@ -212,7 +273,7 @@ export function createListDeployments(client: ProviderClient, defaultTeam: strin
       const latest = rows[0]!;
       return {
         summary: `${rows.length} deployment${rows.length === 1 ? "" : "s"} of ${args.project}${where}; latest ${latest.id} ${latest.state} at ${latest.createdAt}`,
-        data: { deployments: rows },
+        data: { deployments: rows, evidence },
         artifacts: [{ kind: "text", title: `Deployments of ${args.project}${where}`, content: lines.join("\n") }],
       };
     },

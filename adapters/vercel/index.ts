@@ -4,6 +4,7 @@ import { createVercelClient, type VercelAdapterOptions } from "./client.js";
 import { createCreateDeployment, createGetDeployment, createListDeployments, createWaitForDeployment } from "./deployments.js";
 import { createGetLogs } from "./logs.js";
 import { createPromote, createRollback } from "./promote-rollback.js";
+import { createGetRuntimeLogs } from "./runtime-logs.js";
 
 export type { VercelAdapterOptions } from "./client.js";
 
@@ -18,15 +19,16 @@ export function createVercelAdapter(options: VercelAdapterOptions = {}): Adapter
   const team = options.team;
   return {
     id: "vercel",
-    description: "Vercel: deploy a Git ref, promote, roll back, list deployments and read build logs.",
+    description: "Vercel: deploy a Git ref, promote, roll back, list deployments, read build and runtime logs.",
     actions: {
       createDeployment: createCreateDeployment(client, team),
       getDeployment: createGetDeployment(client, team),
       waitForDeployment: createWaitForDeployment(client, clock, team),
       promote: createPromote(client, team),
       rollback: createRollback(client, team),
-      listDeployments: createListDeployments(client, team),
+      listDeployments: createListDeployments(client, clock, team),
       getLogs: createGetLogs(client, team),
+      getRuntimeLogs: createGetRuntimeLogs(client, clock, team),
     },
   };
 }

@@ -27,6 +27,26 @@ export const ShellCommandsSchema = z
   .strict();
 
 /**
+ * A generic log source for triage: an HTTP endpoint or a file with the service's log lines (plain text,
+ * newline-delimited JSON or a JSON array), for services whose logs are not on Vercel or DigitalOcean.
+ */
+export const LogSourceSchema = z
+  .object({
+    url: z.string().min(1).describe("http(s) URL answering with log lines, or a file path (relative to where opsroom runs)"),
+    format: z.enum(["auto", "ndjson", "json", "text"]).default("auto"),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, "must be an environment variable name")
+      .optional()
+      .describe("variable holding a bearer token for the URL"),
+    sinceParam: z.string().optional().describe("query parameter that tells the source where the window starts (ISO time)"),
+    timeField: z.string().optional(),
+    messageField: z.string().optional(),
+    levelField: z.string().optional(),
+  })
+  .strict();
+
+/**
  * Where and how a service runs. Set at the service level as defaults and per environment as
  * overrides; the planner merges them into one `target`.
  */
@@ -53,6 +73,7 @@ export const TargetSettingsSchema = z
     migrationsDir: z.string().optional(),
     /** Where the feature_flags table is read: Supabase's REST API (SUPABASE_URL), or databaseUrlEnv's database. */
     flagsVia: z.enum(["supabase", "database"]).optional(),
+    logSource: LogSourceSchema.optional(),
   })
   .strict();
 
@@ -79,6 +100,8 @@ export const FlagSchema = z
     owner: z.string().optional(),
     cohorts: z.array(z.string()).default([]),
     dependsOn: z.array(z.string()).default([]),
+    /** Services that read the flag: triage counts a change of it as touching those only (every service when empty). */
+    services: z.array(z.string()).default([]),
   })
   .strict();
 
@@ -220,6 +243,11 @@ export const ConfigFileSchema = z
       }
     }
     for (const [flag, def] of Object.entries(config.flags)) {
+      def.services.forEach((service, i) => {
+        if (!(service in config.services)) {
+          ctx.addIssue({ code: "custom", path: ["flags", flag, "services", i], message: `unknown service "${service}"` });
+        }
+      });
       def.dependsOn.forEach((dep, i) => {
         if (!(dep in config.flags)) {
           ctx.addIssue({ code: "custom", path: ["flags", flag, "dependsOn", i], message: `unknown flag "${dep}"` });

@@ -48,6 +48,7 @@ export const EnvSchema = z.object({
   VERCEL_TOKEN: optionalString,
   SUPABASE_URL: optionalString.pipe(z.url().optional()),
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  SUPABASE_ACCESS_TOKEN: optionalString,
   DIGITALOCEAN_TOKEN: optionalString,
   ENABLE_USAGE_METRICS: optionalString.transform((v) => v === "1" || v === "true"),
   METRICS_SOURCE: optionalString.transform((v) => v ?? "opsroom"),
@@ -77,6 +78,7 @@ export const SECRET_ENV_NAMES = [
   "GITHUB_TOKEN",
   "VERCEL_TOKEN",
   "SUPABASE_SERVICE_ROLE_KEY",
+  "SUPABASE_ACCESS_TOKEN",
   "DIGITALOCEAN_TOKEN",
   "METRICS_WEBHOOK_URL",
 ] as const;

@@ -1,11 +1,12 @@
 import { InputError, OpsError } from "../errors.js";
 import { helpText } from "../service/help-text.js";
+import { CONSOLE_PLACE } from "../service/incident-use-cases.js";
 import type { OpsService } from "../service/ops-service.js";
 import type { Run, RunStatus } from "../store/types.js";
 import { renderDryRunText, renderOutcomeText, renderPlanText } from "./render-text.js";
 
 export const CONSOLE_HELP =
-  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
+  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `postmortem`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
 
 export interface ConsoleCommandContext {
   service: OpsService;
@@ -102,6 +103,10 @@ export function createConsoleCommands(ctx: ConsoleCommandContext): (line: string
   };
 
   const submit = async (text: string) => {
+    if (service.isPostmortemRequest(text)) {
+      const draft = await service.writePostmortem(CONSOLE_PLACE);
+      return print(`📝 ${draft.title} (${draft.filename})\n${draft.markdown}`);
+    }
     const result = await service.submitText(text, { user, source: "console", idempotencyKey: `console:${ctx.sessionId}:${lineNumber}` });
     switch (result.kind) {
       case "help":

@@ -1,3 +1,4 @@
+import { isForPeople } from "../service/artifact-kinds.js";
 import type { OpsService } from "../service/ops-service.js";
 import { TERMINAL_STATUSES, type RunEvent, type RunStatus } from "../store/types.js";
 import { renderArtifactText, renderEventText, renderOutcomeText } from "./render-text.js";
@@ -23,7 +24,7 @@ export async function followRun(
       if (line) print(line);
       if ((event.kind === "step_succeeded" || event.kind === "step_failed") && Number(event.data.artifacts) > 0) {
         for (const artifact of await service.listArtifacts(runId)) {
-          if (artifact.stepId !== event.stepId || shownArtifacts.has(artifact.id)) continue;
+          if (artifact.stepId !== event.stepId || shownArtifacts.has(artifact.id) || !isForPeople(artifact)) continue;
           shownArtifacts.add(artifact.id);
           print(renderArtifactText(artifact).replace(/^/gm, "    "));
         }

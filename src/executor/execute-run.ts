@@ -148,11 +148,20 @@ async function runOptionalStep(
     return await runStep(run, step, outputs, signal, deps, log, recorder);
   } catch (error) {
     if (!step.continueOnError || !(error instanceof StepFailure) || signal.aborted) throw error;
-    outputs[step.id] = { data: undefined, summary: `${step.id} unavailable: ${error.reason}`, error: error.reason };
+    // A missing setting means the source was not checked, which is not a failure: said as such.
+    const notChecked = error.missing.length > 0 ? `not checked — set ${error.missing.join(" and ")}` : undefined;
+    const summary = notChecked ? `${step.id}: ${notChecked}` : `${step.id} unavailable: ${error.reason}`;
+    outputs[step.id] = {
+      data: undefined,
+      summary,
+      error: error.reason,
+      uses: step.uses,
+      ...(error.missing.length > 0 ? { missing: [...error.missing] } : {}),
+    };
     if (error.stepId === "credentials") {
-      await recorder.event({ kind: "step_skipped", phase: step.phase, stepId: step.id, message: error.reason });
+      await recorder.event({ kind: "step_skipped", phase: step.phase, stepId: step.id, message: notChecked ?? error.reason });
     }
-    return `${step.id} unavailable: ${error.reason}`;
+    return summary;
   }
 }
 

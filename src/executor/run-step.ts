@@ -26,14 +26,20 @@ export interface StepDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** Outputs of finished steps, by step id: what `{{ steps.<id>.data }}` reads. */
-export type StepOutputs = Record<string, { data: unknown; summary: string; error?: string }>;
+/**
+ * Outputs of finished steps, by step id: what `{{ steps.<id>.data }}` reads, and the action each `uses`.
+ * A `continueOnError` step that could not run leaves `error` and the settings it was `missing` (when that
+ * was why), so a report can say "not checked — set X" rather than "failed".
+ */
+export type StepOutputs = Record<string, { data: unknown; summary: string; error?: string; uses?: string; missing?: string[] }>;
 
 /** A step that failed for good (after its retries); carries the reason people read. */
 export class StepFailure extends Error {
   constructor(
     readonly stepId: string,
     readonly reason: string,
+    /** The settings that were not set, when that is why. */
+    readonly missing: readonly string[] = [],
   ) {
     super(reason);
   }
@@ -61,6 +67,7 @@ export function checkCredentials(steps: readonly PlannedStep[], deps: Pick<StepD
     throw new StepFailure(
       "credentials",
       `Missing setting${plural ? "s" : ""}: ${[...missing.values()].join("; ")}. Set ${plural ? "them" : "it"} in the environment and try again.`,
+      [...missing.keys()],
     );
   }
 }
@@ -159,7 +166,7 @@ export async function runStep(
       });
       throw new StepFailure(step.id, reason);
     }
-    outputs[step.id] = { data: result.data, summary: result.summary };
+    outputs[step.id] = { data: result.data, summary: result.summary, uses: step.uses };
     recorder.stepEnded(step, result.summary);
     await recorder.artifacts(step.id, result.artifacts ?? []);
     await recorder.event({

@@ -15,6 +15,7 @@ import { createChatUseCases } from "./chat-use-cases.js";
 import { helpText, notACommandReply } from "./help-text.js";
 import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-preflight.js";
 import { createRunChains, type StoredRequest } from "./run-chain.js";
+import { createIncidentUseCases } from "./incident-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
 
 /** Who asked, from where, and a key that makes a retried delivery return the same run. */
@@ -189,6 +190,9 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     // The audit trail of runs: runChain, runChains (run-chain.ts).
     ...createRunChains(store),
+
+    // Incident channels: messages seen, the triage summary message, the postmortem (incident-use-cases.ts).
+    ...createIncidentUseCases(deps),
   };
 }
 

@@ -21,6 +21,8 @@ export const ACTION = {
   alternative: "opsroom.alt",
   /** A read-only triage runbook offered in an incident channel. */
   triage: "opsroom.triage",
+  /** A way back (rollback, flag, restart, revert PR) or a re-run, on an incident channel's triage summary. */
+  wayBack: "opsroom.way_back",
   /** Opens the form for a question (all params at once). */
   askForm: "opsroom.ask_form",
 } as const;

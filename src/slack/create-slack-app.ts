@@ -16,6 +16,7 @@ import { registerMessageHandlers } from "./handlers/messages.js";
 import type { SlackContext } from "./handlers/slack-context.js";
 import { registerSlashCommand } from "./handlers/slash-command.js";
 import { registerViewHandlers } from "./handlers/views.js";
+import { createIncidentSummaries } from "./incident-summary.js";
 import { startRunReporter, type RunReporter } from "./run-reporter.js";
 import { createSlackDirectory } from "./slack-directory.js";
 import { createSlackOutbox } from "./slack-outbox.js";
@@ -149,6 +150,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const directory = createSlackDirectory(client, outbox, { log });
   options.service.useDirectory(directory);
   const now = options.now ?? (() => new Date());
+  const incidents = createIncidentSummaries({ service: options.service, poster, directory, log, timeZone: options.config.timeZone, now });
   const reporter = await startRunReporter({
     service: options.service,
     poster,
@@ -157,6 +159,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     timeZone: options.config.timeZone,
     now,
+    onRunFinished: (run) => {
+      if (typeof run.origin.channel === "string") void incidents.refresh(run.origin.channel);
+    },
     ...options.reporter,
   });
   // Listeners still working when the app stops (a card posted but not yet handed to the reporter)
@@ -176,6 +181,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     redactor: options.redactor,
     poster,
     reporter,
+    incidents,
     directory,
     log,
     timeZone: options.config.timeZone,

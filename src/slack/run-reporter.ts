@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { isForPeople } from "../service/artifact-kinds.js";
 import type { OpsService } from "../service/ops-service.js";
 import { TERMINAL_STATUSES, type Run, type RunEvent, type StoredArtifact } from "../store/types.js";
 import type { SlackMessage } from "./block-kit.js";
@@ -61,6 +62,8 @@ export interface RunReporterDeps {
   /** Backstop for missed notifications and adoption of orphaned runs. */
   pollMs?: number;
   now?: () => Date;
+  /** A run's final state and summary were delivered (an incident channel's summary follows its runs). */
+  onRunFinished?: (run: Run) => void;
 }
 
 interface Tracked {
@@ -213,6 +216,7 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
       }
       await deliveries.finishReporter(t.run.id, deps.owner);
       release(t);
+      deps.onRunFinished?.(t.run);
       return;
     }
     // The executor writes its last event before the run row turns final, and that row change sends
@@ -412,7 +416,9 @@ function labelOf(run: Run, stepId: string | null): string | undefined {
 
 /** Artifacts the run produced after it started (earlier ones were the preflight, shown on the card). */
 function isThreadArtifact(artifact: StoredArtifact, startedAt: Date): boolean {
-  return artifact.kind !== "summary" && artifact.kind !== "link" && artifact.createdAt.getTime() >= startedAt.getTime();
+  return (
+    artifact.kind !== "summary" && artifact.kind !== "link" && isForPeople(artifact) && artifact.createdAt.getTime() >= startedAt.getTime()
+  );
 }
 
 /** The store's queue position has been a number and is becoming an object; read either. */

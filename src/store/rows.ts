@@ -1,3 +1,5 @@
+import type { Run } from "./types.js";
+
 /** Converts snake_case rows to camelCase objects at the store's edge. */
 export function camelRow<T>(row: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
@@ -5,6 +7,12 @@ export function camelRow<T>(row: Record<string, unknown>): T {
     out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   }
   return out as T;
+}
+
+/** A runs row as a Run; the queue's internal order (`seq`) is left out. */
+export function toRun(row: Record<string, unknown>): Run {
+  const { seq: _queueOrder, ...rest } = row;
+  return camelRow<Run>(rest);
 }
 
 /** Postgres bigint ids come back as strings from node-postgres and as numbers from PGlite. */

@@ -222,6 +222,21 @@ CREATE SEQUENCE public.artifacts_id_seq
 
 ALTER SEQUENCE public.artifacts_id_seq OWNED BY public.artifacts.id;
 
+CREATE TABLE public.incident_messages (
+    channel text NOT NULL,
+    ts text NOT NULL,
+    user_id text NOT NULL,
+    text text NOT NULL,
+    at timestamp with time zone NOT NULL
+);
+
+CREATE TABLE public.incident_summaries (
+    channel text NOT NULL,
+    message_ts text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE public.run_events (
     id bigint NOT NULL,
     run_id uuid NOT NULL,
@@ -299,6 +314,12 @@ ALTER TABLE ONLY public.approvals
 ALTER TABLE ONLY public.artifacts
     ADD CONSTRAINT artifacts_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.incident_messages
+    ADD CONSTRAINT incident_messages_pkey PRIMARY KEY (channel, ts);
+
+ALTER TABLE ONLY public.incident_summaries
+    ADD CONSTRAINT incident_summaries_pkey PRIMARY KEY (channel);
+
 ALTER TABLE ONLY public.run_events
     ADD CONSTRAINT run_events_pkey PRIMARY KEY (id);
 
@@ -329,6 +350,10 @@ ALTER TABLE ONLY public.workers
 CREATE INDEX artifacts_by_run ON public.artifacts USING btree (run_id, id);
 
 CREATE INDEX run_events_by_run ON public.run_events USING btree (run_id, id);
+
+CREATE INDEX runs_by_channel ON public.runs USING btree (((origin ->> 'channel'::text)), created_at);
+
+CREATE INDEX runs_changes ON public.runs USING btree (started_at) WHERE (mutating AND (started_at IS NOT NULL));
 
 CREATE INDEX runs_claimable ON public.runs USING btree (run_at, seq) WHERE (status = 'queued'::text);
 

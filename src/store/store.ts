@@ -2,7 +2,8 @@ import { PolicyError, StoreError } from "../errors.js";
 import { createBatcher } from "./batcher.js";
 import type { Db, Queryable } from "./db.js";
 import { createQueueQueries, RELAXED_COMMIT } from "./queue-queries.js";
-import { camelRow, toNumber, triggerHint } from "./rows.js";
+import { createIncidentRecords, type IncidentRecords } from "./incident-records.js";
+import { camelRow, toNumber, toRun, triggerHint } from "./rows.js";
 import { createSlackDeliveries, type SlackDeliveries } from "./slack-deliveries.js";
 import type {
   Approval,
@@ -88,6 +89,8 @@ export interface Store {
   close(): Promise<void>;
   /** Slack delivery dedupe and status-message leases (slack-deliveries.ts, migration 010). */
   readonly slackDeliveries: SlackDeliveries;
+  /** Run history as changes, incident channel messages and summaries (incident-records.ts, migration 016). */
+  readonly incidents: IncidentRecords;
 }
 
 /**
@@ -181,6 +184,7 @@ export function createStore(db: Db): Store {
   return {
     kind: db.kind,
     slackDeliveries: createSlackDeliveries(db),
+    incidents: createIncidentRecords(db),
 
     // The run and its run_created event go in one statement: no run without its first event, and
     // one round trip. A repeated idempotency key inserts nothing and returns the existing run.
@@ -656,11 +660,6 @@ function translateTriggerError(error: unknown): never {
   if (hint === "not_approved")
     throw new PolicyError("POLICY_NOT_APPROVED", "This plan does not have the approvals it needs yet.", { cause: error });
   throw error;
-}
-
-function toRun(row: Record<string, unknown>): Run {
-  const { seq: _queueOrder, ...rest } = row;
-  return camelRow<Run>(rest);
 }
 
 function toEvent(row: Record<string, unknown>): RunEvent {

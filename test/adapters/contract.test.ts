@@ -6,7 +6,7 @@
  */
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createAdapters } from "../../adapters/index.js";
+import { createAdapters, type RunHistoryReader } from "../../adapters/index.js";
 import type { AdapterAction } from "../../adapters/types.js";
 import { createActionLookup } from "../../src/executor/action-catalog.js";
 import {
@@ -23,8 +23,6 @@ import {
 } from "./helpers.js";
 import { itWhere } from "../support/it-where.js";
 
-const adapters = createAdapters({ clock: fakeClock(), baseDir: fixturePath("postgres"), shellEnv: { PATH: process.env.PATH } });
-const lookup = createActionLookup(adapters);
 const GH = "https://api.github.com";
 const VC = "https://api.vercel.com";
 const DO = "https://api.digitalocean.com";
@@ -36,6 +34,29 @@ const R = CANARY.inResponse;
 const LEAK = `token ${R.githubToken} ${R.bearer} ${R.jwt} ${R.password} ${R.doToken} ${CANARY.GITHUB_TOKEN} ${CANARY.VERCEL_TOKEN}`;
 
 type Json = Record<string, unknown>;
+
+/** opsroom's own history, with a run whose text carries every planted secret. */
+const history: RunHistoryReader = {
+  listRunHistory: async () => [
+    {
+      id: "00000000-0000-4000-8000-000000000001",
+      runbook: "deploy",
+      title: `Deploy ${LEAK}`,
+      env: "prod",
+      service: "api",
+      params: { ref: "main" },
+      status: "succeeded",
+      mutationStarted: true,
+      requestedBy: "U0ALICE01",
+      approvedBy: [],
+      startedAt: new Date("2026-01-07T09:00:00Z"),
+      finishedAt: new Date("2026-01-07T09:05:00Z"),
+      origin: {},
+    },
+  ],
+};
+const adapters = createAdapters({ clock: fakeClock(), baseDir: fixturePath("postgres"), shellEnv: { PATH: process.env.PATH }, history });
+const lookup = createActionLookup(adapters);
 
 interface Scenario {
   args: Json;
@@ -60,6 +81,21 @@ const scenarios: Record<string, Scenario> = {
     bad: { args: { name: "", url: "ftp://x", method: "POST" }, fields: ["name", "url", "method"] },
     first: ["GET", "https://api.example.com", "/healthz"],
     happy: () => void nock("https://api.example.com").get("/healthz").reply(200, `ok ${LEAK}`),
+  },
+  "http.checkAll": {
+    args: { env: "prod", targets: [{ name: "api", url: "https://api.example.com/healthz" }] },
+    bad: { args: { env: "prod", targets: [{ name: "api" }], failUnhealthy: "maybe" }, fields: ["targets.0.url", "failUnhealthy"] },
+    first: ["GET", "https://api.example.com", "/healthz"],
+    happy: () => void nock("https://api.example.com").get("/healthz").reply(200, `ok ${LEAK}`),
+  },
+  "http.fetchLogs": {
+    args: { url: "https://logs.example.com/api", since: "2026-01-07T09:00:00Z" },
+    bad: { args: { url: "", format: "xml", tokenEnv: "lower" }, fields: ["url", "format", "tokenEnv"] },
+    first: ["GET", "https://logs.example.com", "/api"],
+    happy: () =>
+      void nock("https://logs.example.com")
+        .get("/api")
+        .reply(200, `2026-01-07T09:30:00Z ERROR login failed ${LEAK}\n2026-01-07T09:31:00Z ERROR login failed ${LEAK}`),
   },
   "http.resolveTargets": {
     args: { env: "staging", targets: [{ name: "api", url: "https://api.example.com/healthz?token=CANARYquery123" }] },
@@ -146,6 +182,44 @@ const scenarios: Record<string, Scenario> = {
         .get("/repos/acme/payments/deployments/2/statuses")
         .query(true)
         .reply(200, [{ ...fixture<Json>("github/deployment-status.json"), environment_url: `https://x/?${R.password}` }]),
+  },
+  "github.listWorkflowRuns": {
+    args: { repository: "acme/api", workflow: "deploy.yml", since: "2026-01-07T08:00:00Z" },
+    bad: { args: { repository: "acme/api", workflow: "deploy.sh", limit: 0 }, fields: ["workflow", "limit"] },
+    first: ["GET", GH, "/repos/acme/api/actions/workflows/deploy.yml/runs"],
+    happy: () =>
+      void nock(GH)
+        .get("/repos/acme/api/actions/workflows/deploy.yml/runs")
+        .query(true)
+        .reply(200, { total_count: 2, workflow_runs: runsWithLeak() }),
+  },
+  "github.openRevertPullRequest": {
+    args: { repository: "acme/payments", base: "main", badSha: "b84d88e7554f", goodSha: "a84d88e7554f" },
+    bad: { args: { repository: "acme/payments", base: "main", badSha: "HEAD~1", goodSha: "" }, fields: ["badSha", "goodSha"] },
+    first: ["GET", GH, "/repos/acme/payments/compare/a84d88e7554f...b84d88e7554f"],
+    happy: () => {
+      const head = fixture<{ object: { sha: string } }>("github/git-ref.json").object.sha;
+      nock(GH)
+        .get("/repos/acme/payments/compare/a84d88e7554f...b84d88e7554f")
+        .reply(200, { files: [{ filename: "src/payments/charge.ts", status: "modified" }] })
+        .get("/repos/acme/payments/git/ref/heads/main")
+        .reply(200, fixture("github/git-ref.json"))
+        .get(`/repos/acme/payments/compare/b84d88e7554f...${head}`)
+        .reply(200, { files: [] })
+        .get("/repos/acme/payments/git/trees/a84d88e7554f")
+        .query(true)
+        .reply(200, fixture("triage/git-tree.json"))
+        .get(`/repos/acme/payments/git/commits/${head}`)
+        .reply(200, fixture("triage/git-commit.json"))
+        .post("/repos/acme/payments/git/trees")
+        .reply(201, { sha: "cd8274d15fa3ae2ab983129fb037999f264ba9a7" })
+        .post("/repos/acme/payments/git/commits")
+        .reply(201, { sha: "7638417db6d59f3c431d3e1f261cc637155684cd" })
+        .post("/repos/acme/payments/git/refs")
+        .reply(201, { ref: "refs/heads/revert-b84d88e" })
+        .post("/repos/acme/payments/pulls")
+        .reply(201, { ...fixture<Json>("github/pull.json"), html_url: `https://github.com/acme/payments/pull/1?${R.password}` });
+    },
   },
   "github.compareRefs": {
     args: { repository: "acme/api", base: "staging", head: "main" },
@@ -261,6 +335,21 @@ const scenarios: Record<string, Scenario> = {
           { type: "stdout", created: 1767780006000, payload: { text: `env: ${LEAK}` } },
         ]),
   },
+  "vercel.getRuntimeLogs": {
+    args: { project: "acme-web", target: "production", since: "2026-01-07T09:00:00Z", readSeconds: 1 },
+    bad: { args: { project: "acme web", readSeconds: 0 }, fields: ["project", "readSeconds"] },
+    first: ["GET", VC, "/v6/deployments"],
+    happy: () => {
+      const list = fixture<{ deployments: Json[] }>("vercel/deployments.json");
+      nock(VC)
+        .get("/v6/deployments")
+        .query(true)
+        .reply(200, { deployments: [list.deployments[0]] })
+        .get("/v1/projects/acme-web/deployments/dpl_3fQh7VG1dbqHhsPDYMSXUZ1UCDCX/runtime-logs")
+        .query(true)
+        .reply(200, JSON.stringify({ level: "error", message: `auth failed ${LEAK}`, timestampInMs: 1767777600000 }));
+    },
+  },
   "supabase.listFlags": {
     args: { env: "prod" },
     bad: { args: { env: "" }, fields: ["env"] },
@@ -306,6 +395,47 @@ const scenarios: Record<string, Scenario> = {
     happy: () => {
       nock(SB).get("/auth/v1/health").reply(200, { version: R.jwt, name: LEAK });
       nock(SB).head("/rest/v1/feature_flags").query(true).reply(200, "", { "content-range": "*/2" });
+    },
+  },
+  "supabase.getLogs": {
+    args: { since: "2026-01-07T09:00:00Z", sources: ["postgres_logs"] },
+    bad: { args: { sources: ["auth_logs"], projectRef: "x" }, fields: ["sources.0", "projectRef"] },
+    first: ["GET", "https://api.supabase.com", "/v1/projects/abcd1234/analytics/endpoints/logs.all"],
+    happy: () =>
+      void nock("https://api.supabase.com")
+        .get("/v1/projects/abcd1234/analytics/endpoints/logs.all")
+        .query(true)
+        .reply(200, { result: [{ timestamp: 1767777600000000, event_message: `password authentication failed ${LEAK}`, level: "ERROR" }] }),
+  },
+  "digitalocean.listDeployments": {
+    args: { app: APP },
+    bad: { args: { app: "sample", limit: 0 }, fields: ["app", "limit"] },
+    first: ["GET", DO, `/v2/apps/${APP}/deployments`],
+    happy: () => {
+      const list = fixture<{ deployments: Json[] }>("digitalocean/deployments.json");
+      list.deployments[0] = { ...list.deployments[0], cause: LEAK };
+      nock(DO).get(`/v2/apps/${APP}/deployments`).query(true).reply(200, list);
+    },
+  },
+  "digitalocean.appHealth": {
+    args: { app: APP },
+    bad: { args: { app: "sample", service: 3 }, fields: ["app", "service"] },
+    first: ["GET", DO, `/v2/apps/${APP}/health`],
+    happy: () =>
+      void nock(DO)
+        .get(`/v2/apps/${APP}/health`)
+        .reply(200, { app_health: { components: [{ name: `worker ${R.doToken}`, state: "HEALTHY" }] } }),
+  },
+  "digitalocean.getLogs": {
+    args: { app: APP, component: "worker", readSeconds: 1 },
+    bad: { args: { app: APP, component: "Worker_1" }, fields: ["component"] },
+    first: ["GET", DO, `/v2/apps/${APP}/components/worker/logs`],
+    happy: () => {
+      nock(DO)
+        .get(`/v2/apps/${APP}/components/worker/logs`)
+        .query(true)
+        .reply(200, { historic_urls: ["https://logs.digitalocean.example/archive/1.log"] });
+      nock("https://logs.digitalocean.example").get("/archive/1.log").reply(200, `worker 2026-01-07T09:00:00Z Error: boom ${LEAK}`);
     },
   },
   "digitalocean.getApp": {
@@ -443,16 +573,20 @@ const scenarios: Record<string, Scenario> = {
       since: "2026-01-07T10:00:00Z",
       evidence: {
         deploys: {
+          uses: "github.listDeployments",
           data: {
-            deployments: [
+            evidence: [
               {
-                id: 2,
-                sha: "b84d88e7554fc1fa21bcbc4efae3c782a70d2b9e",
-                ref: "v1.4.1",
+                type: "change",
+                kind: "deploy",
+                service: "payments",
+                env: "prod",
+                at: "2026-01-07T09:48:00Z",
+                summary: `deploy ${LEAK}`,
+                source: "GitHub deployments",
+                provider: "github",
+                reached: true,
                 state: "success",
-                createdAt: "2026-01-07T09:48:00Z",
-                creator: LEAK,
-                environment: "prod",
               },
             ],
           },
@@ -460,6 +594,24 @@ const scenarios: Record<string, Scenario> = {
       },
     },
     bad: { args: { env: "", since: "yesterday-ish", evidence: [1] }, fields: ["env", "since", "evidence"] },
+  },
+  "report.triageWindow": {
+    args: { env: "prod", since: "2026-01-07T10:00:00Z", evidence: {} },
+    bad: { args: { env: "", lookbackMinutes: 0 }, fields: ["env", "lookbackMinutes"] },
+  },
+  "report.proposedFix": {
+    args: {
+      env: "prod",
+      target: {
+        repository: "acme/payments",
+        service: "payments",
+        sha: "b84d88e",
+        previousSha: "a84d88e",
+        samples: [`TypeError ${LEAK}\n    at f (/app/src/a.ts:3:1)`],
+      },
+      diff: { files: [{ filename: "src/a.ts", status: "modified", patch: `@@ -1,3 +1,3 @@\n a\n-b\n+${LEAK}\n c` }] },
+    },
+    bad: { args: { env: "prod", target: { sha: 1 }, diff: [] }, fields: ["target.repository", "target.sha", "diff"] },
   },
   "report.opsBoard": {
     args: {
@@ -478,6 +630,11 @@ const scenarios: Record<string, Scenario> = {
   "report.specDraft": {
     args: { topic: `rotating ${R.githubToken}`, services: ["api"] },
     bad: { args: { topic: "x", services: "api" }, fields: ["topic", "services"] },
+  },
+  "history.listChanges": {
+    args: { env: "prod", since: "2026-01-07T10:00:00Z" },
+    bad: { args: { env: "prod", lookbackHours: 0, since: "soon" }, fields: ["lookbackHours", "since"] },
+    skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
   },
   "shell.run": {
     args: {

@@ -14,6 +14,7 @@ export const CANARY = {
   VERCEL_TOKEN: "vercel_CANARY_token_0123456789",
   DIGITALOCEAN_TOKEN: "dop_v1_CANARY_do_token_0123456789abcdef",
   SUPABASE_SERVICE_ROLE_KEY: "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.CANARYsignature0123456789",
+  SUPABASE_ACCESS_TOKEN: "sbp_CANARY_access_token_0123456789",
   SHELL_SECRET: "shell_CANARY_secret_value",
   /** Credential-shaped strings a provider might echo: must be scrubbed even though we never sent them. */
   inResponse: {
@@ -31,6 +32,7 @@ export const ALL_CREDENTIALS: Record<string, string> = {
   DIGITALOCEAN_TOKEN: CANARY.DIGITALOCEAN_TOKEN,
   SUPABASE_URL: "https://abcd1234.supabase.co",
   SUPABASE_SERVICE_ROLE_KEY: CANARY.SUPABASE_SERVICE_ROLE_KEY,
+  SUPABASE_ACCESS_TOKEN: CANARY.SUPABASE_ACCESS_TOKEN,
   SHELL_SECRET: CANARY.SHELL_SECRET,
 };
 

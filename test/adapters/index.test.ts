@@ -12,7 +12,17 @@ const actions = createActionLookup(adapters);
 
 describe("adapters/index", () => {
   it("creates every adapter once", () => {
-    expect(adapters.map((a) => a.id)).toEqual(["http", "github", "vercel", "supabase", "digitalocean", "postgres", "shell", "report"]);
+    expect(adapters.map((a) => a.id)).toEqual([
+      "http",
+      "github",
+      "vercel",
+      "supabase",
+      "digitalocean",
+      "postgres",
+      "shell",
+      "report",
+      "history",
+    ]);
   });
 
   it("finds an action by the `uses:` of a runbook step, and says why a name is unknown", () => {
@@ -23,7 +33,7 @@ describe("adapters/index", () => {
     expect(actions.find("github.toString")).toBeUndefined();
     expect(actions.catalog("github.toString")).toMatchObject({ known: false, reason: expect.stringContaining('no action "toString"') });
     expect(actions.catalog("nope.check")).toMatchObject({ known: false, reason: expect.stringContaining('unknown adapter "nope"') });
-    expect(actions.catalog("http.check")).toEqual({ known: true });
+    expect(actions.catalog("http.check")).toMatchObject({ known: true });
   });
 
   it("validates args with a message that names field, rule and value", async () => {

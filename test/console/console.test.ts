@@ -53,7 +53,7 @@ describe("the local console (piped input)", () => {
     const { code, stdout } = await runConsole("check dev status\n");
     expect(code).toBe(0);
     for (const phase of ["validate", "preflight", "action", "verify", "summarize"]) expect(stdout).toContain(`▸ ${phase}`);
-    expect(stdout).toMatch(/✓ check-dev — .*200/);
+    expect(stdout).toMatch(/✓ check — 2 of 2 healthy in dev: dev 200 OK/);
     expect(stdout).toMatch(/✔ succeeded: Health check → dev in \d/);
   });
 
@@ -136,8 +136,8 @@ phases:
       OPSROOM_CONFIG: path.join(ROOT, "test/fixtures/config/unreachable-dev.yml"),
     });
     expect(code).toBe(1);
-    expect(stdout).toMatch(/✗ check-dev — dev: cannot reach http:\/\/127\.0\.0\.1:9\/healthz/);
-    expect(stdout).toMatch(/✘ failed: Health check → dev failed at Request each health URL after/);
+    expect(stdout).toMatch(/✗ check — 0 of 1 healthy in dev: dev unreachable/);
+    expect(stdout).toMatch(/✘ failed: Health check → dev failed at /);
   });
 
   it("refuses a second process on the same embedded database instead of corrupting it", async () => {

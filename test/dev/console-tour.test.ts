@@ -29,8 +29,7 @@ describe("the dev environment through the console", () => {
 
   it("checks dev status: opsroom itself and the sample api answer", async () => {
     const out = await session.send("check dev status", DONE);
-    expect(out).toMatch(/✓ check-dev — dev: 200 OK/);
-    expect(out).toMatch(/✓ check-api — api: 200 OK/);
+    expect(out).toMatch(/✓ check — 2 of 2 healthy in dev: dev 200 OK in \d+ ms; api 200 OK in \d+ ms/);
     expect(out).toMatch(/✔ succeeded: Health check.*→ dev/);
   });
 
@@ -162,7 +161,7 @@ describe("the dev environment through the console", () => {
     expect(logs).toMatch(/ERROR 1\.3\.0 pid \d+ GET \/timeline 500/);
 
     const triage = await session.send("why is api throwing 500s in dev?", DONE);
-    expect(triage).toMatch(/✓ suspect — Likely suspect: deploy \w{7} \(v1\.3\.0\) of api .*; suggest: roll back api in dev/);
+    expect(triage).toMatch(/✓ suspect — Likely suspect: Deploy of api to v1\.3\.0 in dev \(opsroom run \w{8} .*`GET \/timeline → HTTP 500` first seen .* Way back: roll back api in dev\./);
 
     await session.send("roll back api in dev", PLAN);
     const out = await session.send("approve", DONE);

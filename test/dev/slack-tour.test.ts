@@ -104,7 +104,7 @@ describe("the dev environment through Slack", () => {
     expect(textOf(await ask("deploy api@v1.3.0 to dev", true))).toMatch(/Deploy.*→ dev.* succeeded/);
     expect(await requestApi(dev.variable("DEV_API_URL"), "/timeline", 4)).toContain(500);
     expect(textOf(await ask("error logs for api in dev", false))).toMatch(/api in dev: \d+ error log lines? since/);
-    expect(textOf(await ask("why is api throwing 500s in dev?", false))).toMatch(/Likely suspect: deploy \w{7} \(v1\.3\.0\) of api/);
+    expect(textOf(await ask("why is api throwing 500s in dev?", false))).toMatch(/Likely suspect: Deploy of api to v1\.3\.0 in dev/);
     expect(textOf(await ask("roll back api in dev", true))).toMatch(/Roll back.*→ dev.* succeeded/);
     expect(await requestApi(dev.variable("DEV_API_URL"), "/timeline", 4)).toEqual([200, 200, 200, 200]);
 

@@ -198,7 +198,7 @@ describe("executeRun", () => {
     expect(outcome.summary).toContain("Rolled back: undo");
   });
 
-  it("goes on past an optional evidence step it cannot run, saying why", async () => {
+  it("goes on past an optional evidence step it cannot run, saying it was not checked and what to set", async () => {
     const triage = RunbookSchema.parse({
       id: "fake-triage",
       title: "Fake triage",
@@ -226,9 +226,12 @@ describe("executeRun", () => {
     });
     expect(outcome.status).toBe("succeeded");
     expect(calls).toEqual(["read:health"]);
-    expect(outcome.summary).toContain("needs-token unavailable: Missing setting: FAKE_TOKEN");
+    expect(outcome.summary).toContain("needs-token: not checked — set FAKE_TOKEN");
     const events = await t.store.listEvents(claimed.id);
-    expect(events.find((e) => e.stepId === "needs-token")).toMatchObject({ kind: "step_skipped" });
+    expect(events.find((e) => e.stepId === "needs-token")).toMatchObject({
+      kind: "step_skipped",
+      message: "not checked — set FAKE_TOKEN",
+    });
   });
 
   it("refuses continueOnError in a runbook that changes things", () => {

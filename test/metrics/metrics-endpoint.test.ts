@@ -82,7 +82,7 @@ describe("/metrics, /readyz and usage events", () => {
     const text = await (await get("/metrics")).text();
     expect(text).toContain('opsroom_runs_total{runbook="healthcheck",env="dev",status="succeeded"} 1');
     expect(text).toMatch(/opsroom_phase_duration_seconds_count\{runbook="healthcheck",phase="action"\} 1/);
-    expect(text).toMatch(/opsroom_step_duration_seconds_count\{adapter="http",action="check",outcome="succeeded"\} 1/);
+    expect(text).toMatch(/opsroom_step_duration_seconds_count\{adapter="http",action="checkAll",outcome="succeeded"\} 1/);
   });
 
   it("reports the queue, approvals waiting and parse outcomes", async () => {
@@ -116,6 +116,6 @@ describe("/metrics, /readyz and usage events", () => {
     const finished = events.find((e) => e.type === "run_finished")!;
     expect(finished).toMatchObject({ outcome: "succeeded", runbook: "healthcheck" });
     expect(Object.keys(finished.phase_ms as object)).toEqual(["validate", "preflight", "action", "verify", "summarize"]);
-    expect(events.find((e) => e.type === "adapter_call" && e.action === "check")).toMatchObject({ adapter: "http", ok: true });
+    expect(events.find((e) => e.type === "adapter_call" && e.action === "checkAll")).toMatchObject({ adapter: "http", ok: true });
   });
 });

@@ -98,7 +98,9 @@ export function useRunbookHarness() {
     t = await (opened ??= openTestStore("pglite"));
     const credentials = options.credentials ?? CREDENTIALS;
     // A fresh fake clock per run: polls take no time and "now" is NOW for every test.
-    const actions = createActionLookup(createAdapters({ clock: fakeClock(NOW), baseDir: fixturePath("postgres"), requestTimeoutMs: 5000 }));
+    const actions = createActionLookup(
+      createAdapters({ clock: fakeClock(NOW), baseDir: fixturePath("postgres"), requestTimeoutMs: 5000, history: t.store.incidents }),
+    );
     const { run: created } = await t.store.createRun({ plan: p, status: "queued", requestedBy: "U1", source: "test" });
     const claimed = (await t.store.claimNextRun("w1", 30_000)) as Run;
     expect(claimed?.id).toBe(created.id);

@@ -214,6 +214,17 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
     if (draft) await submitDraft(body, draft, respond, `triage:${draft.runbook}`);
   });
 
+  // A way back (or a re-run) on an incident channel's triage summary: a normal plan, with its approvals,
+  // in the summary's thread; the summary then lists it. The action id names the triage the button came
+  // from, so a double click plans once and the next triage's buttons plan again.
+  onClick(new RegExp(`^${escapeRe(ACTION.wayBack)}\\.\\d+\\.[0-9a-f]{8}$`), async (body, action, _log, respond) => {
+    const draft = decodeDraft(action.value);
+    if (!draft) return;
+    await submitDraft(body, draft, respond, `wayback:${action.action_id.slice(ACTION.wayBack.length + 1)}`);
+    const channel = surfaceOf(body).channel;
+    if (channel) await ctx.incidents.refresh(channel);
+  });
+
   onClick(ACTION.askForm, async (body, action) => {
     const draft = decodeDraft(action.value);
     if (!draft) return;

@@ -9,6 +9,7 @@ import type { Intent, ParamValue } from "../../parser/intent.js";
 import type { Plan } from "../../planner/plan.js";
 import { previewRunOf, renderRunCard } from "../render-plan-card.js";
 import { renderError } from "../render-replies.js";
+import type { IncidentSummaries } from "../incident-summary.js";
 import type { RunReporter } from "../run-reporter.js";
 import type { SlackDirectory } from "../slack-directory.js";
 import type { SlackPoster } from "../slack-poster.js";
@@ -20,6 +21,8 @@ export interface SlackContext {
   redactor: Redactor;
   poster: SlackPoster;
   reporter: RunReporter;
+  /** Each incident channel's triage summary message. */
+  incidents: IncidentSummaries;
   directory: SlackDirectory;
   log: Logger;
   timeZone: string;

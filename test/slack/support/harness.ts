@@ -143,6 +143,8 @@ export interface HarnessOptions {
   logLines?: string[];
   reporter?: { minUpdateIntervalMs?: number; leaseMs?: number; pollMs?: number };
   workerConcurrency?: number;
+  /** Runbooks other than test/fixtures/slack/runbooks. */
+  runbooksDir?: string;
   /** Postgres only: the URL the bots use for the scratch database (e.g. through a proxy the test can cut). */
   connectThrough?: { url: (scratchUrl: string) => string; connectRetryMs: number };
 }
@@ -183,7 +185,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     .addChannel({ id: INCIDENT_CHANNEL, name: "inc-payments" });
   const env: Record<string, string> = {
     OPSROOM_CONFIG: path.join(FIXTURES, "opsroom.yml"),
-    OPSROOM_RUNBOOKS_DIR: path.join(FIXTURES, "runbooks"),
+    OPSROOM_RUNBOOKS_DIR: options.runbooksDir ?? path.join(FIXTURES, "runbooks"),
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_API_URL: slack.apiUrl,
     PORT: "0",
@@ -207,7 +209,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       ? openPostgres(through.url(scratch.url), { connectRetryMs: through.connectRetryMs })
       : openPostgres(scratch.url);
   if (scratch) await migrate(firstDb);
-  else await firstDb.exec("TRUNCATE runs, slack_deliveries, slack_run_reporters, workers CASCADE");
+  else await firstDb.exec("TRUNCATE runs, slack_deliveries, slack_run_reporters, workers, incident_messages, incident_summaries CASCADE");
   let offset = 0;
   const clock = () => new Date(Date.now() + offset);
   // The shared PGlite stays open for the next harness of the file; Postgres pools close with the harness.
