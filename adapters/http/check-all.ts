@@ -116,5 +116,7 @@ export function createCheckAllAction(fetchImpl: FetchLike, clock: Clock): Adapte
 }
 
 function reportLine(r: ProbeResult): string {
-  return `${r.problem ? "✗" : "✓"} ${r.name}: ${r.said} — ${r.url}${r.problem?.hint ? `\n    ${r.problem.hint}` : ""}`;
+  // An unhealthy target's line is its problem in full (what it answered, what was expected): the "why".
+  if (r.problem) return `✗ ${r.problem.message}${r.problem.hint ? `\n    ${r.problem.hint}` : ""}`;
+  return `✓ ${r.name}: ${r.said} — ${r.url}`;
 }

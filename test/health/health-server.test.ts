@@ -57,7 +57,7 @@ describe("opsroom's health endpoint", () => {
     const code = await exitWithin(bot, 120_000);
     expect(code).toBe(1);
     expect(bot.stdout()).toContain(
-      `✗ check-dev — dev: http://127.0.0.1:${other.port}/healthz answered 200 OK but the body does not contain`,
+      `✗ dev: http://127.0.0.1:${other.port}/healthz answered 200 OK but the body does not contain`,
     );
     // The check expects this opsroom's own instance id, which the other process does not report.
     expect(bot.stdout()).toContain('does not contain "\\"instance\\":\\"');
