@@ -23,8 +23,11 @@ export async function followRun(
       const line = renderEventText(event);
       if (line) print(line);
       if ((event.kind === "step_succeeded" || event.kind === "step_failed") && Number(event.data.artifacts) > 0) {
-        for (const artifact of await service.listArtifacts(runId)) {
-          if (artifact.stepId !== event.stepId || shownArtifacts.has(artifact.id) || !isForPeople(artifact)) continue;
+        // The step's own artifacts are the last ones stored for it before its event: a preflight step
+        // that also ran when the plan was made has earlier ones, already shown on the plan.
+        const ofStep = (await service.listArtifacts(runId)).filter((a) => a.stepId === event.stepId);
+        for (const artifact of ofStep.slice(-Number(event.data.artifacts))) {
+          if (shownArtifacts.has(artifact.id) || !isForPeople(artifact)) continue;
           shownArtifacts.add(artifact.id);
           print(renderArtifactText(artifact).replace(/^/gm, "    "));
         }

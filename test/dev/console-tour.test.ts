@@ -41,6 +41,8 @@ describe("the dev environment through the console", () => {
     expect(out).toMatch(/✓ shell-deploy — api in dev: v1\.1\.0 \(\w{7}\) is live on 1 instance \(was v1\.2\.0/);
     expect(out).toMatch(/✓ version — api version: 200 OK/);
     expect(out).toMatch(/✔ succeeded: Deploy.*→ dev/);
+    // The preflight ran for the plan and again for the run: its commit list is shown once here.
+    expect(out.match(/📎 Commits about to ship/g)).toHaveLength(1);
     const health = (await (await fetch(new URL("/healthz", api))).json()) as { version: string };
     expect(health.version).toBe("1.1.0");
   });
