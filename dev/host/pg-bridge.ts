@@ -12,7 +12,7 @@ const CANCEL_REQUEST = 80877102;
  * @electric-sql/pglite-socket does) shares transactions, prepared statement names and SET values between
  * clients. opsroom's adapters open a connection per step and close it when the step ends, so here a
  * connection waits until the one before it has closed, then gets the session to itself; on close an open
- * transaction is rolled back and the session state is discarded. `open` runs at once, in the background.
+ * transaction is rolled back and the session state is discarded. `open` runs on the first connection.
  */
 export async function servePglite(open: () => Promise<PGlite>): Promise<{ url: string; close(): Promise<void> }> {
   let db: Promise<PGlite> | undefined;
@@ -36,10 +36,6 @@ export async function servePglite(open: () => Promise<PGlite>): Promise<{ url: s
     line = turn.catch(() => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  // Start PGlite now, in the background: the first step that connects (within its connect timeout)
-  // must not wait for the database to boot. A failure is reported to, and retried by, that connection.
-  db = open();
-  db.catch(() => undefined);
   const { port } = server.address() as { port: number };
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
