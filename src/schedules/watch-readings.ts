@@ -46,7 +46,7 @@ export function readingOfApprovals(schedule: Schedule, waiting: readonly Run[], 
   const stuck = waiting.filter((r) => r.status === "pending_approval" && r.expiresAt && r.expiresAt.getTime() <= now.getTime());
   const reasons = stuck.map(
     (r) =>
-      `${r.title}${r.env ? ` in ${r.env}` : ""} (${r.id.slice(0, 8)}) expired ${Math.round((now.getTime() - r.expiresAt!.getTime()) / 60_000)} min ago`,
+      `${r.title}${r.service ? ` ${r.service}` : ""}${r.env ? ` in ${r.env}` : ""} (${r.id.slice(0, 8)}) expired ${Math.round((now.getTime() - r.expiresAt!.getTime()) / 60_000)} min ago`,
   );
   return [
     {
