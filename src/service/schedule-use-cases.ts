@@ -17,6 +17,8 @@ export interface ScheduleRequester {
   channel?: string;
   /** Channels the message mentioned (Slack's `<#C123|ops>`, removed from the text before parsing). */
   mentionedChannels?: readonly string[];
+  /** Names the request: the same key again (a retried Slack delivery) returns the schedule already created. */
+  idempotencyKey?: string;
 }
 
 export type ScheduleReply =
@@ -113,6 +115,7 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
             channel: requester.mentionedChannels?.[0] ?? request.channel ?? requester.channel ?? null,
             owner: null,
             createdBy: requester.user,
+            ...(requester.idempotencyKey ? { idempotencyKey: requester.idempotencyKey } : {}),
             status: needsApproval ? "pending_approval" : "active",
             requiredApprovals: plan.approval.required,
             selfApproval: plan.approval.selfApproval,

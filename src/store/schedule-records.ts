@@ -50,6 +50,8 @@ export type NewSchedule = Pick<
   "kind" | "source" | "cron" | "cadence" | "timeZone" | "request" | "runbook" | "plan" | "channel" | "owner" | "createdBy"
 > & {
   configKey?: string;
+  /** The same key twice creates one schedule (a retried delivery gets the first one back). */
+  idempotencyKey?: string;
   follow?: string[];
   confirmCount?: number;
   quietMinutes?: number;
@@ -153,8 +155,9 @@ export function createScheduleRecords(db: Db): ScheduleRecords {
   const insert = async (q: Queryable, s: NewSchedule & { configKey?: string }) => {
     const { rows } = await q.query(
       `INSERT INTO schedules (config_key, kind, source, cron, cadence, time_zone, request, runbook, plan, channel, owner,
-                              confirm_count, quiet_minutes, status, required_approvals, self_approval, created_by, next_at, follow)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING *`,
+                              confirm_count, quiet_minutes, status, required_approvals, self_approval, created_by, next_at, follow, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
       [
         s.configKey ?? null,
         s.kind,
@@ -175,9 +178,12 @@ export function createScheduleRecords(db: Db): ScheduleRecords {
         s.createdBy,
         s.nextAt,
         s.follow ?? [],
+        s.idempotencyKey ?? null,
       ],
     );
-    return toSchedule(rows[0]!);
+    if (rows[0]) return toSchedule(rows[0]);
+    const existing = await q.query("SELECT * FROM schedules WHERE idempotency_key = $1", [s.idempotencyKey]);
+    return toSchedule(existing.rows[0]!);
   };
 
   return {

@@ -282,6 +282,7 @@ CREATE TABLE public.schedule_occurrences (
 CREATE TABLE public.schedules (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     config_key text,
+    idempotency_key text,
     kind text NOT NULL,
     source text DEFAULT 'run'::text NOT NULL,
     cron text NOT NULL,
@@ -417,6 +418,9 @@ ALTER TABLE ONLY public.schedule_occurrences
 
 ALTER TABLE ONLY public.schedules
     ADD CONSTRAINT schedules_config_key_key UNIQUE (config_key);
+
+ALTER TABLE ONLY public.schedules
+    ADD CONSTRAINT schedules_idempotency_key_key UNIQUE (idempotency_key);
 
 ALTER TABLE ONLY public.schedules
     ADD CONSTRAINT schedules_pkey PRIMARY KEY (id);

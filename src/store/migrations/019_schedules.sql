@@ -6,6 +6,8 @@ CREATE TABLE schedules (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   -- Watches declared in the config file are kept in step with it under their config id.
   config_key         text UNIQUE,
+  -- A retried Slack delivery of "every weekday at 9am …" returns the schedule it created the first time.
+  idempotency_key    text UNIQUE,
   kind               text NOT NULL CHECK (kind IN ('run', 'watch')),
   -- What is read at each occurrence: a runbook run, or one of opsroom's own tables.
   source             text NOT NULL DEFAULT 'run' CHECK (source IN ('run', 'worker-heartbeats', 'stuck-approvals')),
