@@ -12,7 +12,8 @@ const STATUSES: readonly WatchStatus[] = ["Healthy", "Warning", "Blocked"];
  * (cancelled, expired) is no reading at all. Only the items the watch follows are kept.
  */
 export function readingOfRun(schedule: Schedule, run: Run, artifacts: readonly StoredArtifact[]): WatchItem[] | undefined {
-  const fallbackOwner = schedule.owner ?? run.plan.owner;
+  // Who answers for it: the watch's owner, else the runbook's escalation contact (the on-call), else its owner.
+  const fallbackOwner = schedule.owner ?? (run.plan.escalation || run.plan.owner);
   const board = artifacts.find((a) => a.kind === "json" && a.title === STATUS_ITEMS_TITLE);
   if (board?.content && run.status === "succeeded") {
     const items = boardItems(board.content, fallbackOwner);

@@ -64,7 +64,8 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
       .map(normalizeTimeWord);
     if (words.length === 0) return [];
     return live.filter((s) => {
-      const text = `${s.cadence} ${s.request} ${s.runbook ?? ""} ${s.configKey ?? ""} ${s.plan?.title ?? ""} ${s.cron}`.toLowerCase();
+      const text =
+        `${s.id} ${s.cadence} ${s.request} ${s.runbook ?? ""} ${s.configKey ?? ""} ${s.plan?.title ?? ""} ${s.cron}`.toLowerCase();
       return words.every((w) => text.includes(w));
     });
   };
