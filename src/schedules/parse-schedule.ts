@@ -11,7 +11,7 @@ export type ScheduleRequest =
   | { kind: "create"; cron: string; cadence: string; request: string; channel: string | undefined; watch: boolean }
   | { kind: "list" }
   | { kind: "stop"; query: string; explicit: boolean }
-  | { kind: "approve"; id: string };
+  | { kind: "approve"; id: string | undefined };
 
 const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 const DAY = `(?:${DAYS.map((d) => `${d.slice(0, 3)}(?:${d.slice(3)})?`).join("|")})s?`;
@@ -20,7 +20,7 @@ const DAYSET = String.raw`(?:every|each|on)\s+(weekdays?|work\s*days?|days?|week
 
 const LIST = /^(?:list|show|what are)(?:\s+(?:the|all|my|our|active))*\s+(?:schedules|watches|scheduled runs)\??$|^(?:schedules|watches)$/i;
 const STOP = /^(?:stop|cancel|delete|remove|unschedule|disable|end)\s+(.+)$/i;
-const APPROVE = /^approve\s+(?:the\s+)?(?:schedule|watch)\s+([0-9a-f-]{4,36})$/i;
+const APPROVE = /^approve\s+(?:the\s+)?(?:schedule|watch)(?:\s+([0-9a-f-]{4,36}))?$/i;
 const CRON = /^(?:on\s+)?cron\s+["'`]?((?:\S+\s+){4}\S+?)["'`]?\s+(.+)$/i;
 const INTERVAL = /\b(?:every|each)\s+(?:(\d+)\s*|(an?|one|half(?:\s+an?)?)\s+)?(minutes?|mins?|m|hours?|hrs?|h)\b/i;
 const HOURLY = /\b(hourly)\b/i;
@@ -31,7 +31,7 @@ export function parseScheduleRequest(text: string): ScheduleRequest | undefined 
   const trimmed = text.trim().replace(/[.!]+$/, "");
   if (LIST.test(trimmed)) return { kind: "list" };
   const approve = APPROVE.exec(trimmed);
-  if (approve) return { kind: "approve", id: approve[1]!.toLowerCase() };
+  if (approve) return { kind: "approve", id: approve[1]?.toLowerCase() };
   const stop = STOP.exec(trimmed);
   if (stop) {
     const query = stop[1]!.replace(/^(?:the|my|our)\s+/i, "");

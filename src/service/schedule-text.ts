@@ -39,7 +39,7 @@ export function scheduleReplyText(reply: ScheduleReply, timeZone: string, now: D
     case "stopped":
       return `⏹ Stopped ${reply.schedule.cadence}: ${reply.schedule.request} (\`${reply.schedule.id.slice(0, 8)}\`). Nothing more will run from it.`;
     case "which":
-      return `Several schedules match "${reply.query}"; say which (\`stop schedule <id>\`):\n${reply.matches.map((s) => `• ${describeSchedule(s, timeZone, now)}`).join("\n")}`;
+      return `Several schedules match "${reply.query}"; say which by its id:\n${reply.matches.map((s) => `• ${describeSchedule(s, timeZone, now)}`).join("\n")}`;
     case "approved":
       return reply.outcome === "active"
         ? `✅ Approved: ${reply.schedule.cadence}: ${reply.schedule.request} is active${reply.schedule.nextAt ? `, next ${timeOfDay(reply.schedule.nextAt, timeZone, now)}` : ""}.`

@@ -81,8 +81,15 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
       switch (request.kind) {
         case "list":
           return { kind: "list", schedules: await store.schedules.list({ statuses: ["active", "pending_approval"] }) };
-        case "approve":
-          return this.approveSchedule(request.id, requester.user);
+        case "approve": {
+          if (request.id) return this.approveSchedule(request.id, requester.user);
+          // "approve schedule" alone: the one waiting, when there is exactly one.
+          const waiting = await store.schedules.list({ statuses: ["pending_approval"] });
+          if (waiting.length === 1) return this.approveSchedule(waiting[0]!.id, requester.user);
+          return waiting.length === 0
+            ? { kind: "question", text: "No schedule is waiting for approval." }
+            : { kind: "which", query: "waiting for approval", matches: waiting };
+        }
         case "stop": {
           const matches = await findToStop(request.query);
           if (matches.length === 0) {
