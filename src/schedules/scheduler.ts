@@ -46,6 +46,8 @@ export interface Scheduler {
 }
 
 const BATCH = 50;
+/** A fired occurrence without its run this long after the claim lost its process: another takes it over. */
+const UNSTARTED_TAKEOVER_MS = 60_000;
 
 /**
  * Runs the schedules stored in the database from any number of opsroom processes: each due occurrence
@@ -61,11 +63,12 @@ export async function startScheduler(deps: SchedulerDeps, options: { timers: boo
   await syncConfigWatches(deps);
   const graceMs = deps.config.schedules.graceSeconds * 1000;
 
-  const fire = async (schedule: Schedule, occurrenceAt: Date): Promise<void> => {
+  /** Starts an occurrence's run (or reads opsroom's tables); false when its run already existed. */
+  const fire = async (schedule: Schedule, occurrenceAt: Date): Promise<boolean> => {
     if (schedule.source === "run") {
-      if (!schedule.plan) return;
+      if (!schedule.plan) return false;
       const iso = occurrenceAt.toISOString();
-      const { run } = await deps.store.createRun({
+      const { run, created } = await deps.store.createRun({
         plan: schedule.plan,
         status: "queued",
         requestedBy: schedule.createdBy,
@@ -78,8 +81,8 @@ export async function startScheduler(deps: SchedulerDeps, options: { timers: boo
         idempotencyKey: `schedule:${schedule.id}:${iso}`,
       });
       await deps.store.schedules.setOccurrenceRun(schedule.id, occurrenceAt, run.id);
-      if (schedule.kind === "run") await deps.notifier.occurrenceStarted(schedule, run);
-      return;
+      if (schedule.kind === "run" && created) await deps.notifier.occurrenceStarted(schedule, run);
+      return created;
     }
     // Watches over opsroom's own tables read them here, in the process that claimed the occurrence.
     const items =
@@ -88,6 +91,7 @@ export async function startScheduler(deps: SchedulerDeps, options: { timers: boo
         : readingOfApprovals(schedule, await deps.store.listRuns({ statuses: ["pending_approval"], limit: 200 }), deps.clock());
     await takeReading(schedule, occurrenceAt, items, null);
     await deps.store.schedules.markRead(schedule.id, occurrenceAt);
+    return true;
   };
 
   const takeReading = async (schedule: Schedule, occurrenceAt: Date, items: WatchItem[], runId: string | null) => {
@@ -104,16 +108,30 @@ export async function startScheduler(deps: SchedulerDeps, options: { timers: boo
     for (const schedule of await deps.store.schedules.listDue(now, BATCH)) {
       try {
         const next = planOccurrence(schedule.cron, schedule.timeZone, schedule.nextAt!, now, graceMs);
-        const claimed = await deps.store.schedules.claimOccurrence(schedule.id, schedule.nextAt!, { ...next, claimedBy: deps.owner });
+        const claimed = await deps.store.schedules.claimOccurrence(schedule.id, schedule.nextAt!, {
+          ...next,
+          claimedBy: deps.owner,
+          claimedAt: now,
+        });
         if (!claimed) continue;
         result.skipped += next.skipped;
-        if (next.fire) {
-          await fire(schedule, next.occurrenceAt);
-          result.fired++;
-        }
+        if (next.fire && (await fire(schedule, next.occurrenceAt))) result.fired++;
       } catch (error) {
         log.error({ err: error, schedule_id: schedule.id }, "a schedule's occurrence failed");
       }
+    }
+    // Claimed by a process that died before starting the run: the run's idempotency key keeps this to one run.
+    for (const { schedule, occurrenceAt } of await deps.store.schedules.takeUnstarted(
+      new Date(now.getTime() - UNSTARTED_TAKEOVER_MS),
+      deps.owner,
+      now,
+      BATCH,
+    )) {
+      const started = await fire(schedule, occurrenceAt).catch((error: unknown) => {
+        log.error({ err: error, schedule_id: schedule.id }, "taking over an occurrence failed");
+        return false;
+      });
+      if (started) result.fired++;
     }
     for (const notice of await deps.store.schedules.takeSkipNotices(BATCH)) {
       await deps.notifier

@@ -122,8 +122,21 @@ export interface ScheduleRecords {
   claimOccurrence(
     id: string,
     expectedNextAt: Date,
-    next: { occurrenceAt: Date; fire: boolean; skipped: number; skippedFrom: Date | null; nextAt: Date; claimedBy: string },
+    next: {
+      occurrenceAt: Date;
+      fire: boolean;
+      skipped: number;
+      skippedFrom: Date | null;
+      nextAt: Date;
+      claimedBy: string;
+      claimedAt: Date;
+    },
   ): Promise<boolean>;
+  /**
+   * Fired occurrences claimed before `claimedBefore` that still have no run (their process died between
+   * the claim and the run), taken over by `owner` at `now`, each by one caller.
+   */
+  takeUnstarted(claimedBefore: Date, owner: string, now: Date, limit: number): Promise<Array<{ schedule: Schedule; occurrenceAt: Date }>>;
   setOccurrenceRun(id: string, occurrenceAt: Date, runId: string): Promise<void>;
   /** Skip notices nobody reported yet, each handed to exactly one caller. */
   takeSkipNotices(limit: number): Promise<SkipNotice[]>;
@@ -307,11 +320,28 @@ export function createScheduleRecords(db: Db): ScheduleRecords {
         ]);
         if (moved.rowCount === 0) return false;
         const recorded = await tx.query(
-          `INSERT INTO schedule_occurrences (schedule_id, occurrence_at, fired, skipped, skipped_from, claimed_by)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [id, next.occurrenceAt, next.fire, next.skipped, next.skippedFrom, next.claimedBy],
+          `INSERT INTO schedule_occurrences (schedule_id, occurrence_at, fired, skipped, skipped_from, claimed_by, claimed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+          [id, next.occurrenceAt, next.fire, next.skipped, next.skippedFrom, next.claimedBy, next.claimedAt],
         );
         return recorded.rowCount > 0;
+      });
+    },
+
+    async takeUnstarted(claimedBefore, owner, now, limit) {
+      const { rows } = await db.query(
+        `WITH taken AS (
+           UPDATE schedule_occurrences SET claimed_by = $2, claimed_at = $3
+           WHERE (schedule_id, occurrence_at) IN (
+             SELECT schedule_id, occurrence_at FROM schedule_occurrences
+             WHERE fired AND run_id IS NULL AND read_at IS NULL AND claimed_at < $1 ORDER BY claimed_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+           RETURNING schedule_id, occurrence_at)
+         SELECT t.occurrence_at AS o_at, s.* FROM taken t JOIN schedules s ON s.id = t.schedule_id WHERE s.status = 'active'`,
+        [claimedBefore, owner, now, limit],
+      );
+      return rows.map((row) => {
+        const { o_at, ...schedule } = row as Record<string, unknown>;
+        return { schedule: toSchedule(schedule), occurrenceAt: o_at as Date };
       });
     },
 

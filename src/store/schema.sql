@@ -274,6 +274,7 @@ CREATE TABLE public.schedule_occurrences (
     skipped_from timestamp with time zone,
     run_id uuid,
     claimed_by text NOT NULL,
+    claimed_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     skip_reported_at timestamp with time zone,
     read_at timestamp with time zone
@@ -471,6 +472,8 @@ CREATE INDEX runs_running_lease ON public.runs USING btree (lease_expires_at) WH
 CREATE INDEX schedule_occurrences_unread ON public.schedule_occurrences USING btree (run_id) WHERE ((run_id IS NOT NULL) AND (read_at IS NULL));
 
 CREATE INDEX schedule_occurrences_unreported ON public.schedule_occurrences USING btree (created_at) WHERE ((skipped > 0) AND (skip_reported_at IS NULL));
+
+CREATE INDEX schedule_occurrences_unstarted ON public.schedule_occurrences USING btree (claimed_at) WHERE (fired AND (run_id IS NULL) AND (read_at IS NULL));
 
 CREATE INDEX schedules_due ON public.schedules USING btree (next_at) WHERE (status = 'active'::text);
 

@@ -49,12 +49,16 @@ CREATE TABLE schedule_occurrences (
   skipped_from       timestamptz,
   run_id             uuid REFERENCES runs (id),
   claimed_by         text NOT NULL,
+  -- When (by the claimer's clock) it was claimed: a fired occurrence still without a run long after is
+  -- taken over by another process (its claimer died between the claim and the run).
+  claimed_at         timestamptz NOT NULL,
   created_at         timestamptz NOT NULL DEFAULT now(),
   skip_reported_at   timestamptz,
   read_at            timestamptz,
   PRIMARY KEY (schedule_id, occurrence_at)
 );
 CREATE INDEX schedule_occurrences_unreported ON schedule_occurrences (created_at) WHERE skipped > 0 AND skip_reported_at IS NULL;
+CREATE INDEX schedule_occurrences_unstarted ON schedule_occurrences (claimed_at) WHERE fired AND run_id IS NULL AND read_at IS NULL;
 CREATE INDEX schedule_occurrences_unread ON schedule_occurrences (run_id) WHERE run_id IS NOT NULL AND read_at IS NULL;
 
 -- What a watch last knew of each thing it follows.
