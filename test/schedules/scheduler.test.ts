@@ -229,7 +229,7 @@ describe.each(STORE_BACKENDS)("schedules across two processes (%s)", (backend) =
     expect(down[0]).toMatchObject({
       from: "Healthy",
       to: "Blocked",
-      owner: "platform",
+      owner: "@oncall-platform",
       reasons: ["https://api.example.com/healthz answered 503"],
     });
     // Flapping inside the 30-minute quiet interval posts nothing more.
