@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
+import { hostname } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { AdapterOptions } from "../adapters/index.js";
@@ -8,6 +10,7 @@ import type { HealthChecks } from "./health-server.js";
 import { OpsError } from "./errors.js";
 import { createLogger } from "./log.js";
 import type { OpsMetrics } from "./metrics/prometheus.js";
+import type { Scheduler, ScheduleNotifier } from "./schedules/scheduler.js";
 import { createRedactor } from "./redact.js";
 import { reportStartupError } from "./report-startup-error.js";
 import type { OpsService } from "./service/ops-service.js";
@@ -37,6 +40,11 @@ export interface App {
   metrics: OpsMetrics;
   /** The Slack front end, once connected: /readyz reports its connection. */
   useSlack(slack: SlackApp): void;
+  /**
+   * Starts running the stored schedules and the config's watches, telling `notifier` what they do (a
+   * front end: Slack posts, the console prints). Worker-only processes run none.
+   */
+  startSchedules(notifier: ScheduleNotifier): Promise<Scheduler>;
   close(): Promise<void>;
 }
 
@@ -134,6 +142,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     log,
     onParsed: (intent) => metrics.onParsed(intent),
   });
+  let scheduler: Scheduler | undefined;
   return {
     config,
     log,
@@ -144,7 +153,20 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     checks,
     metrics: metrics.prometheus,
     useSlack: (connected) => void (slack = connected),
+    async startSchedules(notifier) {
+      const { startScheduler } = await import("./schedules/scheduler.js");
+      return (scheduler = await startScheduler({
+        store,
+        config,
+        planRequest: (request) => service.planScheduledRequest(request),
+        notifier,
+        log,
+        clock: () => new Date(),
+        owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      }));
+    },
     async close() {
+      await scheduler?.stop();
       await worker?.stop({ graceMs: config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
       await metrics.close();
@@ -194,7 +216,11 @@ export async function startBot(io: Io): Promise<number> {
   const slackHttp = !!io.env.SLACK_BOT_TOKEN?.trim() && !io.env.SLACK_APP_TOKEN?.trim();
   return withApp(io, { worker: true, health: !slackHttp, consoleMode: !io.env.SLACK_BOT_TOKEN }, async (app) => {
     if (app.config.env.SLACK_BOT_TOKEN) return runSlack(app, io);
-    const { runConsole } = await import("./console/console.js");
+    const [{ runConsole }, { createConsoleNotifier }] = await Promise.all([
+      import("./console/console.js"),
+      import("./console/console-notifier.js"),
+    ]);
+    await app.startSchedules(createConsoleNotifier({ print: (text) => io.stdout.write(`${text}\n`), timeZone: app.config.timeZone }));
     const stop = watchStopSignals(app);
     const stopped = new AbortController();
     void stop.signalled.then((signal) => {
@@ -246,9 +272,18 @@ async function runSlack(app: App, io: Io): Promise<number> {
     app.log.info("stopped before Slack could be reached");
     return 0;
   }
+  let schedules: Scheduler;
+  try {
+    schedules = await app.startSchedules(slack.scheduleNotifier);
+  } catch (error) {
+    await slack.stop();
+    stop.dispose();
+    return reportStartupError(error, io);
+  }
   await stop.signalled;
   // Running steps finish (or are handed back) while the run reporter still shows them in Slack; then
   // the Slack connection closes. New requests meanwhile are planned and queued for another process.
+  await schedules.stop();
   await app.worker?.stop({ graceMs: app.config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
   await slack.stop();
   stop.dispose();

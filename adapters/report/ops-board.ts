@@ -16,6 +16,9 @@ export const opsBoardArgs = z.strictObject({
   migrationsConfig: optionalText(),
 });
 
+/** Title of the json artifact holding a reading's items ({ items: BoardItem[] }), which watches compare. */
+export const STATUS_ITEMS_TITLE = "Status items";
+
 export type BoardStatus = "Healthy" | "Warning" | "Blocked";
 
 export interface BoardItem {
@@ -83,6 +86,8 @@ export function createOpsBoard(clock: Clock): AdapterAction {
             filename: "ops-board.md",
             content: renderBoard(args.env, items, safe, reasons, now),
           },
+          // The items as data, for watches that compare one board with the last (src/schedules/).
+          { kind: "json", title: STATUS_ITEMS_TITLE, filename: "ops-board.json", content: JSON.stringify({ items }) },
         ],
       };
     },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SchedulerSchema, WatchSchema } from "./schedules-schema.js";
 
 /** A name people type: lowercase letters, digits, dashes and underscores. */
 const Name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must be a word of letters, digits, - or _");
@@ -227,6 +228,10 @@ export const ConfigFileSchema = z
     /** Extra environment variables whose values must be redacted everywhere. */
     secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
     adapters: AdaptersSchema.default({ github: {}, vercel: {}, digitalocean: {}, supabase: {} }),
+    /** Recurring schedules: how often they are looked at, how late one may run (see README, Schedules and watches). */
+    schedules: SchedulerSchema.default({ checkEverySeconds: 15, graceSeconds: 120, silenceMinutes: 60 }),
+    /** Watches: read-only checks on a cadence that post to a channel when a state changes. */
+    watches: z.record(Name, WatchSchema).default({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -3,10 +3,11 @@ import { helpText } from "../service/help-text.js";
 import { CONSOLE_PLACE } from "../service/incident-use-cases.js";
 import type { OpsService } from "../service/ops-service.js";
 import type { Run, RunStatus } from "../store/types.js";
+import { scheduleReplyText } from "../service/schedule-text.js";
 import { renderDryRunText, renderOutcomeText, renderPlanText } from "./render-text.js";
 
 export const CONSOLE_HELP =
-  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `postmortem`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
+  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `postmortem`, `list schedules`, `stop schedule <id>`, `approve schedule <id>`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
 
 export interface ConsoleCommandContext {
   service: OpsService;
@@ -132,6 +133,16 @@ export function createConsoleCommands(ctx: ConsoleCommandContext): (line: string
     const command = word.toLowerCase();
     if (command === "exit" || command === "quit") return false;
     try {
+      // Schedules first ("every weekday at 9am …", "list schedules", "stop the 9am board", "approve schedule 1a2b"):
+      // the console's own words (approve, cancel, runs …) stay theirs unless they name a schedule.
+      const ownWord = ["approve", "reject", "cancel", "runs", "artifact", "help", "?"].includes(command);
+      if (!ownWord || /^\w+\s+(?:the\s+)?(?:schedule|watch)\b/i.test(text)) {
+        const reply = await service.scheduleText(text, { user, source: "console" });
+        if (reply) {
+          print(scheduleReplyText(reply, ctx.timeZone, new Date()));
+          return true;
+        }
+      }
       const dry = /^dry[- ]?run\s+(.+)$/i.exec(text);
       if (command === "help" || command === "?") print(`${helpText(service.runbooks)}\n${CONSOLE_HELP}`);
       else if (command === "approve" || command === "reject") await decide(command, arg);

@@ -5,7 +5,12 @@ export function helpText(runbooks: readonly Runbook[]): string {
   const lines = runbooks
     .filter((r) => r.id !== "help")
     .map((r) => `• ${r.title}${r.risk === "write" ? " (needs approval)" : ""} — e.g. \`${r.examples[0] ?? r.triggers.verbs[0]}\``);
-  return ["Here's what I can do:", ...lines, "Type `help` any time to see this again."].join("\n");
+  return [
+    "Here's what I can do:",
+    ...lines,
+    "• Any of these on a cadence — e.g. `every weekday at 9am post the ops board in #ops`, `watch prod status every 5 minutes`, `list schedules`, `stop the 9am board`",
+    "Type `help` any time to see this again.",
+  ].join("\n");
 }
 
 /** A short, helpful answer for a message that is not a command. */

@@ -17,6 +17,7 @@ import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-pre
 import { createRunChains, type StoredRequest } from "./run-chain.js";
 import { createIncidentUseCases } from "./incident-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
+import { createScheduleUseCases } from "./schedule-use-cases.js";
 
 /** Who asked, from where, and a key that makes a retried delivery return the same run. */
 export interface Requester {
@@ -193,6 +194,9 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     // Incident channels: messages seen, the triage summary message, the postmortem (incident-use-cases.ts).
     ...createIncidentUseCases(deps),
+
+    // Recurring schedules and watches: create, list, stop, approve, silence (schedule-use-cases.ts).
+    ...createScheduleUseCases(deps, permissions, (text) => parseText(text, { ...deps.parseContext, now: deps.clock() })),
   };
 }
 

@@ -16,9 +16,12 @@ import type { ApproverDirectory } from "./ops-service.js";
  *
  * @example await permissions.assertMayCancel(run, "U0CAROL01") // throws POLICY_NOT_ALLOWED
  */
+/** What the approver rules read of a run; a schedule's plan (approved once, at creation) has it too. */
+export type PolicySubject = Pick<Run, "plan" | "env" | "runbook" | "title">;
+
 export function createRunPermissions(deps: { config: Config; directory: () => ApproverDirectory | undefined }) {
   const { config } = deps;
-  const isProtected = (run: Run) => run.env !== null && config.environments[run.env]?.protected === true;
+  const isProtected = (run: PolicySubject) => run.env !== null && config.environments[run.env]?.protected === true;
   const names = (people: PeopleConfig) => people.users.length + people.groups.length;
   const isAmong = async (people: PeopleConfig, user: string): Promise<boolean> => {
     if (people.users.includes(user)) return true;
@@ -27,12 +30,12 @@ export function createRunPermissions(deps: { config: Config; directory: () => Ap
     }
     return false;
   };
-  const isApprover = async (run: Run, user: string): Promise<boolean> => {
+  const isApprover = async (run: PolicySubject, user: string): Promise<boolean> => {
     const approvers = run.plan.approval.approvers;
     if (names(approvers) === 0) return !isProtected(run);
     return isAmong(approvers, user);
   };
-  const what = (run: Run) => `${run.title}${run.env ? ` in ${run.env}` : ""}`;
+  const what = (run: PolicySubject) => `${run.title}${run.env ? ` in ${run.env}` : ""}`;
   const mention = (people: PeopleConfig) => [...people.users.map((u) => `<@${u}>`), ...people.groups.map((g) => `<!subteam^${g}>`)];
   const whoMay = (run: Run, admins: boolean): string => {
     const approvers = run.plan.approval.approvers;
@@ -43,7 +46,7 @@ export function createRunPermissions(deps: { config: Config; directory: () => Ap
     return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(", ")} or ${parts.at(-1)!}`;
   };
 
-  const assertMayApprove = async (run: Run, user: string): Promise<void> => {
+  const assertMayApprove = async (run: PolicySubject, user: string): Promise<void> => {
     const approvers = run.plan.approval.approvers;
     if (names(approvers) === 0 && isProtected(run)) {
       const key = approversKey(config.approvals, { runbook: run.runbook, env: run.env ?? undefined });

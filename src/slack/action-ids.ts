@@ -25,6 +25,10 @@ export const ACTION = {
   wayBack: "opsroom.way_back",
   /** Opens the form for a question (all params at once). */
   askForm: "opsroom.ask_form",
+  /** Approves a schedule waiting for approval; the value is the schedule id. */
+  approveSchedule: "opsroom.approve_schedule",
+  /** Holds a watch's alerts back for the config's silenceMinutes; the value is the schedule id. */
+  silenceWatch: "opsroom.silence_watch",
 } as const;
 
 export const VIEW = {

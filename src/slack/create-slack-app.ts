@@ -21,6 +21,8 @@ import { startRunReporter, type RunReporter } from "./run-reporter.js";
 import { createSlackDirectory } from "./slack-directory.js";
 import { createSlackOutbox } from "./slack-outbox.js";
 import { createSlackPoster, type SlackCallObserver } from "./slack-poster.js";
+import { createSlackScheduleNotifier } from "./schedule-notifier.js";
+import type { ScheduleNotifier } from "../schedules/scheduler.js";
 import { observeReconnects } from "./observe-reconnects.js";
 import { DEFAULT_BACKOFF, slackRefusal, tokenRejected, unreachableReason, verifyBotToken, type Backoff } from "./verify-slack-token.js";
 
@@ -33,7 +35,7 @@ const STOP_GRACE_MS = 10_000;
 
 export interface SlackAppOptions {
   service: OpsService;
-  config: Pick<Config, "env" | "timeZone">;
+  config: Pick<Config, "env" | "timeZone"> & { schedules?: Pick<Config["schedules"], "silenceMinutes"> };
   log: Logger;
   redactor: Redactor;
   /** HTTP mode: where to listen. Defaults: PORT, all interfaces. 0 picks a free port. */
@@ -68,6 +70,8 @@ export interface SlackApp {
   /** HTTP mode: the URL Slack must send events, commands and interactivity to. */
   requestUrl?: string;
   reporter: RunReporter;
+  /** Where schedules' runs, skip notices and watch alerts are posted (main.ts hands it to the scheduler). */
+  scheduleNotifier: ScheduleNotifier;
   /** Socket Mode: the WebSocket is open; HTTP mode: listening. False once stopped. */
   connected(): boolean;
   stop(): Promise<void>;
@@ -223,6 +227,15 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     mode,
     ...(requestUrl ? { requestUrl } : {}),
     reporter,
+    scheduleNotifier: createSlackScheduleNotifier({
+      poster,
+      reporter,
+      directory,
+      log,
+      timeZone: options.config.timeZone,
+      now,
+      silenceMinutes: options.config.schedules?.silenceMinutes ?? 60,
+    }),
     connected: () => connected,
     async stop() {
       connected = false;

@@ -110,3 +110,8 @@ function isSpace(c: number): boolean {
       c === 0xfeff)
   );
 }
+
+/** The channels a message mentions (`<#C123|ops>` → C123), in order: stripSlackMarkup removes them. */
+export function channelMentions(text: string): string[] {
+  return [...text.matchAll(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/g)].map((m) => m[1]!);
+}

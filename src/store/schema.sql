@@ -266,6 +266,55 @@ CREATE SEQUENCE public.runs_seq_seq
 
 ALTER SEQUENCE public.runs_seq_seq OWNED BY public.runs.seq;
 
+CREATE TABLE public.schedule_occurrences (
+    schedule_id uuid NOT NULL,
+    occurrence_at timestamp with time zone NOT NULL,
+    fired boolean NOT NULL,
+    skipped integer DEFAULT 0 NOT NULL,
+    skipped_from timestamp with time zone,
+    run_id uuid,
+    claimed_by text NOT NULL,
+    claimed_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    skip_reported_at timestamp with time zone,
+    read_at timestamp with time zone
+);
+
+CREATE TABLE public.schedules (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    config_key text,
+    idempotency_key text,
+    kind text NOT NULL,
+    source text DEFAULT 'run'::text NOT NULL,
+    cron text NOT NULL,
+    cadence text NOT NULL,
+    time_zone text NOT NULL,
+    request text NOT NULL,
+    runbook text,
+    plan jsonb,
+    channel text,
+    owner text,
+    follow text[] DEFAULT '{}'::text[] NOT NULL,
+    confirm_count integer DEFAULT 1 NOT NULL,
+    quiet_minutes integer DEFAULT 0 NOT NULL,
+    status text NOT NULL,
+    required_approvals integer DEFAULT 0 NOT NULL,
+    self_approval boolean DEFAULT true NOT NULL,
+    approved_by text[] DEFAULT '{}'::text[] NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    stopped_by text,
+    stopped_at timestamp with time zone,
+    silenced_until timestamp with time zone,
+    next_at timestamp with time zone,
+    last_reading_at timestamp with time zone,
+    CONSTRAINT schedules_confirm_count_check CHECK (((confirm_count >= 1) AND (confirm_count <= 20))),
+    CONSTRAINT schedules_kind_check CHECK ((kind = ANY (ARRAY['run'::text, 'watch'::text]))),
+    CONSTRAINT schedules_quiet_minutes_check CHECK ((quiet_minutes >= 0)),
+    CONSTRAINT schedules_source_check CHECK ((source = ANY (ARRAY['run'::text, 'worker-heartbeats'::text, 'stuck-approvals'::text]))),
+    CONSTRAINT schedules_status_check CHECK ((status = ANY (ARRAY['pending_approval'::text, 'active'::text, 'stopped'::text])))
+);
+
 CREATE TABLE public.schema_migrations (
     version integer NOT NULL,
     name text NOT NULL,
@@ -283,6 +332,34 @@ CREATE TABLE public.slack_run_reporters (
     owner text NOT NULL,
     lease_until timestamp with time zone NOT NULL,
     finished_at timestamp with time zone
+);
+
+CREATE TABLE public.watch_alerts (
+    id bigint NOT NULL,
+    schedule_id uuid NOT NULL,
+    occurrence_at timestamp with time zone NOT NULL,
+    item_key text NOT NULL,
+    alert jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    claimed_by text,
+    claimed_at timestamp with time zone,
+    delivered_at timestamp with time zone
+);
+
+CREATE SEQUENCE public.watch_alerts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.watch_alerts_id_seq OWNED BY public.watch_alerts.id;
+
+CREATE TABLE public.watch_states (
+    schedule_id uuid NOT NULL,
+    item_key text NOT NULL,
+    state jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 CREATE TABLE public.workers (
@@ -304,6 +381,8 @@ ALTER TABLE ONLY public.artifacts ALTER COLUMN id SET DEFAULT nextval('public.ar
 ALTER TABLE ONLY public.run_events ALTER COLUMN id SET DEFAULT nextval('public.run_events_id_seq'::regclass);
 
 ALTER TABLE ONLY public.runs ALTER COLUMN seq SET DEFAULT nextval('public.runs_seq_seq'::regclass);
+
+ALTER TABLE ONLY public.watch_alerts ALTER COLUMN id SET DEFAULT nextval('public.watch_alerts_id_seq'::regclass);
 
 ALTER TABLE ONLY public.approvals
     ADD CONSTRAINT approvals_pkey PRIMARY KEY (id);
@@ -335,6 +414,18 @@ ALTER TABLE ONLY public.runs
 ALTER TABLE public.runs
     ADD CONSTRAINT runs_running_has_lease CHECK (((status <> 'running'::text) OR ((worker_id IS NOT NULL) AND (lease_expires_at IS NOT NULL)))) NOT VALID;
 
+ALTER TABLE ONLY public.schedule_occurrences
+    ADD CONSTRAINT schedule_occurrences_pkey PRIMARY KEY (schedule_id, occurrence_at);
+
+ALTER TABLE ONLY public.schedules
+    ADD CONSTRAINT schedules_config_key_key UNIQUE (config_key);
+
+ALTER TABLE ONLY public.schedules
+    ADD CONSTRAINT schedules_idempotency_key_key UNIQUE (idempotency_key);
+
+ALTER TABLE ONLY public.schedules
+    ADD CONSTRAINT schedules_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
@@ -343,6 +434,15 @@ ALTER TABLE ONLY public.slack_deliveries
 
 ALTER TABLE ONLY public.slack_run_reporters
     ADD CONSTRAINT slack_run_reporters_pkey PRIMARY KEY (run_id);
+
+ALTER TABLE ONLY public.watch_alerts
+    ADD CONSTRAINT watch_alerts_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.watch_alerts
+    ADD CONSTRAINT watch_alerts_schedule_id_occurrence_at_item_key_key UNIQUE (schedule_id, occurrence_at, item_key);
+
+ALTER TABLE ONLY public.watch_states
+    ADD CONSTRAINT watch_states_pkey PRIMARY KEY (schedule_id, item_key);
 
 ALTER TABLE ONLY public.workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
@@ -369,9 +469,19 @@ CREATE INDEX runs_running_by_worker ON public.runs USING btree (worker_id) WHERE
 
 CREATE INDEX runs_running_lease ON public.runs USING btree (lease_expires_at) WHERE (status = 'running'::text);
 
+CREATE INDEX schedule_occurrences_unread ON public.schedule_occurrences USING btree (run_id) WHERE ((run_id IS NOT NULL) AND (read_at IS NULL));
+
+CREATE INDEX schedule_occurrences_unreported ON public.schedule_occurrences USING btree (created_at) WHERE ((skipped > 0) AND (skip_reported_at IS NULL));
+
+CREATE INDEX schedule_occurrences_unstarted ON public.schedule_occurrences USING btree (claimed_at) WHERE (fired AND (run_id IS NULL) AND (read_at IS NULL));
+
+CREATE INDEX schedules_due ON public.schedules USING btree (next_at) WHERE (status = 'active'::text);
+
 CREATE INDEX slack_deliveries_created ON public.slack_deliveries USING btree (created_at);
 
 CREATE INDEX slack_run_reporters_open ON public.slack_run_reporters USING btree (lease_until) WHERE (finished_at IS NULL);
+
+CREATE INDEX watch_alerts_undelivered ON public.watch_alerts USING btree (id) WHERE (delivered_at IS NULL);
 
 CREATE TRIGGER run_events_notify AFTER INSERT ON public.run_events FOR EACH ROW EXECUTE FUNCTION public.run_events_notify();
 
@@ -401,5 +511,17 @@ ALTER TABLE ONLY public.run_events
 ALTER TABLE ONLY public.runs
     ADD CONSTRAINT runs_superseded_by_fkey FOREIGN KEY (superseded_by) REFERENCES public.runs(id);
 
+ALTER TABLE ONLY public.schedule_occurrences
+    ADD CONSTRAINT schedule_occurrences_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id);
+
+ALTER TABLE ONLY public.schedule_occurrences
+    ADD CONSTRAINT schedule_occurrences_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES public.schedules(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.slack_run_reporters
     ADD CONSTRAINT slack_run_reporters_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.watch_alerts
+    ADD CONSTRAINT watch_alerts_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES public.schedules(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.watch_states
+    ADD CONSTRAINT watch_states_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES public.schedules(id) ON DELETE CASCADE;

@@ -123,6 +123,39 @@ phases:
     expect(runs.stdout).toMatch(new RegExp(`${firstPlan}\\s+rejected`));
   });
 
+  it("creates, lists and stops schedules, and holds a prod restart schedule for an approver the config must name", async () => {
+    const { code, stdout } = await runConsole(
+      [
+        "check dev status every 15 minutes",
+        "every day at 6am restart api in prod",
+        "list schedules",
+        "approve schedule",
+        "stop the 15 minutes schedule",
+        "stop the 15 minutes check dev status",
+        "list schedules",
+        "",
+      ].join("\n"),
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/⏰ Scheduled every 15 minutes \(UTC\): Health check in dev\./);
+    expect(stdout).toMatch(
+      /⏰ Scheduled every day at 6:00 \(UTC\): Restart in prod\. It changes things in prod, so it starts once approved \(1 needed\): `approve schedule [0-9a-f]{8}`/,
+    );
+    // The config's watches are schedules too, listed with where they came from.
+    expect(stdout).toMatch(/every 5 minutes: watch: check dev status → #ops · next .* · from the config \(dev-health\)/);
+    expect(stdout).toMatch(/every day at 6:00: restart api in prod · waiting for approval \(0 of 1\)/);
+    // The only schedule waiting is taken, but nobody may approve prod until the config names approvers.
+    expect(stdout).toContain(
+      '⚠ Nobody may approve the schedule "every day at 6:00: restart api in prod" in prod yet: prod is protected and no approvers are set.',
+    );
+    expect(stdout).toMatch(/Several schedules match "15 minutes schedule"; say which by its id:/);
+    expect(stdout).toMatch(/⏹ Stopped every 15 minutes: check dev status/);
+    const lists = stdout.split("Schedules (").slice(1);
+    expect(lists[0]).toContain("check dev status · next");
+    expect(lists[1]).not.toContain("every 15 minutes: check dev status");
+    expect(lists[1]).toContain("every 15 minutes: watch: show the ops board in dev");
+  });
+
   it("answers an unknown command with what it can do", async () => {
     const { code, stdout } = await runConsole("make me a sandwich\n");
     expect(code).toBe(0);

@@ -3,10 +3,12 @@ import type { Logger } from "pino";
 import { OpsError } from "../../errors.js";
 import type { Redactor } from "../../redact.js";
 import type { Requester } from "../../service/ops-service.js";
+import { timeOfDay } from "../../service/time-text.js";
 import { ACTION, decodeDraft, decodeRunRef, type DraftRef, type FormMeta } from "../action-ids.js";
 import type { SlackMessage } from "../block-kit.js";
 import { renderPlanDetails } from "../render-plan-details.js";
 import { renderPlanForm } from "../render-plan-form.js";
+import { renderScheduleReply } from "../schedule-notifier.js";
 import { renderDryRun, renderError, renderQuestion, renderText } from "../render-replies.js";
 import { postRunCard, replaceWithRunCard, replyOnce, runDeferredPreflight, userFacingError, type SlackContext } from "./slack-context.js";
 import { ephemeralResponder } from "./slash-command.js";
@@ -223,6 +225,34 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
     await submitDraft(body, draft, respond, `wayback:${action.action_id.slice(ACTION.wayBack.length + 1)}`);
     const channel = surfaceOf(body).channel;
     if (channel) await ctx.incidents.refresh(channel);
+  });
+
+  // A schedule's approval: the same approvers as a run of its plan; the answer goes into the thread.
+  onClick(ACTION.approveSchedule, async (body, action) => {
+    const surface = surfaceOf(body);
+    if (!action.value || !surface.channel) return;
+    const reply = await ctx.service.approveSchedule(action.value, surface.user);
+    const place = { channel: surface.channel, ...(surface.threadTs ? { threadTs: surface.threadTs } : {}) };
+    await replyOnce(
+      ctx,
+      `slack:approve-schedule:${action.value}:${surface.user}`,
+      place,
+      renderScheduleReply(reply, ctx.timeZone, ctx.now()),
+    );
+  });
+
+  // Silence a watch: its alerts are held back (it keeps reading); said once in the alert's thread.
+  onClick(ACTION.silenceWatch, async (body, action) => {
+    const surface = surfaceOf(body);
+    if (!action.value || !surface.channel || !surface.messageTs) return;
+    const schedule = await ctx.service.silenceWatch(action.value);
+    const until = schedule.silencedUntil ? timeOfDay(schedule.silencedUntil, ctx.timeZone, ctx.now()) : "later";
+    await replyOnce(
+      ctx,
+      `slack:silence:${surface.channel}:${surface.messageTs}`,
+      { channel: surface.channel, threadTs: surface.threadTs ?? surface.messageTs },
+      renderText(`🔕 <@${surface.user}> silenced this watch until ${until}; it keeps checking and posts what changed after that.`),
+    );
   });
 
   onClick(ACTION.askForm, async (body, action) => {

@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from "../../errors.js";
-import { stripSlackMarkup } from "../strip-slack-markup.js";
+import { renderScheduleReply } from "../schedule-notifier.js";
+import { channelMentions, stripSlackMarkup } from "../strip-slack-markup.js";
 import { renderQuestion, renderText } from "../render-replies.js";
 import { postPlanThenRecord, replyOnce, userFacingError, type Place, type SlackContext } from "./slack-context.js";
 
@@ -30,6 +31,17 @@ export async function handleRequest(ctx: SlackContext, request: IncomingRequest)
   try {
     if (text === "") {
       await replyOnce(ctx, `${key}:reply`, request.place, renderText(ctx.service.helpText()));
+      return;
+    }
+    const scheduled = await ctx.service.scheduleText(text, {
+      user: request.user,
+      source: "slack",
+      channel: request.place.channel,
+      mentionedChannels: channelMentions(request.text),
+      idempotencyKey: key,
+    });
+    if (scheduled) {
+      await replyOnce(ctx, `${key}:reply`, request.place, renderScheduleReply(scheduled, ctx.timeZone, ctx.now()));
       return;
     }
     const result = ctx.service.previewText(text);

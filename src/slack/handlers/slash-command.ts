@@ -3,7 +3,8 @@ import type { Redactor } from "../../redact.js";
 import type { SlackMessage } from "../block-kit.js";
 import { renderError, renderQuestion, renderText } from "../render-replies.js";
 import { renderRunChain, renderRunList } from "../render-run-chain.js";
-import { stripSlackMarkup } from "../strip-slack-markup.js";
+import { renderScheduleReply } from "../schedule-notifier.js";
+import { channelMentions, stripSlackMarkup } from "../strip-slack-markup.js";
 import { postPlanThenRecord, userFacingError, type SlackContext } from "./slack-context.js";
 
 /** Sends an ephemeral answer through the command's response_url (no Web API call, no rate limit). */
@@ -49,6 +50,17 @@ export function registerSlashCommand(app: App, ctx: SlackContext, redactor: Reda
         await reply(
           chain ? renderRunChain(chain) : renderError(`No single run starts with \`${show[1]}\`.`, "`/ops runs` lists the latest ones."),
         );
+        return;
+      }
+      const scheduled = await ctx.service.scheduleText(text, {
+        user: body.user_id,
+        source: "slack",
+        channel: body.channel_id,
+        mentionedChannels: channelMentions(body.text ?? ""),
+        idempotencyKey: key,
+      });
+      if (scheduled) {
+        await reply(renderScheduleReply(scheduled, ctx.timeZone, ctx.now()));
         return;
       }
       const result = ctx.service.previewText(text);
