@@ -285,6 +285,13 @@ describe.each(STORE_BACKENDS)("schedules across two processes (%s)", (backend) =
     expect(await service.scheduleText("stop the 9am schedule", user)).toMatchObject({ kind: "question" });
   });
 
+  it("refuses to start a config watch whose request changes things, naming the field", async () => {
+    const cfg = testConfig({
+      restarts: { request: "restart api in prod", every: "5 minutes", channel: "ops", follow: [], confirm: 1, quietMinutes: 30 },
+    });
+    await expect(startTwo(cfg)).rejects.toThrow(/watches\.restarts\.request: "restart api in prod" changes things; a watch only reads/);
+  });
+
   it("watches opsroom's own tables from the config: a plan stuck in approval past its expiry, workers' heartbeats", async () => {
     now = new Date("2026-03-02T08:58:00Z");
     const cfg = testConfig({
