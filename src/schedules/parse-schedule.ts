@@ -10,7 +10,7 @@ import { InputError } from "../errors.js";
 export type ScheduleRequest =
   | { kind: "create"; cron: string; cadence: string; request: string; channel: string | undefined; watch: boolean }
   | { kind: "list" }
-  | { kind: "stop"; query: string; explicit: boolean }
+  | { kind: "stop"; query: string }
   | { kind: "approve"; id: string | undefined };
 
 const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
@@ -24,6 +24,8 @@ const APPROVE = /^approve\s+(?:the\s+)?(?:schedule|watch)(?:\s+([0-9a-f-]{4,36})
 const CRON = /^(?:on\s+)?cron\s+["'`]?((?:\S+\s+){4}\S+?)["'`]?\s+(.+)$/i;
 const INTERVAL = /\b(?:every|each)\s+(?:(\d+)\s*|(an?|one|half(?:\s+an?)?)\s+)?(minutes?|mins?|m|hours?|hrs?|h)\b/i;
 const HOURLY = /\b(hourly)\b/i;
+const STOP_NAMES_SCHEDULE =
+  /\b(?:schedules?|scheduled|watch(?:es)?|every|daily|hourly|weekdays?|weekends?|minutes?|hours?|noon|midnight)\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b/i;
 const CHANNEL = /\s+(?:in|to|into|on)\s+#([\w-]+)\s*$/i;
 
 /** Is this text a schedule request at all (a cadence, a list, a stop or an approval of one)? */
@@ -35,7 +37,10 @@ export function parseScheduleRequest(text: string): ScheduleRequest | undefined 
   const stop = STOP.exec(trimmed);
   if (stop) {
     const query = stop[1]!.replace(/^(?:the|my|our)\s+/i, "");
-    return { kind: "stop", query, explicit: /\b(?:schedules?|watch(?:es)?|every|daily|hourly)\b/i.test(query) };
+    // Only a stop that names a schedule or its cadence ("the 9am board", "schedule 1a2b"): "cancel the deploy"
+    // must never stop a schedule that happens to deploy.
+    if (!STOP_NAMES_SCHEDULE.test(query)) return undefined;
+    return { kind: "stop", query };
   }
   return parseCreate(trimmed);
 }

@@ -188,8 +188,9 @@ function policyOf(schedule: Schedule) {
 }
 
 /**
- * The config's watches, as schedules (kept under their config id; a watch removed from the config is
- * stopped). A request that is unclear or changes things stops the start with the watch's field.
+ * The config's watches, as schedules (kept under their config id; a watch removed from the config, or
+ * whose request the loaded runbooks do not understand, is stopped). A request that changes things stops
+ * the start with the watch's field.
  */
 async function syncConfigWatches(deps: SchedulerDeps): Promise<void> {
   const problems: Array<{ file: string; line: undefined; field: string; message: string }> = [];
@@ -200,7 +201,20 @@ async function syncConfigWatches(deps: SchedulerDeps): Promise<void> {
     const field = `watches.${id}`;
     try {
       const cadence = watch.cron ? { cron: watch.cron, cadence: `cron ${watch.cron}` } : intervalCadence(watch.every!);
-      const plan = watch.request ? deps.planRequest(watch.request) : null;
+      let plan: Plan | null = null;
+      if (watch.request) {
+        try {
+          plan = deps.planRequest(watch.request);
+        } catch (error) {
+          // Valid config, but the runbooks loaded here cannot serve it (a runbooks folder of your own):
+          // that watch stays off and says why, rather than stopping opsroom.
+          deps.log.warn(
+            { watch: id, reason: error instanceof OpsError ? error.userMessage : String(error) },
+            "watch not started: its request names no loaded runbook",
+          );
+          continue;
+        }
+      }
       if (plan?.mutating) {
         problems.push({
           file: deps.config.configPath,
@@ -244,7 +258,7 @@ async function syncConfigWatches(deps: SchedulerDeps): Promise<void> {
   if (problems.length > 0) throw new ConfigError(problems);
   for (const schedule of prepared) await deps.store.schedules.upsertConfigured(schedule);
   await deps.store.schedules.stopConfiguredExcept(
-    entries.map(([id]) => id),
+    prepared.map((p) => p.configKey),
     "config",
   );
 }

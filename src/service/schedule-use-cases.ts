@@ -73,7 +73,7 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
   return {
     /**
      * A schedule request, answered; `undefined` when the text is not one (the caller treats it as an
-     * ordinary request). "stop …" is a schedule request only when it names a schedule.
+     * ordinary request). "stop …" is a schedule request only when it names a schedule or a cadence.
      */
     async scheduleText(text: string, requester: ScheduleRequester): Promise<ScheduleReply | undefined> {
       const request = parseScheduleRequest(text);
@@ -92,10 +92,8 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
         }
         case "stop": {
           const matches = await findToStop(request.query);
-          if (matches.length === 0) {
-            if (!request.explicit) return undefined;
+          if (matches.length === 0)
             return { kind: "question", text: `No active schedule matches "${request.query}". Type \`list schedules\` to see them.` };
-          }
           if (matches.length > 1) return { kind: "which", query: request.query, matches };
           return this.stopSchedule(matches[0]!.id, requester.user);
         }

@@ -281,8 +281,18 @@ describe.each(STORE_BACKENDS)("schedules across two processes (%s)", (backend) =
     });
     // Not a schedule: left for the normal parser.
     expect(await service.scheduleText("stop api", user)).toBeUndefined();
-    expect(await service.scheduleText("stop the 9am board", user)).toBeUndefined();
-    expect(await service.scheduleText("stop the 9am schedule", user)).toMatchObject({ kind: "question" });
+    expect(await service.scheduleText("cancel the healthcheck", user)).toBeUndefined(); // names no schedule or cadence
+    expect(await service.scheduleText("stop the 9am board", user)).toMatchObject({
+      kind: "question",
+      text: 'No active schedule matches "9am board". Type `list schedules` to see them.',
+    });
+  });
+
+  it("refuses to start a config watch whose request changes things, naming the field", async () => {
+    const cfg = testConfig({
+      restarts: { request: "restart api in prod", every: "5 minutes", channel: "ops", follow: [], confirm: 1, quietMinutes: 30 },
+    });
+    await expect(startTwo(cfg)).rejects.toThrow(/watches\.restarts\.request: "restart api in prod" changes things; a watch only reads/);
   });
 
   it("watches opsroom's own tables from the config: a plan stuck in approval past its expiry, workers' heartbeats", async () => {
