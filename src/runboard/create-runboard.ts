@@ -202,8 +202,6 @@ export function createRunboard(deps: RunboardDeps): Runboard {
 
   app.get("/signin/callback", async (c) => {
     if (!signInOptions) return page(c, messagePage(pageContext(c), "Sign-in is off", `This Runboard's access is ${settings.access}.`), 404);
-    const slow = limited(c);
-    if (slow) return slow;
     const attempt = openValue<{ state: string; nonce: string; next: string; exp: number }>(
       signer,
       "signin",
