@@ -18,6 +18,7 @@ import type { SlackApp } from "./slack/create-slack-app.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
+import type { Run } from "./store/types.js";
 
 export interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -258,6 +259,8 @@ async function runSlack(app: App, io: Io): Promise<number> {
       redactor: createRedactor(app.config.secretValues),
       signal: stopping.signal,
       httpRoutes: healthRoutes(app.checks),
+      // Stable per run (valid linkHours from the run's creation), so re-rendering a card does not change it.
+      ...(app.config.runboard.url ? { runLink: (run: Run) => app.runboard.runLink(run.id, run.createdAt) } : {}),
       observeCalls: (method, outcome) => app.metrics.slackCall(method, outcome),
     });
     app.useSlack(slack);

@@ -46,8 +46,8 @@ export interface Runboard {
   app: Hono<Env>;
   /** The pages as a node:http handler, for the health server and Slack's HTTP mode. */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
-  /** A "View run" link for Slack cards: signed, scoped to that run, expiring after `linkHours`. */
-  runLink(runId: string): string;
+  /** A "View run" link for Slack cards: signed, scoped to that run, working `linkHours` from `issuedAt` (default now). */
+  runLink(runId: string, issuedAt?: Date): string;
   close(): Promise<void>;
 }
 
@@ -498,8 +498,8 @@ export function createRunboard(deps: RunboardDeps): Runboard {
   return {
     app,
     listener: getRequestListener(app.fetch),
-    runLink(runId) {
-      const expires = new Date(clock().getTime() + settings.linkHours * 3600_000);
+    runLink(runId, issuedAt = clock()) {
+      const expires = new Date(issuedAt.getTime() + settings.linkHours * 3600_000);
       return `${settings.url}/runs/${runId}?t=${encodeURIComponent(runLinkToken(signer, runId, expires))}`;
     },
     close: () => hub.close(),
