@@ -147,7 +147,7 @@ describe("Runboard pages", () => {
     const before = (await f.service.listRuns({ limit: 1000 })).length;
     const page = await (await f.get(`/runboard/preview?q=${encodeURIComponent("deploy api to prod")}`)).text();
     expect(page).toContain("Plan: ");
-    expect(page).toMatch(/Runbook<\/dt><dd>deploy/);
+    expect(page).toMatch(/Runbook<\/dt>\s*<dd>\s*deploy/);
     expect(page).toContain("changes things");
     const clarify = await (await f.get(`/runboard/preview?q=${encodeURIComponent("deploy api")}`)).text();
     expect(clarify).toContain("opsroom would ask:");

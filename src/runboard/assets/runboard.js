@@ -35,8 +35,11 @@ if (body.dataset.page === "run") {
     }
     count.textContent = needle ? `${shown} of ${log.children.length} lines` : `${log.children.length} lines`;
   };
-  const scrollToEnd = () => follow.checked && log.lastElementChild && log.lastElementChild.scrollIntoView({ block: "end" });
-  search.addEventListener("input", applySearch);
+  const scrollToEnd = () => follow.checked && (log.scrollTop = log.scrollHeight);
+  search.addEventListener("input", () => {
+    applySearch();
+    scrollToEnd();
+  });
   follow.addEventListener("change", scrollToEnd);
   // Scrolling up in the log stops following; back at the end follows again.
   log.addEventListener("scroll", () => (follow.checked = log.scrollTop + log.clientHeight >= log.scrollHeight - 8));
@@ -48,7 +51,7 @@ if (body.dataset.page === "run") {
     log: (html) => {
       log.insertAdjacentHTML("beforeend", html);
       applySearch();
-      if (follow.checked) log.scrollTop = log.scrollHeight;
+      scrollToEnd();
     },
     run: (html) => (live.innerHTML = html),
   });

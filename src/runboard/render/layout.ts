@@ -43,6 +43,7 @@ export function layout(
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · opsroom Runboard</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="${base}/assets/runboard.css" />
         <script type="module" src="${base}/assets/runboard.js"></script>
       </head>

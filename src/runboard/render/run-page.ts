@@ -28,7 +28,6 @@ export function renderRunPage(ctx: PageContext, chain: RunChain, links: RunPageL
         Run <code>${run.id}</code>${links.slack ? html` · <a href="${links.slack}" rel="noreferrer">Open in Slack</a>` : ""}
       </p>
       <div id="run-live">${renderRunLive(ctx, chain, links)}</div>
-      ${renderPlanCard(chain)}
       <section class="log-panel">
         <h2>Log</h2>
         <div class="log-tools">
@@ -39,7 +38,8 @@ export function renderRunPage(ctx: PageContext, chain: RunChain, links: RunPageL
         <ol id="log" class="log">
           ${chain.events.map((e) => renderLogLine(ctx, e))}
         </ol>
-      </section>`,
+      </section>
+      ${renderPlanCard(chain)}`,
     { page: "run", data: { run: run.id, "last-event": String(lastEvent), token: links.tokenQuery } },
   );
 }
