@@ -6,7 +6,7 @@
  * page logs a console error. Screenshots of the board and a run page go to RUNBOARD_SCREENSHOTS
  * (docs/screenshots for the README's) or a temporary folder.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -30,6 +30,8 @@ describe("the Runboard in Chromium", () => {
   let problems: string[];
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium is not at ${CHROMIUM}: \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     f = await openRunboard();
     server = (await startHealthServer({

@@ -7,7 +7,7 @@ import { layout, statusBadge, time, type Html, type PageContext } from "./layout
 export interface HistoryView {
   form: RunFilterText;
   problems: { field: keyof RunFilterText; message: string }[];
-  runs: Run[];
+  runs: Pick<Run, "id" | "createdAt" | "title" | "runbook" | "env" | "service" | "requestedBy" | "status">[];
   /** The query string of the same filter (for export and paging links), without `?`. */
   filterQuery: string;
   /** The cursor of the next (older) page, when there is one. */

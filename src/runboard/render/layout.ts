@@ -54,20 +54,30 @@ export function layout(
     </html>`;
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** One formatter per time zone: making one costs more than rendering a whole table row. */
+function formatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      year: "numeric",
+      month: "short",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
 /** A time as people read it, in the config's time zone, with the exact ISO time on hover. */
 export function time(ctx: Pick<PageContext, "timeZone">, at: Date | string | null | undefined): Html {
   if (!at) return html`<span class="muted">—</span>`;
   const date = new Date(at);
-  const text = new Intl.DateTimeFormat("en-GB", {
-    timeZone: ctx.timeZone,
-    year: "numeric",
-    month: "short",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).format(date);
-  return html`<time datetime="${date.toISOString()}">${text}</time>`;
+  return html`<time datetime="${date.toISOString()}">${formatIn(ctx.timeZone).format(date)}</time>`;
 }
 
 /** "1m 12s", "850 ms". */
