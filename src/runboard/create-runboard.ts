@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { Hono, type Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
@@ -12,17 +11,17 @@ import { OpsError } from "../errors.js";
 import type { Redactor } from "../redact.js";
 import type { OpsService } from "../service/ops-service.js";
 import { parseRunFilter, type RunFilterText } from "../service/run-chain-export.js";
-import { createRateLimiter } from "./rate-limiter.js";
 import { renderBoardLive, renderBoardPage } from "./render/board-page.js";
 import { renderCatalogPage } from "./render/catalog-page.js";
 import { renderHistoryPage } from "./render/history-page.js";
-import { messagePage, type Html, type PageContext, type Viewer } from "./render/layout.js";
+import { messagePage, type Html, type PageContext } from "./render/layout.js";
 import { renderPreviewPage, type PreviewResult } from "./render/preview-page.js";
 import { renderLogLine, renderRunLive, renderRunPage, type RunPageLinks } from "./render/run-page.js";
 import { createRunEventHub } from "./run-event-hub.js";
 import { RUNBOARD_PATH, type RunboardSettings } from "./runboard-settings.js";
-import { checkRunLinkToken, createSigner, openValue, runLinkToken, sealValue, type Session } from "./signing.js";
-import { authorizeUrl, completeSignIn, SignInError, type SlackSignInOptions } from "./slack-sign-in.js";
+import type { RunboardEnv } from "./runboard-env.js";
+import { registerSignInRoutes, SESSION_COOKIE } from "./sign-in-routes.js";
+import { checkRunLinkToken, createSigner, openValue, runLinkToken, type Session } from "./signing.js";
 
 export interface RunboardDeps {
   service: OpsService;
@@ -51,10 +50,8 @@ export interface Runboard {
   close(): Promise<void>;
 }
 
-type Env = { Variables: { viewer: Viewer | undefined } };
+type Env = RunboardEnv;
 
-const SESSION_COOKIE = "opsroom_runboard";
-const SIGNIN_COOKIE = "opsroom_signin";
 const PAGE_SIZE = 50;
 const ASSETS = {
   "runboard.css": { type: "text/css; charset=utf-8", body: readFileSync(new URL("./assets/runboard.css", import.meta.url), "utf8") },
@@ -66,14 +63,8 @@ export function createRunboard(deps: RunboardDeps): Runboard {
   const clock = deps.clock ?? (() => new Date());
   const signer = createSigner(settings.secret);
   const hub = createRunEventHub((listener) => service.onRunEvent(listener));
-  const limiter = createRateLimiter({ ...(deps.signInLimit ?? { max: 10, windowMs: 60_000 }), clock });
   const keepAliveMs = deps.keepAliveMs ?? 25_000;
   const base = RUNBOARD_PATH;
-  const signInOptions: SlackSignInOptions | undefined = settings.slack && {
-    ...settings.slack,
-    redirectUri: `${settings.url}/signin/callback`,
-  };
-  const cookieBase = { path: base, httpOnly: true, sameSite: "Lax" as const, secure: settings.secureCookies };
 
   const pageContext = (c: Context<Env>): PageContext => ({
     base,
@@ -176,101 +167,8 @@ export function createRunboard(deps: RunboardDeps): Runboard {
     return undefined;
   };
 
-  // ---- Sign in with Slack -------------------------------------------------------------------------
-  const limited = (c: Context<Env>) => {
-    const address = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? "local";
-    const wait = limiter.take(address);
-    if (wait === 0) return undefined;
-    c.header("retry-after", String(Math.ceil(wait / 1000)));
-    return page(c, messagePage(pageContext(c), "Too many sign-in attempts", `Try again in ${Math.ceil(wait / 1000)} seconds.`), 429);
-  };
-
-  app.get("/signin", (c) => {
-    if (!signInOptions) return page(c, messagePage(pageContext(c), "Sign-in is off", `This Runboard's access is ${settings.access}.`), 404);
-    const slow = limited(c);
-    if (slow) return slow;
-    const state = randomBytes(16).toString("base64url");
-    const nonce = randomBytes(16).toString("base64url");
-    const next = safeNext(c.req.query("next"));
-    setCookie(c, SIGNIN_COOKIE, sealValue(signer, "signin", { state, nonce, next, exp: Math.floor(clock().getTime() / 1000) + 600 }), {
-      ...cookieBase,
-      path: `${base}/signin`,
-      maxAge: 600,
-    });
-    return c.redirect(authorizeUrl(signInOptions, state, nonce), 302);
-  });
-
-  app.get("/signin/callback", async (c) => {
-    if (!signInOptions) return page(c, messagePage(pageContext(c), "Sign-in is off", `This Runboard's access is ${settings.access}.`), 404);
-    const attempt = openValue<{ state: string; nonce: string; next: string; exp: number }>(
-      signer,
-      "signin",
-      getCookie(c, SIGNIN_COOKIE),
-      clock(),
-    );
-    deleteCookie(c, SIGNIN_COOKIE, { path: `${base}/signin` });
-    const again = `<a href="${base}/signin">Sign in again</a>`;
-    if (c.req.query("error"))
-      return page(c, messagePage(pageContext(c), "Sign-in was cancelled", `Slack said: ${c.req.query("error")}.`), 403);
-    if (!attempt || attempt.state !== c.req.query("state"))
-      return page(
-        c,
-        messagePage(
-          pageContext(c),
-          "Sign-in could not be finished",
-          "This sign-in was started elsewhere or took longer than 10 minutes.",
-          again,
-        ),
-        400,
-      );
-    const code = c.req.query("code");
-    if (!code) return page(c, messagePage(pageContext(c), "Sign-in could not be finished", "Slack sent no code back."), 400);
-    try {
-      const identity = await completeSignIn(signInOptions, code, attempt.nonce);
-      if (!(await service.mayViewRunboard(identity.user))) {
-        log.info({ slack_user: identity.user }, "runboard sign-in refused: not on runboard.allow");
-        return page(
-          c,
-          messagePage(
-            pageContext(c),
-            "Not on this Runboard's list",
-            `${identity.name} (${identity.user}) is not among the people runboard.allow names. Ask an opsroom admin.`,
-          ),
-          403,
-        );
-      }
-      const session: Session = {
-        user: identity.user,
-        name: identity.name,
-        exp: Math.floor(clock().getTime() / 1000) + settings.sessionHours * 3600,
-      };
-      setCookie(c, SESSION_COOKIE, sealValue(signer, "session", session), { ...cookieBase, maxAge: settings.sessionHours * 3600 });
-      log.info({ slack_user: identity.user }, "runboard sign-in");
-      return c.redirect(attempt.next, 302);
-    } catch (error) {
-      if (!(error instanceof SignInError)) throw error;
-      log.warn({ err: error }, "runboard sign-in failed");
-      return page(
-        c,
-        messagePage(pageContext(c), "Sign-in failed", error.userMessage, error.hint),
-        error.code === "SIGNIN_UNREACHABLE" ? 502 : 403,
-      );
-    }
-  });
-
-  app.get("/signout", (c) => {
-    deleteCookie(c, SESSION_COOKIE, { path: base });
-    c.set("viewer", undefined);
-    return page(
-      c,
-      messagePage(
-        pageContext(c),
-        "Signed out",
-        "You are signed out of the Runboard.",
-        settings.access === "slack" ? `Sign in again at ${base}/signin.` : undefined,
-      ),
-    );
-  });
+  // Sign in with Slack: /signin, /signin/callback, /signout (sign-in-routes.ts).
+  registerSignInRoutes({ app, settings, signer, service, log, clock, signInLimit: deps.signInLimit, page, pageContext });
 
   // ---- Board ----------------------------------------------------------------------------------------
   const boardHtml = async (ctx: PageContext) => String(await renderBoardLive(ctx, redactor.redact(await service.board())));
@@ -509,11 +407,6 @@ export function createRunboard(deps: RunboardDeps): Runboard {
     },
     close: () => hub.close(),
   };
-
-  /** Only a Runboard path of this site (no open redirect). */
-  function safeNext(next: string | undefined): string {
-    return next && next.startsWith(`${base}/`) && !next.startsWith("//") && !next.includes("\\") ? next : `${base}/`;
-  }
 }
 
 function parseCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
