@@ -5,16 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSV_COLUMNS } from "../../src/service/run-chain-export.js";
 import type { Run } from "../../src/store/types.js";
+import { STORE_BACKENDS } from "../support/test-stores.js";
 import { ask, openRunboard, startNext, type RunboardFixture } from "./support.js";
 
-describe("Runboard pages", () => {
+describe.each(STORE_BACKENDS)("Runboard pages (%s)", (backend) => {
   let f: RunboardFixture;
   let running: Run;
   let queued: Run;
   let waiting: Run;
 
   beforeAll(async () => {
-    f = await openRunboard();
+    f = await openRunboard({ backend });
     // Two deploys of api to staging: the first runs, the second queues behind it in the lane.
     const first = await ask(f.service, "deploy api to staging");
     await f.service.approve(first.id, "U0CAROL");
