@@ -14,6 +14,7 @@ import { parseRunFilter, type RunFilterText } from "../service/run-chain-export.
 import { renderBoardLive, renderBoardPage } from "./render/board-page.js";
 import { renderCatalogPage } from "./render/catalog-page.js";
 import { renderHistoryPage } from "./render/history-page.js";
+import { renderOpsBoardPage } from "./render/ops-board-page.js";
 import { messagePage, type Html, type PageContext } from "./render/layout.js";
 import { renderPreviewPage, type PreviewResult } from "./render/preview-page.js";
 import { renderLogLine, renderRunLive, renderRunPage, type RunPageLinks } from "./render/run-page.js";
@@ -371,6 +372,14 @@ export function createRunboard(deps: RunboardDeps): Runboard {
       "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
       "content-disposition": `attachment; filename="opsroom-runs-${stamp}.${format}"`,
     });
+  });
+
+  // ---- The ops board: the latest ops-board run ------------------------------------------------------
+  app.get("/ops-board", async (c) => {
+    const no = await deniedWide(c);
+    if (no) return no;
+    const [latest] = await service.listRuns({ runbook: "ops-board", statuses: ["succeeded"], limit: 1 });
+    return page(c, renderOpsBoardPage(pageContext(c), latest ? await chainOf(latest.id) : undefined));
   });
 
   // ---- Runbooks and the command bar -----------------------------------------------------------------

@@ -176,6 +176,26 @@ describe.each(STORE_BACKENDS)("Runboard pages (%s)", (backend) => {
     expect((await f.store.getRun(waiting.id))!.status).toBe("pending_approval");
   });
 
+  it("shows the ops board as its latest finished run left it", async () => {
+    expect(await (await f.get("/runboard/ops-board")).text()).toContain("No ops board run has finished yet.");
+    const board = await ask(f.service, "ops board");
+    await f.store.registerWorker({ id: "host:3:board", hostname: "host", pid: 3, concurrency: 500 });
+    expect((await f.store.claimRuns("host:3:board", 30_000, 500)).map((r) => r.id)).toContain(board.id);
+    await f.store.addArtifact(board.id, {
+      stepId: "flags",
+      kind: "text",
+      title: "Flag health",
+      content: "featureMatrix 25% ok",
+      url: null,
+      filename: null,
+    });
+    await f.store.finishRun(board.id, "host:3:board", { status: "succeeded", summary: "2 flags safe to cut over" });
+    const page = await (await f.get("/runboard/ops-board")).text();
+    expect(page).toContain("2 flags safe to cut over");
+    expect(page).toContain("featureMatrix 25% ok");
+    expect(page).toContain(`href="/runboard/runs/${board.id}"`);
+  });
+
   it("serves its script and stylesheet", async () => {
     const js = await f.get("/runboard/assets/runboard.js");
     expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");

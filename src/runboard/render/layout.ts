@@ -26,7 +26,8 @@ export function layout(
   const nav =
     viewer.kind === "link"
       ? html`<span class="muted">Viewing one run through a link from Slack</span>`
-      : html`<a href="${base}/">Board</a><a href="${base}/history">History</a><a href="${base}/runbooks">Runbooks</a>
+      : html`<a href="${base}/">Board</a><a href="${base}/history">History</a><a href="${base}/runbooks">Runbooks</a
+          ><a href="${base}/ops-board">Ops board</a>
           <form class="command-bar" method="get" action="${base}/preview" role="search">
             <input name="q" placeholder="Preview a request: deploy api to staging" aria-label="Preview a request" />
             <button type="submit">Preview</button>

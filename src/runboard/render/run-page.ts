@@ -208,7 +208,7 @@ export function renderLogLine(ctx: PageContext, e: RunEvent): Html {
   </li>`;
 }
 
-function renderArtifacts(artifacts: StoredArtifact[], runId: string, base: string, tokenQuery: string): Html {
+export function renderArtifacts(artifacts: StoredArtifact[], runId: string, base: string, tokenQuery: string): Html {
   if (artifacts.length === 0)
     return html`<section class="artifacts">
       <h2>Artifacts</h2>
