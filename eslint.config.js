@@ -21,4 +21,9 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
     rules: { "no-console": "off" },
   },
+  {
+    // The Runboard's one client script runs in the browser.
+    files: ["src/runboard/assets/**"],
+    languageOptions: { globals: { document: "readonly", EventSource: "readonly" } },
+  },
 );

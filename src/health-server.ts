@@ -14,7 +14,11 @@ export interface HealthChecks {
   ready: () => Promise<Record<string, true | string>>;
   /** /metrics: Prometheus text format. */
   metrics?: Registry;
+  /** The Runboard's pages, served under /runboard (src/runboard). */
+  runboard?: (req: IncomingMessage, res: ServerResponse) => void;
 }
+
+const RUNBOARD_PREFIX = "/runboard";
 
 const IDENTITY = { service: "opsroom", instance: INSTANCE_ID };
 
@@ -65,11 +69,18 @@ export function healthRoutes(
         ]
       : []),
   ];
-  return routes.map((route) => ({
-    path: route.path,
-    method: ["GET"],
-    handler: (_req: IncomingMessage, res: ServerResponse) => void route.handler(res),
-  }));
+  const runboard = checks.runboard;
+  return [
+    ...routes.map((route) => ({
+      path: route.path,
+      method: ["GET"],
+      handler: (_req: IncomingMessage, res: ServerResponse) => void route.handler(res),
+    })),
+    // Bolt matches custom routes with path-to-regexp: the Runboard's own router takes it from there.
+    ...(runboard
+      ? [RUNBOARD_PREFIX, `${RUNBOARD_PREFIX}/*rest`].map((path) => ({ path, method: ["GET", "HEAD"], handler: runboard }))
+      : []),
+  ];
 }
 
 /**
@@ -78,9 +89,10 @@ export function healthRoutes(
  * real, offline.
  */
 export async function startHealthServer(options: { port: number; log: Logger } & HealthChecks): Promise<Server | undefined> {
-  const routes = new Map(healthRoutes(options).map((r) => [r.path, r.handler]));
+  const routes = new Map(healthRoutes({ ...options, runboard: undefined }).map((r) => [r.path, r.handler]));
   const server = createServer((req, res) => {
     const path = req.url === "/" ? "/healthz" : (req.url ?? "").split("?")[0]!;
+    if (options.runboard && (path === RUNBOARD_PREFIX || path.startsWith(`${RUNBOARD_PREFIX}/`))) return options.runboard(req, res);
     const route = routes.get(path);
     if (req.method !== "GET" || !route) {
       res.writeHead(404, { "content-type": "application/json" }).end('{"status":"not found"}');

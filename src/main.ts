@@ -13,12 +13,15 @@ import type { OpsMetrics } from "./metrics/prometheus.js";
 import type { Scheduler, ScheduleNotifier } from "./schedules/scheduler.js";
 import { createRedactor } from "./redact.js";
 import { reportStartupError } from "./report-startup-error.js";
+import type { Runboard } from "./runboard/create-runboard.js";
+import { resolveRunboardSettings } from "./runboard/runboard-settings.js";
 import type { OpsService } from "./service/ops-service.js";
 import { startProcesses, type RunningProcesses } from "./processes/start-processes.js";
 import type { SlackApp } from "./slack/create-slack-app.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
+import type { Run } from "./store/types.js";
 
 export interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -38,6 +41,8 @@ export interface App {
   /** What /healthz, /readyz and /metrics answer from (Slack's HTTP mode serves them too). */
   checks: HealthChecks;
   metrics: OpsMetrics;
+  /** The Runboard's pages (served beside /healthz) and its "View run" links. */
+  runboard: Runboard;
   /** The Slack front end, once connected: /readyz reports its connection. */
   useSlack(slack: SlackApp): void;
   /**
@@ -76,6 +81,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   };
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;
+  let runboardSettings: ReturnType<typeof resolveRunboardSettings>;
   try {
     processes = await startProcesses(bootConfig.processes, {
       log: createLogger({ level, redactor: createRedactor(bootConfig.secretValues), destination: io.stderr }),
@@ -84,6 +90,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     });
     // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
     config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
+    runboardSettings = resolveRunboardSettings(config);
     [parts, store] = await Promise.all([loadParts(config, history), opening]);
   } catch (error) {
     await opening.then((opened) => opened.close()).catch(() => {});
@@ -131,7 +138,6 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     },
     metrics: metrics.prometheus.registry,
   };
-  const health = options.health ? await modules.health.startHealthServer({ port: config.env.PORT, log, ...checks }) : undefined;
   const service = modules.wire.wireService({
     store,
     config,
@@ -143,6 +149,17 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     onParsed: (intent) => metrics.onParsed(intent),
   });
   let scheduler: Scheduler | undefined;
+  const runboard = modules.runboard.createRunboard({
+    service,
+    config,
+    settings: runboardSettings,
+    redactor,
+    log: log.child({ module: "runboard" }),
+  });
+  checks.runboard = runboard.listener;
+  if (runboardSettings.ephemeralSecret && runboardSettings.access !== "open")
+    log.warn("RUNBOARD_SECRET is not set: Runboard sessions and View run links last only until this process stops");
+  const health = options.health ? await modules.health.startHealthServer({ port: config.env.PORT, log, ...checks }) : undefined;
   return {
     config,
     log,
@@ -152,6 +169,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     health,
     checks,
     metrics: metrics.prometheus,
+    runboard,
     useSlack: (connected) => void (slack = connected),
     async startSchedules(notifier) {
       const { startScheduler } = await import("./schedules/scheduler.js");
@@ -168,6 +186,9 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     async close() {
       await scheduler?.stop();
       await worker?.stop({ graceMs: config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
+      await runboard.close();
+      // Open Runboard streams would keep the server from closing.
+      health?.closeAllConnections();
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
       await metrics.close();
       await running.stop();
@@ -195,7 +216,7 @@ export function adapterOptions(config: Config): AdapterOptions {
 
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
 async function loadParts(config: Config, history: AdapterOptions["history"]) {
-  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics] = await Promise.all([
+  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics, runboard] = await Promise.all([
     import("../adapters/index.js"),
     import("./executor/action-catalog.js"),
     import("./runbook/load-runbooks.js"),
@@ -204,10 +225,11 @@ async function loadParts(config: Config, history: AdapterOptions["history"]) {
     import("./executor/worker.js"),
     import("./health-server.js"),
     import("./metrics/app-metrics.js"),
+    import("./runboard/create-runboard.js"),
   ]);
   const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, history }));
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
-  return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics } };
+  return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics, runboard } };
 }
 
 /** `opsroom start` / `npm start`: Slack when tokens are set, otherwise the local console. */
@@ -263,6 +285,8 @@ async function runSlack(app: App, io: Io): Promise<number> {
       redactor: createRedactor(app.config.secretValues),
       signal: stopping.signal,
       httpRoutes: healthRoutes(app.checks),
+      // Stable per run (valid linkHours from the run's creation), so re-rendering a card does not change it.
+      ...(app.config.runboard.url ? { runLink: (run: Run) => app.runboard.runLink(run.id, run.createdAt) } : {}),
       observeCalls: (method, outcome) => app.metrics.slackCall(method, outcome),
     });
     app.useSlack(slack);

@@ -6,21 +6,18 @@ import { createRedactor } from "../redact.js";
 import { createRunChains } from "../service/run-chain.js";
 import { lockDataDir } from "../store/data-dir-lock.js";
 import { openStore } from "../store/open-store.js";
-import type { RunFilter } from "../store/store.js";
-import type { RunStatus } from "../store/types.js";
-import { CSV_COLUMNS, renderChainCsvRow, renderChainText, renderRunLine } from "./render-run-chain.js";
+import { exportRunChains, parseRunFilter } from "../service/run-chain-export.js";
+import { renderChainText, renderRunLine } from "./render-run-chain.js";
 
 export const RUNS_USAGE = `usage: opsroom runs list   [filters] [--limit N] [--json]
        opsroom runs show   <id> [--json]
        opsroom runs export [filters] [--format jsonl|csv]
 
-  filters: --runbook ID  --env NAME  --requester USER  --status STATUS[,STATUS]  --since TIME  --until TIME
+  filters: --runbook ID  --env NAME  --service NAME  --requester USER  --status STATUS[,STATUS]  --since TIME  --until TIME
   (TIME: an ISO date or time, e.g. 2026-01-07 or 2026-01-07T12:00Z)
   export writes every matching run's whole chain (the message, its parse, the plan and its hash,
   approvals, events, artifacts, outcome), one JSON object per line or one CSV row per run.
 `;
-
-const STATUSES: RunStatus[] = ["pending_approval", "queued", "running", "succeeded", "failed", "cancelled", "rejected", "expired"];
 
 /** `opsroom runs list|show|export`: the audit trail, read from the database opsroom uses. */
 export async function runsCommand(argv: string[], io: Io): Promise<number> {
@@ -33,6 +30,7 @@ export async function runsCommand(argv: string[], io: Io): Promise<number> {
       options: {
         runbook: { type: "string" },
         env: { type: "string" },
+        service: { type: "string" },
         requester: { type: "string" },
         status: { type: "string" },
         since: { type: "string" },
@@ -52,14 +50,7 @@ export async function runsCommand(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`${problem}\n${RUNS_USAGE}`);
     return 2;
   }
-  const filter: RunFilter = {
-    ...(values.runbook ? { runbook: values.runbook } : {}),
-    ...(values.env ? { env: values.env } : {}),
-    ...(values.requester ? { requestedBy: values.requester } : {}),
-    ...(values.status ? { statuses: values.status.split(",") as RunStatus[] } : {}),
-    ...(values.since ? { since: new Date(values.since) } : {}),
-    ...(values.until ? { until: new Date(values.until) } : {}),
-  };
+  const { filter } = parseRunFilter(values);
 
   let unlock = () => {};
   try {
@@ -82,9 +73,7 @@ export async function runsCommand(argv: string[], io: Io): Promise<number> {
         const runs = await store.listRuns({ ...filter, limit: values.limit ? Number(values.limit) : 50 });
         for (const run of runs) out(values.json ? JSON.stringify(run) : renderRunLine(run));
       } else {
-        const csv = values.format === "csv";
-        if (csv) out(CSV_COLUMNS.join(","));
-        for await (const chain of chains.runChains(filter)) out(csv ? renderChainCsvRow(chain) : JSON.stringify(chain));
+        for await (const line of exportRunChains(chains.runChains(filter), values.format === "csv" ? "csv" : "jsonl", redactor)) out(line);
       }
       return 0;
     } finally {
@@ -105,16 +94,9 @@ function checkArgs(
   if (sub !== "list" && sub !== "show" && sub !== "export") return `unknown runs command "${sub ?? ""}"`;
   if (sub === "show" && positionals.length !== 1) return "runs show needs one run id";
   if (sub !== "show" && positionals.length > 0) return `unexpected argument "${positionals[0]}"`;
-  for (const key of ["since", "until"] as const) {
-    const value = values[key];
-    if (typeof value === "string" && Number.isNaN(new Date(value).getTime()))
-      return `--${key} must be an ISO date or time (got "${value}")`;
-  }
-  const status = values.status;
-  if (typeof status === "string") {
-    const bad = status.split(",").find((s) => !STATUSES.includes(s as RunStatus));
-    if (bad) return `--status must be one of ${STATUSES.join(", ")} (got "${bad}")`;
-  }
+  const text = (key: string) => (typeof values[key] === "string" ? (values[key] as string) : undefined);
+  const problem = parseRunFilter({ since: text("since"), until: text("until"), status: text("status") }).problems[0];
+  if (problem) return `--${problem.field} ${problem.message}`;
   if (values.format !== undefined && values.format !== "jsonl" && values.format !== "csv")
     return `--format must be jsonl or csv (got "${String(values.format)}")`;
   if (typeof values.limit === "string" && !(Number(values.limit) > 0)) return `--limit must be a positive number (got "${values.limit}")`;

@@ -203,6 +203,39 @@ export const AdaptersSchema = z
   })
   .strict();
 
+/**
+ * The Runboard (web pages beside /healthz): who may see it and where it lives. `access`: `slack` signs in
+ * with Slack (SLACK_CLIENT_ID/SECRET, `teamId`); `links` serves only signed per-run links from Slack
+ * cards; `open` serves everyone who reaches the port (local use). Default: `slack` when SLACK_CLIENT_ID is
+ * set, `open` without Slack (the console, on 127.0.0.1), `links` otherwise.
+ */
+export const RunboardSchema = z
+  .object({
+    access: z.enum(["slack", "links", "open"]).optional(),
+    url: ApiUrl.optional().describe("public URL of the Runboard, e.g. https://ops.example.com/runboard (sign-in redirect, View run links)"),
+    teamId: z
+      .string()
+      .regex(/^T[A-Z0-9]+$/, "must be a Slack workspace id like T0123ABC")
+      .optional()
+      .describe("the only workspace whose people may sign in"),
+    allow: ApproverSetSchema.default({ users: [], groups: [] }).describe(
+      "who may sign in (users, user groups); empty: the whole workspace",
+    ),
+    sessionHours: z
+      .number()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
+    linkHours: z
+      .number()
+      .min(1)
+      .max(24 * 30)
+      .default(72)
+      .describe("how long a View run link from a Slack card works"),
+    slackUrl: ApiUrl.optional().describe("workspace URL for links back to Slack threads, e.g. https://acme.slack.com"),
+  })
+  .strict();
+
 export const ConfigFileSchema = z
   .object({
     timeZone: z
@@ -232,6 +265,7 @@ export const ConfigFileSchema = z
     schedules: SchedulerSchema.default({ checkEverySeconds: 15, graceSeconds: 120, silenceMinutes: 60 }),
     /** Watches: read-only checks on a cadence that post to a channel when a state changes. */
     watches: z.record(Name, WatchSchema).default({}),
+    runboard: RunboardSchema.default({ allow: { users: [], groups: [] }, sessionHours: 12, linkHours: 72 }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -271,6 +305,7 @@ export type ApprovalRuleConfig = z.output<typeof ApprovalRuleSchema>;
 export type PeopleConfig = z.output<typeof ApproverSetSchema>;
 export type BroadcastConfig = z.output<typeof BroadcastSchema>;
 export type ProcessConfig = z.output<typeof ProcessSchema>;
+export type RunboardConfig = z.output<typeof RunboardSchema>;
 
 export function isTimeZone(tz: string): boolean {
   try {

@@ -54,6 +54,13 @@ export const EnvSchema = z.object({
   METRICS_SOURCE: optionalString.transform((v) => v ?? "opsroom"),
   METRICS_SAMPLE_RATE: optionalString.transform((v) => Number(v ?? "100")).pipe(z.number().int("must be an integer 1-100").min(1).max(100)),
   METRICS_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  /** Runboard: the key that signs its session cookies and "View run" links (32+ characters; random per process when unset). */
+  RUNBOARD_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional()),
+  /** Sign in with Slack (Basic Information → App Credentials → Client ID and Client Secret). */
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  /** Base URL of Slack's OpenID Connect endpoints (https://slack.com); a loopback provider in tests. */
+  SLACK_OPENID_URL: optionalString.pipe(z.url().optional()),
   /** The console's colours are off when set to anything (https://no-color.org). */
   NO_COLOR: optionalString.transform((v) => v !== undefined),
 });
@@ -81,6 +88,8 @@ export const SECRET_ENV_NAMES = [
   "SUPABASE_ACCESS_TOKEN",
   "DIGITALOCEAN_TOKEN",
   "METRICS_WEBHOOK_URL",
+  "RUNBOARD_SECRET",
+  "SLACK_CLIENT_SECRET",
 ] as const;
 
 /**

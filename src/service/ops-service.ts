@@ -9,12 +9,14 @@ import { buildPlan } from "../planner/build-plan.js";
 import type { Plan } from "../planner/plan.js";
 import type { Redactor } from "../redact.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
-import type { DecisionResult, Store } from "../store/store.js";
+import type { DecisionResult, RunFilter, Store } from "../store/store.js";
 import type { NewRun, Run, RunOrigin } from "../store/types.js";
 import { createChatUseCases } from "./chat-use-cases.js";
 import { helpText, notACommandReply } from "./help-text.js";
 import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-preflight.js";
+import { createRunBoard } from "./run-board.js";
 import { createRunChains, type StoredRequest } from "./run-chain.js";
+import { exportRunChains } from "./run-chain-export.js";
 import { createIncidentUseCases } from "./incident-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
 import { createScheduleUseCases } from "./schedule-use-cases.js";
@@ -71,6 +73,7 @@ export function createOpsService(deps: OpsServiceDeps) {
   const { store, config, runbooks } = deps;
   const byId = new Map(runbooks.map((r) => [r.id, r]));
   const permissions = createRunPermissions({ config, directory: () => deps.directory });
+  const chains = createRunChains(store);
 
   /** Plans and records a run; with `supersedes`, as the edit of that pending plan (see Store.supersedeRun). */
   const planRun = async (runbook: Runbook, params: Record<string, ParamValue>, requester: Requester, supersedes?: string) => {
@@ -142,13 +145,13 @@ export function createOpsService(deps: OpsServiceDeps) {
     /** A dry run of a typed request: the plan and every call it would make; nothing is called or stored. */
     async dryRunText(
       text: string,
-    ): Promise<{ kind: "dry-run"; plan: Plan; steps: DryRunStep[] } | Exclude<SubmitResult, { kind: "planned" }>> {
+    ): Promise<{ kind: "dry-run"; intent: Intent; plan: Plan; steps: DryRunStep[] } | Exclude<SubmitResult, { kind: "planned" }>> {
       const intent = this.parse(text);
       if (intent.runbook === null || intent.runbook === "help") return { kind: "not-command", intent, reply: notACommandReply(runbooks) };
       if (intent.missing.length > 0)
         return { kind: "clarify", intent, question: intent.clarify ?? `${intent.runbook} needs ${intent.missing.join(", ")}.` };
       const plan = this.dryRun(intent.runbook, intent.params);
-      return { kind: "dry-run", plan, steps: deps.describeCalls ? await deps.describeCalls(plan) : [] };
+      return { kind: "dry-run", intent, plan, steps: deps.describeCalls ? await deps.describeCalls(plan) : [] };
     },
 
     async approve(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
@@ -190,7 +193,17 @@ export function createOpsService(deps: OpsServiceDeps) {
     ...createChatUseCases(deps, planRun, permissions),
 
     // The audit trail of runs: runChain, runChains (run-chain.ts).
-    ...createRunChains(store),
+    ...chains,
+
+    /** The audit export of every run `filter` matches, line by line: what `opsroom runs export` prints. */
+    exportRuns: (filter: Omit<RunFilter, "olderThan">, format: "csv" | "jsonl") =>
+      exportRunChains(chains.runChains(filter), format, deps.redactor ?? { redact: (v) => v, redactText: (t) => t }),
+
+    // The runs now by lane, and the workers (run-board.ts): the Runboard's board.
+    ...createRunBoard(deps),
+
+    /** Whether `user` may see the Runboard (the config's `runboard.allow`; empty: everyone signed in). */
+    mayViewRunboard: (user: string) => permissions.isAmongOrEveryone(config.runboard.allow, user),
 
     // Incident channels: messages seen, the triage summary message, the postmortem (incident-use-cases.ts).
     ...createIncidentUseCases(deps),

@@ -63,6 +63,9 @@ export function createRunPermissions(deps: { config: Config; directory: () => Ap
   };
 
   return {
+    /** Whether `user` is among `people` (users, members of groups); an empty list is everyone. */
+    isAmongOrEveryone: async (people: PeopleConfig, user: string): Promise<boolean> => names(people) === 0 || isAmong(people, user),
+
     /** Whether `user` may approve the plan (App Home lists, the same rule as `assertMayApprove`). */
     isApprover,
 

@@ -1,4 +1,4 @@
-import type { Server, ServerResponse } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
@@ -8,6 +8,7 @@ import type { Config } from "../config/load-config.js";
 import { ConfigError, OpsError } from "../errors.js";
 import type { healthRoutes } from "../health-server.js";
 import type { Redactor } from "../redact.js";
+import type { Run } from "../store/types.js";
 import type { OpsService } from "../service/ops-service.js";
 import { createBoltLogger } from "./bolt-logger.js";
 import { registerActionHandlers } from "./handlers/actions.js";
@@ -43,6 +44,8 @@ export interface SlackAppOptions {
   host?: string;
   /** HTTP mode serves these (GET /healthz, /readyz, /metrics) itself, since it owns PORT. */
   httpRoutes?: ReturnType<typeof healthRoutes>;
+  /** A run's View run link on the Runboard (cards show it), when the Runboard has a public URL. */
+  runLink?: (run: Run) => string;
   /** Told about every Web API call the app makes (metrics). */
   observeCalls?: SlackCallObserver;
   /**
@@ -163,6 +166,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     timeZone: options.config.timeZone,
     now,
+    ...(options.runLink ? { runLink: options.runLink } : {}),
     onRunFinished: (run) => {
       if (typeof run.origin.channel === "string") void incidents.refresh(run.origin.channel);
     },
@@ -190,6 +194,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     log,
     timeZone: options.config.timeZone,
     now,
+    ...(options.runLink ? { runLink: options.runLink } : {}),
   };
   registerMessageHandlers(app, ctx);
   registerSlashCommand(app, ctx, options.redactor, options.command ?? "/ops");

@@ -19,6 +19,8 @@ export interface RunCardInput {
   note?: string;
   /** The card for a plan whose run is being recorded: no buttons yet (they need the run). */
   preview?: boolean;
+  /** The run's page on the Runboard (a signed View run link), when the Runboard has a public URL. */
+  viewUrl?: string;
 }
 
 /**
@@ -84,7 +86,8 @@ export function renderRunCard(input: RunCardInput): SlackMessage {
   const blocks: Block[] = [section(intentLine(plan, timeZone, now))];
   // A note given when the card was posted ("Edited by …", "Retry of …") stays on it: it is kept on the run.
   const note = input.note ?? (typeof run.origin.note === "string" ? run.origin.note : undefined);
-  blocks.push(context([[`Requested by <@${run.requestedBy}>`, riskText(plan), note].filter(Boolean).join(" · ")]));
+  const view = input.viewUrl ? `<${input.viewUrl}|View run>` : undefined;
+  blocks.push(context([[`Requested by <@${run.requestedBy}>`, riskText(plan), note, view].filter(Boolean).join(" · ")]));
 
   const pending = run.status === "pending_approval";
   const started = Boolean(run.startedAt ?? progress.startedAt);

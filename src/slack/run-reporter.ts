@@ -62,6 +62,8 @@ export interface RunReporterDeps {
   /** Backstop for missed notifications and adoption of orphaned runs. */
   pollMs?: number;
   now?: () => Date;
+  /** A run's View run link on the Runboard, when it has a public URL. */
+  runLink?: (run: Run) => string;
   /** A run's final state and summary were delivered (an incident channel's summary follows its runs). */
   onRunFinished?: (run: Run) => void;
 }
@@ -167,6 +169,7 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
       now: now(),
       timeZone: deps.timeZone,
       ...(lockAhead !== undefined ? { lockAhead } : {}),
+      ...(deps.runLink ? { viewUrl: deps.runLink(t.run) } : {}),
     });
   };
 

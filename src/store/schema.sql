@@ -453,11 +453,17 @@ CREATE INDEX run_events_by_run ON public.run_events USING btree (run_id, id);
 
 CREATE INDEX runs_by_channel ON public.runs USING btree (((origin ->> 'channel'::text)), created_at);
 
+CREATE INDEX runs_by_requester ON public.runs USING btree (requested_by, created_at DESC);
+
+CREATE INDEX runs_by_target ON public.runs USING btree (service, env, created_at DESC);
+
 CREATE INDEX runs_changes ON public.runs USING btree (started_at) WHERE (mutating AND (started_at IS NOT NULL));
 
 CREATE INDEX runs_claimable ON public.runs USING btree (run_at, seq) WHERE (status = 'queued'::text);
 
 CREATE UNIQUE INDEX runs_one_running_per_lock_key ON public.runs USING btree (lock_key) WHERE ((status = 'running'::text) AND (lock_key IS NOT NULL));
+
+CREATE INDEX runs_open ON public.runs USING btree (created_at DESC, id DESC) WHERE (status = ANY (ARRAY['pending_approval'::text, 'queued'::text, 'running'::text]));
 
 CREATE INDEX runs_pending_expiry ON public.runs USING btree (expires_at) WHERE (status = 'pending_approval'::text);
 

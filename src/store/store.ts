@@ -106,6 +106,7 @@ export interface RunFilter {
   requestedBy?: string;
   runbook?: string;
   env?: string;
+  service?: string;
   /** The start of a run id, as shown on cards (8 characters) or whole. */
   idPrefix?: string;
   /** Created at or after. */
@@ -288,7 +289,7 @@ export function createStore(db: Db): Store {
            AND ($4::text IS NULL OR runbook = $4) AND ($5::text IS NULL OR env = $5) AND ($6::text IS NULL OR id::text LIKE $6)
            AND ($7::timestamptz IS NULL OR created_at >= $7) AND ($8::timestamptz IS NULL OR created_at < $8)
            AND ($9::timestamptz IS NULL OR (created_at, id) < ($9, $10::uuid))
-           AND ($11::text IS NULL OR approval_may_count(runs, $11))
+           AND ($11::text IS NULL OR approval_may_count(runs, $11)) AND ($12::text IS NULL OR service = $12)
          ORDER BY created_at DESC, id DESC LIMIT $3`,
         [
           filter.statuses ?? null,
@@ -302,6 +303,7 @@ export function createStore(db: Db): Store {
           filter.olderThan?.createdAt ?? null,
           filter.olderThan?.id ?? null,
           filter.approvableBy ?? null,
+          filter.service ?? null,
         ],
       );
       return rows.map(toRun);

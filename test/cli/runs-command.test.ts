@@ -92,6 +92,13 @@ describe("opsroom runs", () => {
     expect(chains.map((c) => c.run.id)).toEqual([deployId]);
     const future = await runs("export", "--since", "2100-01-01");
     expect(future.out).toBe("");
+    const byService = await runs("export", "--service", "api");
+    expect(
+      byService.out
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as RunChain).run.id),
+    ).toEqual([deployId]);
     const queued = await runs("list", "--status", "queued,running");
     expect(queued.out.trim().split("\n")).toHaveLength(2);
   });

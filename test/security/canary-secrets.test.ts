@@ -179,6 +179,7 @@ describe("canary secrets", () => {
         canRetry: description.canRetry,
       }),
       slackChecklist: renderChecklist(progressFromEvents(events, run!.plan), "UTC", new Date()),
+      ...(await runboardPages(run!.id)),
     };
 
     const found = [
@@ -193,4 +194,53 @@ describe("canary secrets", () => {
     // The logs were written at debug level and cover the run, so their silence means something.
     expect(logs.join("")).toContain('"step_id":"dispatch"');
   });
+
+  it("the Runboard's pages and exports redact a secret stored before it was known to be one", async () => {
+    // As if OPSROOM_CANARY_SECRET had been added to secretEnv after these were recorded: straight
+    // into the store, past the executor's redaction. The pages and exports are the second line.
+    const [run] = await app.store.listRuns({ limit: 1 });
+    await app.store.appendEvent(run!.id, { kind: "step_succeeded", stepId: "late", message: `token ${CANARY.secretEnv} in a log line` });
+    await app.store.addArtifact(run!.id, {
+      stepId: "late",
+      kind: "diff",
+      title: `diff with ${CANARY.secretEnv}`,
+      content: `+password=${CANARY.secretEnv}`,
+      url: null,
+      filename: null,
+    });
+    expect(JSON.stringify(await app.store.listEvents(run!.id))).toContain(CANARY.secretEnv);
+    const pages = await runboardPages(run!.id);
+    expect(pages.runboardRun).toContain("token [REDACTED] in a log line");
+    expect(Object.entries(pages).flatMap(([where, value]) => findCanaries(where, value))).toEqual([]);
+  });
+
+  /** Every Runboard page and export that shows this run, as the browser would get them. */
+  async function runboardPages(runId: string): Promise<Record<string, string>> {
+    const get = async (path: string) => {
+      const response = await app.runboard.app.request(path);
+      expect(response.status, path).toBe(200);
+      return response.text();
+    };
+    const artifacts = await app.store.listArtifacts(runId);
+    // The run's live stream: its first update carries the whole log and the page's changing part.
+    const stream = (await app.runboard.app.request(`/runboard/runs/${runId}/stream?after=0`)).body!.getReader();
+    let streamed = "";
+    while (!streamed.includes("event: run")) streamed += new TextDecoder().decode((await stream.read()).value);
+    await stream.cancel();
+    return {
+      runboardBoard: await get("/runboard/"),
+      runboardRun: await get(`/runboard/runs/${runId}`),
+      runboardStream: streamed,
+      runboardHistory: await get("/runboard/history"),
+      runboardCsv: await get("/runboard/history/export?format=csv"),
+      runboardJsonl: await get("/runboard/history/export?format=jsonl"),
+      ...Object.fromEntries(
+        await Promise.all(
+          artifacts
+            .filter((a) => a.content !== null)
+            .map(async (a) => [`runboardArtifact${a.id}`, await get(`/runboard/runs/${runId}/artifacts/${a.id}`)]),
+        ),
+      ),
+    };
+  }
 });

@@ -17,7 +17,7 @@ interface Manifest {
     app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean };
     slash_commands: { command: string; description: string; usage_hint?: string }[];
   };
-  oauth_config: { scopes: { bot: string[] } };
+  oauth_config: { redirect_urls?: string[]; scopes: { bot: string[]; user?: string[] } };
   settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean };
 }
 
@@ -64,6 +64,13 @@ describe("manifest.yml", () => {
       messages_tab_read_only_enabled: false,
     });
     expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+
+  it("lets people sign in to the Runboard with Slack (OpenID Connect: openid and profile, a redirect to /runboard/signin/callback)", () => {
+    expect(manifest.oauth_config.scopes.user).toEqual(["openid", "profile"]);
+    expect(manifest.oauth_config.redirect_urls?.every((u) => u.startsWith("https://") && u.endsWith("/runboard/signin/callback"))).toBe(
+      true,
+    );
   });
 
   it("keeps Slack's manifest limits", () => {

@@ -116,6 +116,16 @@ describe("Block Kit renderings", () => {
     expect(JSON.stringify(details)).toContain("Dry run* lists every call");
   });
 
+  it("links the run's Runboard page from the card when the Runboard has a public URL", () => {
+    const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
+    const viewUrl = "https://ops.example.com/runboard/runs/7b0c?t=1767859200.sig";
+    const card = renderRunCard({ description: describeRun(runOf(plan)), events: [], artifacts: [], now: NOW, timeZone: "UTC", viewUrl });
+    expect(validateBlocks(card.blocks, "message")).toEqual([]);
+    expect(JSON.stringify(card.blocks[1])).toContain(`<${viewUrl}|View run>`);
+    const without = renderRunCard({ description: describeRun(runOf(plan)), events: [], artifacts: [], now: NOW, timeZone: "UTC" });
+    expect(JSON.stringify(without.blocks)).not.toContain("View run");
+  });
+
   it("shows Approve only once the checks are in, Re-check instead of Approve when one failed, and stops waiting for checks that never report", () => {
     const plan = buildPlan({ runbook: deploy, params: { service: "api", env: "staging" } }, config);
     const waiting = renderRunCard({ description: describeRun(runOf(plan)), events: [], artifacts: [], now: NOW, timeZone: "UTC" });

@@ -1,7 +1,7 @@
 /**
  * `opsroom start` exactly as a user runs it, with Slack tokens pointing SLACK_API_URL at the loopback
  * server: Socket Mode (the WebSocket URL comes from apps.connections.open on SLACK_API_URL) and HTTP
- * mode (signed requests and /healthz on PORT). `check dev status` checks opsroom's own /healthz, so
+ * mode (signed requests, /healthz and the Runboard on PORT). `check dev status` checks opsroom's own /healthz, so
  * a real run goes through with the real adapters and no network.
  */
 import path from "node:path";
@@ -71,6 +71,12 @@ describe("npm start with Slack tokens", () => {
       { signature: "forged" },
     );
     expect(forged.status).toBe(401);
+    // The Runboard shares PORT with /slack/events; without sign-in configured it opens only View run links.
+    const runboard = await fetch(`${url}/runboard/history`);
+    expect(runboard.status).toBe(403);
+    expect(runboard.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(await runboard.text()).toContain("open a run with the View run link on its Slack card");
+    expect((await fetch(`${url}/runboard/assets/runboard.css`)).status).toBe(200);
     await checkDevStatus(httpSlack);
     httpBot.child.kill("SIGTERM");
     expect(await httpBot.exit).toBe(0);

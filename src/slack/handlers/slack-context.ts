@@ -27,6 +27,8 @@ export interface SlackContext {
   log: Logger;
   timeZone: string;
   now: () => Date;
+  /** A run's View run link on the Runboard, when it has a public URL. */
+  runLink?: (run: Run) => string;
 }
 
 /** Where a reply goes: a channel, and the thread in it (absent: a new top-level message). */
@@ -55,6 +57,7 @@ function renderNewCard(ctx: SlackContext, run: Run, note?: string): SlackMessage
     now: ctx.now(),
     timeZone: ctx.timeZone,
     ...(note ? { note } : {}),
+    ...(ctx.runLink ? { viewUrl: ctx.runLink(run) } : {}),
   });
 }
 
