@@ -16,6 +16,7 @@ import { helpText, notACommandReply } from "./help-text.js";
 import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-preflight.js";
 import { createRunChains, type StoredRequest } from "./run-chain.js";
 import { createIncidentUseCases } from "./incident-use-cases.js";
+import { createRolloutUseCases } from "./rollout-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
 
 /** Who asked, from where, and a key that makes a retried delivery return the same run. */
@@ -193,6 +194,9 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     // Incident channels: messages seen, the triage summary message, the postmortem (incident-use-cases.ts).
     ...createIncidentUseCases(deps),
+
+    // Staged rollouts: status, pause, resume, skip, abort, "roll back the rollout" (rollout-use-cases.ts).
+    ...createRolloutUseCases(deps, planRun, permissions),
   };
 }
 
