@@ -267,3 +267,15 @@ export function valueText(rollout: Rollout): string {
     ? `on at ${o.rolloutPercentage}%${o.cohorts.length ? ` (${o.cohorts.join(", ")})` : ""}`
     : `off (${o.rolloutPercentage}%)`;
 }
+
+/**
+ * The flag named by "roll back the FSYNC_USE_RPC rollout" (also "revert the … rollout", "undo the rollout
+ * of …"), or undefined: such a message asks for the reverse of a recorded rollout, not a deploy rollback.
+ */
+export function rolloutRollbackRequest(text: string): string | undefined {
+  const t = text.trim();
+  const m =
+    /^(?:please\s+)?(?:roll\s*back|revert|undo)\s+(?:the\s+)?(?:staged\s+)?rollout\s+of\s+([A-Za-z][\w.-]*)/i.exec(t) ??
+    /^(?:please\s+)?(?:roll\s*back|revert|undo)\s+(?:the\s+)?([A-Za-z][\w.-]*)\s+(?:staged\s+)?rollout\b/i.exec(t);
+  return m?.[1];
+}
