@@ -259,6 +259,7 @@ async function runSlack(app: App, io: Io): Promise<number> {
       signal: stopping.signal,
       httpRoutes: healthRoutes(app.checks),
       observeCalls: (method, outcome) => app.metrics.slackCall(method, outcome),
+      rollouts: app.rollouts,
     });
     app.useSlack(slack);
   } catch (error) {

@@ -104,6 +104,10 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
   };
 
   return {
+    /** Records where a rollout's status message lives, so any process can keep it up to date. */
+    attachRolloutMessage: (rolloutId: string, message: { channel: string; ts: string }) =>
+      store.rollouts.setStatusMessage(rolloutId, message),
+
     async rolloutStatus(ref: string, env?: string): Promise<RolloutView> {
       return view(await find(ref, env));
     },
@@ -169,6 +173,7 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
         }
         case "abort": {
           await permissions.assertMayCancel(plan, user);
+          requireFlagRunbook(); // before anything changes: the revert needs it
           const next = await store.rollouts.update(rollout.id, ["active", "paused"], {
             status: "aborted",
             nextAt: null,
@@ -192,8 +197,7 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
      */
     async planRolloutRollback(ref: string, requester: Requester): Promise<PlannedRun & { rollout: Rollout }> {
       const rollout = await find(ref);
-      const flagRunbook = runbooks.find((r) => r.id === "flag");
-      if (!flagRunbook) throw new InputError("PLAN_UNKNOWN_RUNBOOK", 'The "flag" runbook is not loaded.');
+      const flagRunbook = requireFlagRunbook();
       if (LIVE_ROLLOUT_STATUSES.includes(rollout.status)) {
         throw new InputError(
           "ROLLOUT_STILL_LIVE",
@@ -204,11 +208,15 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
     },
   };
 
+  function requireFlagRunbook(): Runbook {
+    const flagRunbook = runbooks.find((r) => r.id === "flag");
+    if (!flagRunbook) throw new InputError("PLAN_UNKNOWN_RUNBOOK", 'The "flag" runbook is not loaded, so a rollout cannot be reverted.');
+    return flagRunbook;
+  }
+
   /** The revert after an abort: approved with the rollout (its way back), so queued at once. */
   async function queueRevert(rollout: Rollout, plan: Run, user: string): Promise<void> {
-    const flagRunbook = runbooks.find((r) => r.id === "flag");
-    if (!flagRunbook) throw new InputError("PLAN_UNKNOWN_RUNBOOK", 'The "flag" runbook is not loaded.');
-    const revertPlan = buildPlan({ runbook: flagRunbook, params: reverseParams(rollout) }, config);
+    const revertPlan = buildPlan({ runbook: requireFlagRunbook(), params: reverseParams(rollout) }, config);
     const { request: _request, preflight: _preflight, messageTs: _messageTs, ...origin } = plan.origin;
     await store.createRun({
       plan: revertPlan,

@@ -25,6 +25,11 @@ export const ACTION = {
   wayBack: "opsroom.way_back",
   /** Opens the form for a question (all params at once). */
   askForm: "opsroom.ask_form",
+  /** A staged rollout's controls, on its status message; the value is the rollout's id. */
+  rolloutPause: "opsroom.rollout_pause",
+  rolloutResume: "opsroom.rollout_resume",
+  rolloutSkip: "opsroom.rollout_skip",
+  rolloutAbort: "opsroom.rollout_abort",
 } as const;
 
 export const VIEW = {

@@ -49,6 +49,8 @@ export interface Rollout {
   gates: GateResult[];
   reason: string | null;
   updatedBy: string | null;
+  /** Where its status message is in Slack, once posted. */
+  statusMessage: { channel: string; ts: string } | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -93,6 +95,8 @@ export interface RolloutRecords {
   setCurrentRun(id: string, stage: number, runId: string): Promise<boolean>;
   /** Applies the outcome of the stage run `runId`, only if it is still the one in flight. */
   settle(id: string, runId: string, patch: RolloutPatch): Promise<Rollout | undefined>;
+  /** Records where the rollout's status message was posted. */
+  setStatusMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
   /** A control action: applies `patch` only while the rollout's status is one of `from`. */
   update(id: string, from: readonly RolloutStatus[], patch: RolloutPatch): Promise<Rollout | undefined>;
 }
@@ -194,6 +198,10 @@ export function createRolloutRecords(db: Queryable): RolloutRecords {
         [id, runId, ...values],
       );
       return one(rows);
+    },
+
+    async setStatusMessage(id, message) {
+      await db.query("UPDATE rollouts SET status_message = $2 WHERE id = $1", [id, JSON.stringify(message)]);
     },
 
     async update(id, from, patch) {

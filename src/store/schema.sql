@@ -253,6 +253,7 @@ CREATE TABLE public.rollouts (
     original jsonb NOT NULL,
     gates jsonb DEFAULT '[]'::jsonb NOT NULL,
     reason text,
+    status_message jsonb,
     updated_by text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,

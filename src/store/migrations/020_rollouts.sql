@@ -25,6 +25,8 @@ CREATE TABLE rollouts (
   -- Each gate's last result: [{ "gate": "health", "ok": true, "summary": "…", "at": "…" }].
   gates           jsonb NOT NULL DEFAULT '[]',
   reason          text,
+  -- The rollout's status message in Slack ({ "channel", "ts" }), kept up to date by any process.
+  status_message  jsonb,
   updated_by      text,
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now()
