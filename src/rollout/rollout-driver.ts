@@ -27,6 +27,9 @@ export interface RolloutListener {
   onRolloutChanged?: (rollout: Rollout) => void;
 }
 
+/** The error gate compares the errors since a rollout began with this long a window before it. */
+export const BASELINE_MS = 60 * 60_000;
+
 /** How often each process looks at the schedule; a stage starts at most this late. */
 export const ROLLOUT_TICK_MS = 5_000;
 
@@ -97,6 +100,8 @@ export function createRolloutDriver(deps: RolloutDriverDeps) {
           originalEnabled: rollout.original.enabled,
           originalPercent: rollout.original.rolloutPercentage,
           originalCohorts: rollout.original.cohorts,
+          startedAt: rollout.createdAt.toISOString(),
+          baselineSince: new Date(rollout.createdAt.getTime() - BASELINE_MS).toISOString(),
         },
       },
       config,

@@ -63,7 +63,7 @@ export interface NewRollout {
   stages: RolloutStage[];
   everySeconds: number;
   original: FlagValue;
-  /** When the first stage is due. */
+  /** When the first stage is due: the rollout's start (its error baseline ends there). */
   firstAt: Date;
 }
 
@@ -125,8 +125,8 @@ export function createRolloutRecords(db: Queryable): RolloutRecords {
     async start(input) {
       try {
         const { rows } = await db.query(
-          `INSERT INTO rollouts (run_id, flag, env, lock_key, stages, every_seconds, original, next_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+          `INSERT INTO rollouts (run_id, flag, env, lock_key, stages, every_seconds, original, next_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *`,
           [
             input.runId,
             input.flag,

@@ -638,6 +638,20 @@ const scenarios: Record<string, Scenario> = {
     },
     bad: { args: { env: "", catalog: "flags" }, fields: ["env", "catalog"] },
   },
+  "report.errorGate": {
+    args: {
+      steps: {
+        "baseline-api": { data: { errorLines: 2, signatures: [{ signature: `TypeError ${LEAK}`, count: 2, firstSeen: null }] } },
+        "recent-api": { data: { errorLines: 1, signatures: [{ signature: `TypeError ${LEAK}`, count: 1, firstSeen: null }] } },
+      },
+      startedAt: "2026-01-07T09:00:00Z",
+      baselineSince: "2026-01-07T08:00:00Z",
+    },
+    bad: {
+      args: { steps: [], startedAt: "soon", baselineSince: "2026-01-07T08:00:00Z", factor: 0 },
+      fields: ["steps", "startedAt", "factor"],
+    },
+  },
   "report.specDraft": {
     args: { topic: `rotating ${R.githubToken}`, services: ["api"] },
     bad: { args: { topic: "x", services: "api" }, fields: ["topic", "services"] },

@@ -99,6 +99,56 @@ describe("staged flag rollouts", () => {
     expect(await rig.drain()).toEqual([]);
   });
 
+  it("fails the error gate on a new error signature since the rollout began (grouped as triage groups them) and reverts", async () => {
+    const table = fakeFlagTable([flagRecord("signalAiInsights", true, 5, ["mentors"])]);
+    const rig = createRig(t.store);
+    const at = (minutes: number) => new Date(rig.now().getTime() + minutes * MIN).toISOString();
+    // Before the rollout: a known, steady error.
+    const lines = [
+      { time: at(-40), level: "error", message: "Error: connect ECONNREFUSED 10.0.0.7:6379 (cache miss)" },
+      { time: at(-20), level: "error", message: "Error: connect ECONNREFUSED 10.0.0.9:6379 (cache miss)" },
+    ];
+    nock("https://logs.example.com")
+      .persist()
+      .get("/search")
+      .query(true)
+      .reply(200, () => lines.map((l) => JSON.stringify(l)).join("\n"));
+    nock("https://search.example.com").get("/healthz").times(2).reply(200, "ok");
+    await startRollout(rig, { flag: "signalAiInsights", env: "prod", stages: ["25", "100"], every: "PT30M", cohorts: ["mentors"] });
+
+    await rig.driver.tick();
+    const [stage1] = await rig.drain();
+    expect(stage1).toMatchObject({ status: "succeeded" });
+    const gate = (await t.store.listEvents(stage1!.id)).find((e) => e.kind === "step_succeeded" && e.stepId === "gate-errors");
+    expect(gate?.message).toContain("search 0 errors since the rollout began");
+    await rig.driver.tick();
+
+    // After stage 1: the same old error again (fine), and a new signature (not fine).
+    rig.advance(30 * MIN);
+    lines.push(
+      { time: at(-5), level: "error", message: "Error: connect ECONNREFUSED 10.0.0.8:6379 (cache miss)" },
+      { time: at(-3), level: "error", message: "TypeError: Cannot read properties of undefined (reading 'insight') user=8123" },
+    );
+    await rig.driver.tick();
+    const [stage2] = await rig.drain();
+    expect(stage2).toMatchObject({ status: "failed", failedStep: "gate-errors" });
+    expect(stage2!.error).toContain(
+      "new error signature since the rollout began: `TypeError: Cannot read properties of undefined (reading 'insight') user=<n>` ×1",
+    );
+    expect(stage2!.error).not.toContain("ECONNREFUSED");
+    expect(stage2!.summary).toContain("@discovery");
+    expect(table.row("signalAiInsights")).toMatchObject({ is_enabled: true, rollout_percentage: 5, metadata: { cohorts: ["mentors"] } });
+    await rig.driver.tick();
+    const status = await rig.service.rolloutStatus("signalAiInsights");
+    expect(status.rollout.status).toBe("reverted");
+    expect(status.rollout.gates.map((g) => [g.gate, g.ok])).toEqual(
+      expect.arrayContaining([
+        ["errors", false],
+        ["health", true],
+      ]),
+    );
+  });
+
   it("continues at the right stage after a restart, re-checking the gates before the next step", async () => {
     const table = fakeFlagTable([flagRecord("FSYNC_USE_RPC", false, 0, [])]);
     const rig = createRig(t.store);

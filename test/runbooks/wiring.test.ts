@@ -50,6 +50,8 @@ function examplePlans(): Array<{ text: string; plan: Plan }> {
         originalEnabled: false,
         originalPercent: 0,
         originalCohorts: ["ops", "demo"],
+        startedAt: "2026-01-07T10:00:00Z",
+        baselineSince: "2026-01-07T09:00:00Z",
       },
     ],
   ];
