@@ -149,6 +149,38 @@ describe("staged flag rollouts", () => {
     );
   });
 
+  it("checks the flag's custom gate (an HTTP endpoint answering pass or fail) before each stage", async () => {
+    const table = fakeFlagTable([flagRecord("FSYNC_KEEP_CLIENT_BROADCAST", true, 100, [])]);
+    const rig = createRig(t.store);
+    // A rollout only goes up: a flag already above its target is refused before anyone can approve it.
+    await expect(
+      rig.service.submitPlan(
+        "rollout",
+        { flag: "FSYNC_KEEP_CLIENT_BROADCAST", env: "prod", stages: ["50"] },
+        { user: USERS.dave, source: "test" },
+      ),
+    ).resolves.toMatchObject({ preflight: { ok: false } });
+    Object.assign(table.row("FSYNC_KEEP_CLIENT_BROADCAST"), { is_enabled: false, rollout_percentage: 0 });
+    await startRollout(rig, { flag: "FSYNC_KEEP_CLIENT_BROADCAST", env: "prod", stages: ["50", "100"], every: "PT10M" });
+    nock(API_HEALTH).get("/healthz").times(2).reply(200, "ok");
+    nock("https://metrics.example.com")
+      .get("/gates/realtime-lag")
+      .reply(200, { pass: true, lagMs: 80 })
+      .get("/gates/realtime-lag")
+      .reply(200, { pass: false, lagMs: 4200 });
+    await rig.driver.tick();
+    expect((await rig.drain())[0]).toMatchObject({ status: "succeeded" });
+    await rig.driver.tick();
+    rig.advance(10 * MIN);
+    await rig.driver.tick();
+    const [stage2] = await rig.drain();
+    expect(stage2).toMatchObject({ status: "failed", failedStep: "gate-custom-realtime-lag" });
+    expect(table.row("FSYNC_KEEP_CLIENT_BROADCAST")).toMatchObject({ is_enabled: false, rollout_percentage: 0 });
+    await rig.driver.tick();
+    const { rollout } = await rig.service.rolloutStatus("FSYNC_KEEP_CLIENT_BROADCAST");
+    expect(rollout.gates.find((g) => g.gate === "custom-realtime-lag")).toMatchObject({ ok: false });
+  });
+
   it("continues at the right stage after a restart, re-checking the gates before the next step", async () => {
     const table = fakeFlagTable([flagRecord("FSYNC_USE_RPC", false, 0, [])]);
     const rig = createRig(t.store);
