@@ -5,6 +5,7 @@ import { createHistoryAdapter, type RunHistoryReader } from "./history/index.js"
 import { createHttpAdapter } from "./http/index.js";
 import { createPostgresAdapter, type PostgresAdapterOptions } from "./postgres/index.js";
 import { createReportAdapter } from "./report/index.js";
+import { createRolloutAdapter, type RolloutScheduler } from "./rollout/index.js";
 import type { Clock } from "./shared/clock.js";
 import type { FetchLike } from "./shared/http-client.js";
 import { createShellAdapter, type ShellAdapterOptions } from "./shell/index.js";
@@ -18,6 +19,8 @@ export type { HistoryRun, RunHistoryReader } from "./history/index.js";
 export { createHttpAdapter } from "./http/index.js";
 export { createPostgresAdapter } from "./postgres/index.js";
 export { createReportAdapter } from "./report/index.js";
+export { createRolloutAdapter } from "./rollout/index.js";
+export type { LiveRollout, RolloutScheduler, StagePlan } from "./rollout/index.js";
 export { createShellAdapter } from "./shell/index.js";
 export { createSupabaseAdapter } from "./supabase/index.js";
 export { createVercelAdapter } from "./vercel/index.js";
@@ -45,6 +48,8 @@ export interface AdapterOptions {
   shellEnv?: ShellAdapterOptions["baseEnv"];
   /** opsroom's run history, read-only, for triage's changes; absent where no store is open. */
   history?: RunHistoryReader;
+  /** Where approved rollouts are scheduled (opsroom's store); absent where no store is open. */
+  rollouts?: RolloutScheduler;
 }
 
 /**
@@ -96,5 +101,6 @@ export function createAdapters(options: AdapterOptions = {}): Adapter[] {
     }),
     createReportAdapter(options.clock ? { clock: options.clock } : {}),
     createHistoryAdapter({ reader: options.history, ...(options.clock ? { clock: options.clock } : {}) }),
+    createRolloutAdapter({ scheduler: options.rollouts, ...(options.clock ? { clock: options.clock } : {}) }),
   ];
 }

@@ -20,6 +20,8 @@ import { startProcesses, type RunningProcesses } from "./processes/start-process
 import type { SlackApp } from "./slack/create-slack-app.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import { openStore } from "./store/open-store.js";
+import type { RolloutDriver } from "./rollout/rollout-driver.js";
+import { createRolloutScheduler } from "./rollout/rollout-scheduler.js";
 import type { Store } from "./store/store.js";
 import type { Run } from "./store/types.js";
 
@@ -37,6 +39,8 @@ export interface App {
   store: Store;
   service: OpsService;
   worker: Worker | undefined;
+  /** Drives staged rollouts (in processes with executors); front ends subscribe to what it does. */
+  rollouts: RolloutDriver;
   health: Server | undefined;
   /** What /healthz, /readyz and /metrics answer from (Slack's HTTP mode serves them too). */
   checks: HealthChecks;
@@ -72,13 +76,21 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   let processes: RunningProcesses | undefined;
   let config: Config;
   // Triage reads opsroom's own run history through the store, which is still opening while adapters are built.
-  const opened: { history?: Store["incidents"] } = {};
+  const opened: { history?: Store["incidents"]; rollouts?: Store["rollouts"] } = {};
   const history = {
     listRunHistory: (query: Parameters<Store["incidents"]["listRunHistory"]>[0]) => {
       if (!opened.history) throw new OpsError("STORE_NOT_OPEN", "opsroom's run history is not open yet.");
       return opened.history.listRunHistory(query);
     },
   };
+  // Approved rollouts record their schedule through the store, likewise still opening.
+  const rollouts = createRolloutScheduler(
+    () => {
+      if (!opened.rollouts) throw new OpsError("STORE_NOT_OPEN", "opsroom's rollout schedule is not open yet.");
+      return opened.rollouts;
+    },
+    () => new Date(),
+  );
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;
   let runboardSettings: ReturnType<typeof resolveRunboardSettings>;
@@ -91,7 +103,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
     config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
     runboardSettings = resolveRunboardSettings(config);
-    [parts, store] = await Promise.all([loadParts(config, history), opening]);
+    [parts, store] = await Promise.all([loadParts(config, history, rollouts), opening]);
   } catch (error) {
     await opening.then((opened) => opened.close()).catch(() => {});
     await processes?.stop();
@@ -105,6 +117,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   const metrics = modules.metrics.createAppMetrics({ config, store, log });
   const stepDeps = { store: metrics.executorStore, actions, credentials: config.credentialSource, redactor, log };
   opened.history = store.incidents;
+  opened.rollouts = store.rollouts;
   const worker = options.worker
     ? await modules.worker.startWorker({
         store,
@@ -113,6 +126,9 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
         onLeaseLost: () => metrics.prometheus.leaseLost(),
       })
     : undefined;
+  // Every process with executors drives the rollouts' schedule too (each stage is queued once, whoever sees it due).
+  const rolloutDriver = modules.rollout.createRolloutDriver({ store, config, runbooks, clock: () => new Date(), log });
+  const stopRollouts = options.worker ? rolloutDriver.start() : async () => {};
   let slack: SlackApp | undefined;
   const checks: HealthChecks = {
     check: async () => {
@@ -166,6 +182,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     store,
     service,
     worker,
+    rollouts: rolloutDriver,
     health,
     checks,
     metrics: metrics.prometheus,
@@ -185,6 +202,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     },
     async close() {
       await scheduler?.stop();
+      await stopRollouts();
       await worker?.stop({ graceMs: config.env.OPSROOM_SHUTDOWN_SECONDS * 1000 });
       await runboard.close();
       // Open Runboard streams would keep the server from closing.
@@ -215,8 +233,8 @@ export function adapterOptions(config: Config): AdapterOptions {
 }
 
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
-async function loadParts(config: Config, history: AdapterOptions["history"]) {
-  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics, runboard] = await Promise.all([
+async function loadParts(config: Config, history: AdapterOptions["history"], rollouts: AdapterOptions["rollouts"]) {
+  const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics, runboard, rollout] = await Promise.all([
     import("../adapters/index.js"),
     import("./executor/action-catalog.js"),
     import("./runbook/load-runbooks.js"),
@@ -226,10 +244,13 @@ async function loadParts(config: Config, history: AdapterOptions["history"]) {
     import("./health-server.js"),
     import("./metrics/app-metrics.js"),
     import("./runboard/create-runboard.js"),
+    import("./rollout/rollout-driver.js"),
   ]);
-  const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, history }));
+  const actions = catalog.createActionLookup(
+    adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, history, rollouts }),
+  );
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
-  return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics, runboard } };
+  return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics, runboard, rollout } };
 }
 
 /** `opsroom start` / `npm start`: Slack when tokens are set, otherwise the local console. */
@@ -288,6 +309,7 @@ async function runSlack(app: App, io: Io): Promise<number> {
       // Stable per run (valid linkHours from the run's creation), so re-rendering a card does not change it.
       ...(app.config.runboard.url ? { runLink: (run: Run) => app.runboard.runLink(run.id, run.createdAt) } : {}),
       observeCalls: (method, outcome) => app.metrics.slackCall(method, outcome),
+      rollouts: app.rollouts,
     });
     app.useSlack(slack);
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Adapter } from "../types.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { createCheckSettings, createExpect, createGuard, createPick } from "./checks.js";
+import { createErrorGate } from "./error-gate.js";
 import { createFlagChange } from "./flag-change.js";
 import { createOpsBoard } from "./ops-board.js";
 import { createSpecDraft } from "./spec-draft.js";
@@ -33,6 +34,7 @@ export function createReportAdapter(options: ReportAdapterOptions = {}): Adapter
       expect: createExpect(),
       guard: createGuard(),
       flagChange: createFlagChange(),
+      errorGate: createErrorGate(clock),
       triageWindow: createTriageWindow(clock),
       triage: createTriage(clock),
       proposedFix: createProposedFix(),

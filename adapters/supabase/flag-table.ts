@@ -22,6 +22,8 @@ export interface FlagPatch {
   is_enabled?: boolean;
   rollout_percentage?: number;
   metadata?: Record<string, unknown>;
+  /** The users who get the flag whatever the percentage (seed 003: uuid[]). */
+  target_user_ids?: string[];
   updated_at: string;
 }
 
@@ -118,7 +120,7 @@ function sqlTable(client: pg.Client): FlagTable {
       const { rows } = await client.query<FlagRow>(
         `WITH changed AS (
            UPDATE ${TABLE} SET is_enabled = coalesce($3, is_enabled), rollout_percentage = coalesce($4, rollout_percentage),
-             metadata = coalesce($5::jsonb, metadata), updated_at = $6
+             metadata = coalesce($5::jsonb, metadata), updated_at = $6, target_user_ids = coalesce($8::uuid[], target_user_ids)
            WHERE flag_key = $1 AND environment = $2 AND updated_at IS NOT DISTINCT FROM $7::timestamptz RETURNING *)
          ${SELECT} FROM changed`,
         [
@@ -129,6 +131,7 @@ function sqlTable(client: pg.Client): FlagTable {
           patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
           patch.updated_at,
           expectedUpdatedAt,
+          patch.target_user_ids ?? null,
         ],
       );
       return rows[0];

@@ -38,6 +38,7 @@ function flagView(row: FlagRow) {
     description: row.description,
     targetUserCount: row.target_user_ids?.length ?? 0,
     updatedAt: row.updated_at,
+    targetUserIds: row.target_user_ids ?? [],
   };
 }
 
@@ -68,7 +69,15 @@ function flagChange(row: FlagRow, env: string): ChangeEvidence[] {
 
 function describeFlag(row: FlagRow): string {
   const cohorts = cohortsOf(row);
-  return `${row.flag_key}: ${row.is_enabled ? "on" : "off"}, ${row.rollout_percentage ?? 0}%${cohorts.length ? `, cohorts ${cohorts.join(", ")}` : ""}`;
+  const users = row.target_user_ids ?? [];
+  return `${row.flag_key}: ${row.is_enabled ? "on" : "off"}, ${row.rollout_percentage ?? 0}%${cohorts.length ? `, cohorts ${cohorts.join(", ")}` : ""}${users.length ? `, targeted at ${usersText(users)}` : ""}`;
+}
+
+/** "user 8f1c2a3b" or "3 users (8f1c2a3b, …)": ids are long, the first 8 characters name them. */
+function usersText(ids: readonly string[]): string {
+  if (ids.length === 0) return "(none)";
+  const short = ids.map((id) => id.slice(0, 8));
+  return ids.length === 1 ? `user ${short[0]}` : `${ids.length} users (${short.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""})`;
 }
 
 export function createListFlags(options: SupabaseAdapterOptions): AdapterAction {
@@ -136,9 +145,11 @@ export const setFlagArgs = z
     enabled: optionalArg(boolArg()),
     rolloutPercentage: optionalInt(0, 100),
     cohorts: optionalArg(listArg(z.string().regex(/^[\w.-]+$/, "must be a cohort name like ops"), "must be a list of cohort names")),
+    /** The users who get the flag whatever its percentage (feature_flags.target_user_ids); [] clears them. */
+    targetUserIds: optionalArg(listArg(z.uuid("must be a user id (a UUID)"), "must be a list of user ids (UUIDs)")),
   })
-  .refine((a) => a.enabled !== undefined || a.rolloutPercentage !== undefined || a.cohorts !== undefined, {
-    message: "needs at least one of enabled, rolloutPercentage, cohorts",
+  .refine((a) => a.enabled !== undefined || a.rolloutPercentage !== undefined || a.cohorts !== undefined || a.targetUserIds !== undefined, {
+    message: "needs at least one of enabled, rolloutPercentage, cohorts, targetUserIds",
   });
 
 type SetArgs = z.output<typeof setFlagArgs>;
@@ -148,6 +159,7 @@ function patchFor(args: SetArgs, before: FlagRow | undefined, now: string) {
     ...(args.enabled !== undefined ? { is_enabled: args.enabled } : {}),
     ...(args.rolloutPercentage !== undefined ? { rollout_percentage: args.rolloutPercentage } : {}),
     ...(args.cohorts !== undefined ? { metadata: { ...(before?.metadata ?? {}), cohorts: args.cohorts } } : {}),
+    ...(args.targetUserIds !== undefined ? { target_user_ids: args.targetUserIds } : {}),
     updated_at: now,
   };
 }
@@ -217,6 +229,7 @@ function changeText(args: SetArgs): string {
     args.enabled !== undefined ? `enabled → ${args.enabled}` : "",
     args.rolloutPercentage !== undefined ? `rollout → ${args.rolloutPercentage}%` : "",
     args.cohorts !== undefined ? `cohorts → ${args.cohorts.join(", ") || "(none)"}` : "",
+    args.targetUserIds !== undefined ? `target users → ${args.targetUserIds.length ? usersText(args.targetUserIds) : "(none)"}` : "",
   ]
     .filter(Boolean)
     .join(", ");
@@ -228,6 +241,13 @@ function flagDiff(before: FlagRow, after: FlagRow): { summary: string; text: str
     ["rollout_percentage", `${before.rollout_percentage ?? 0}`, `${after.rollout_percentage ?? 0}`],
     ["cohorts", cohortsOf(before).join(", ") || "(none)", cohortsOf(after).join(", ") || "(none)"],
   ];
+  // Targeting is shown only for flags that have (or had) targeted users.
+  if ((before.target_user_ids?.length ?? 0) + (after.target_user_ids?.length ?? 0) > 0)
+    fields.push([
+      "target_user_ids",
+      (before.target_user_ids ?? []).join(", ") || "(none)",
+      (after.target_user_ids ?? []).join(", ") || "(none)",
+    ]);
   const lines = [`feature_flags ${before.flag_key} (${before.environment})`];
   const changes: string[] = [];
   for (const [name, from, to] of fields) {
@@ -236,7 +256,11 @@ function flagDiff(before: FlagRow, after: FlagRow): { summary: string; text: str
     } else {
       lines.push(`- ${name}: ${from}`, `+ ${name}: ${to}`);
       changes.push(
-        name === "rollout_percentage" ? `rollout ${from}% → ${to}%` : `${name === "is_enabled" ? "enabled" : name} ${from} → ${to}`,
+        name === "rollout_percentage"
+          ? `rollout ${from}% → ${to}%`
+          : name === "target_user_ids"
+            ? `target users ${usersText(before.target_user_ids ?? [])} → ${usersText(after.target_user_ids ?? [])}`
+            : `${name === "is_enabled" ? "enabled" : name} ${from} → ${to}`,
       );
     }
   }

@@ -103,6 +103,21 @@ export const FlagSchema = z
     dependsOn: z.array(z.string()).default([]),
     /** Services that read the flag: triage counts a change of it as touching those only (every service when empty). */
     services: z.array(z.string()).default([]),
+    /**
+     * Custom gates of a staged rollout, checked before each stage beside health and errors: an HTTP endpoint
+     * that answers 2xx (and contains `expectBody`, when given) when it is safe to go on.
+     */
+    gates: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must be lowercase letters, digits and dashes"),
+            url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }),
+            expectBody: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { InputError, OpsError } from "../errors.js";
 import { helpText } from "../service/help-text.js";
+import { describeRollout, rolloutRollbackRequest, type RolloutView } from "../service/rollout-use-cases.js";
 import { CONSOLE_PLACE } from "../service/incident-use-cases.js";
 import type { OpsService } from "../service/ops-service.js";
 import type { Run, RunStatus } from "../store/types.js";
@@ -7,7 +8,9 @@ import { scheduleReplyText } from "../service/schedule-text.js";
 import { renderDryRunText, renderOutcomeText, renderPlanText } from "./render-text.js";
 
 export const CONSOLE_HELP =
-  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `postmortem`, `list schedules`, `stop schedule <id>`, `approve schedule <id>`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
+  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `postmortem`, `list schedules`, `stop schedule <id>`, `approve schedule <id>`, `rollouts`, `rollout status|pause|resume|skip|abort|rollback <flag>`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
+
+const ROLLOUT_ACTIONS = ["status", "pause", "resume", "skip", "abort", "rollback"] as const;
 
 export interface ConsoleCommandContext {
   service: OpsService;
@@ -103,7 +106,42 @@ export function createConsoleCommands(ctx: ConsoleCommandContext): (line: string
     );
   };
 
+  const showRollout = (view: RolloutView) => {
+    const d = describeRollout(view, ctx.timeZone);
+    print([`┌ ${d.title}`, `│ ${d.ladder}`, ...d.gates.map((g) => `│ ${g}`), `└ ${d.state}`].join("\n"));
+  };
+
+  const planRollback = async (ref: string) => {
+    const planned = await service.planRolloutRollback(ref, {
+      user,
+      source: "console",
+      idempotencyKey: `console:${ctx.sessionId}:${lineNumber}`,
+    });
+    const description = (await service.describeRun(planned.run.id)) ?? service.describeNewRun(planned.run);
+    const artifacts = planned.preflight ? await service.listArtifacts(planned.run.id) : [];
+    print(renderPlanText(description, artifacts, ctx.timeZone, new Date()));
+  };
+
+  const rollout = async (rest: string) => {
+    const [action = "", ref = ""] = rest.trim().split(/\s+/, 2);
+    const verb = action.toLowerCase() as (typeof ROLLOUT_ACTIONS)[number];
+    if (!ROLLOUT_ACTIONS.includes(verb) || !ref) {
+      return print(`Say \`rollout <${ROLLOUT_ACTIONS.join("|")}> <flag or rollout id>\`, like \`rollout pause FSYNC_USE_RPC\`.`);
+    }
+    if (verb === "status") return showRollout(await service.rolloutStatus(ref));
+    if (verb === "rollback") return planRollback(ref);
+    showRollout(await service.controlRollout(ref, verb, user));
+  };
+
+  const listRollouts = async () => {
+    const live = await service.liveRollouts();
+    if (live.length === 0) return print("No rollout is active or paused.");
+    for (const view of live) showRollout(view);
+  };
+
   const submit = async (text: string) => {
+    const rollbackOf = rolloutRollbackRequest(text);
+    if (rollbackOf) return planRollback(rollbackOf);
     if (service.isPostmortemRequest(text)) {
       const draft = await service.writePostmortem(CONSOLE_PLACE);
       return print(`📝 ${draft.title} (${draft.filename})\n${draft.markdown}`);
@@ -150,6 +188,9 @@ export function createConsoleCommands(ctx: ConsoleCommandContext): (line: string
       else if (dry) await dryRun(dry[1]!);
       else if (command === "artifact") await showArtifact(arg);
       else if (command === "runs") await listRuns();
+      else if (command === "rollouts") await listRollouts();
+      else if (command === "rollout" && ROLLOUT_ACTIONS.includes((arg ?? "").toLowerCase() as (typeof ROLLOUT_ACTIONS)[number]))
+        await rollout(text.slice(word.length));
       else await submit(text);
     } catch (error) {
       print(

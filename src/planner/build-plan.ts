@@ -84,6 +84,16 @@ export function buildScope(
     target: env || service ? resolveTarget(config, env, service) : {},
     flag: typeof params.flag === "string" ? { name: params.flag, ...config.flags[params.flag] } : undefined,
     healthTargets: env ? healthTargets(config, env, service) : [],
+    // The health checks of the services a flag touches (its `services`; every service in the env when it
+    // names none): what a staged rollout checks between stages.
+    flagTargets: env && typeof params.flag === "string" ? flagHealthTargets(config, env, params.flag) : [],
+    // The merged settings of those services (their log sources are a rollout's error gate).
+    flagServices:
+      typeof params.flag === "string"
+        ? (config.flags[params.flag]?.services.length ? config.flags[params.flag]!.services : Object.keys(config.services))
+            .filter((name) => name in config.services)
+            .map((name) => ({ ...resolveTarget(config, env, name), name }))
+        : [],
     // For runbooks that look across the catalog (ops board, triage of a whole env, schema sync between
     // two envs): every service's merged settings for the env, every env's merged settings (for the
     // service, when one is given), and the flag catalog with owners, cohorts and dependencies.
@@ -122,6 +132,12 @@ function healthTargets(config: ConfigFile, env: string, service: string | undefi
     return target.healthUrl && target.healthUrl !== envSettings.healthUrl ? toTarget(name, target) : [];
   });
   return [...toTarget(env, envSettings), ...services];
+}
+
+function flagHealthTargets(config: ConfigFile, env: string, flag: string) {
+  const services = config.flags[flag]?.services ?? [];
+  if (services.length === 0) return healthTargets(config, env, undefined);
+  return services.filter((name) => name in config.services).flatMap((name) => healthTargets(config, env, name));
 }
 
 /**

@@ -18,6 +18,7 @@ import { createRunBoard } from "./run-board.js";
 import { createRunChains, type StoredRequest } from "./run-chain.js";
 import { exportRunChains } from "./run-chain-export.js";
 import { createIncidentUseCases } from "./incident-use-cases.js";
+import { createRolloutUseCases } from "./rollout-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
 import { createScheduleUseCases } from "./schedule-use-cases.js";
 
@@ -210,6 +211,8 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     // Recurring schedules and watches: create, list, stop, approve, silence (schedule-use-cases.ts).
     ...createScheduleUseCases(deps, permissions, (text) => parseText(text, { ...deps.parseContext, now: deps.clock() })),
+    // Staged rollouts: status, pause, resume, skip, abort, "roll back the rollout" (rollout-use-cases.ts).
+    ...createRolloutUseCases(deps, planRun, permissions),
   };
 }
 

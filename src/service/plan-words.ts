@@ -27,7 +27,10 @@ export function intentOf(plan: Plan): PlanIntent {
     .sort()
     .flatMap((k) => {
       const v = params[k];
-      if (v === undefined || v === false || v === "") return [];
+      if (v === undefined || v === false || v === "" || (Array.isArray(v) && v.length === 0)) return [];
+      // A rollout stage's bookkeeping (its rollout, the value to revert to) is on the card's details, not in its title.
+      if (k === "stages" || k === "rollout" || k.startsWith("original")) return [];
+      if (k === "stage" && typeof params.stages === "number") return [`stage ${valueText(v)} of ${params.stages}`];
       if (k === "ref") return [valueText(v)];
       if (k === "percent" || k === "percentage") return [`${valueText(v).replace(/%?$/, "%")}`];
       if (k === "cohorts") return [`for ${valueText(v)}`];

@@ -29,6 +29,11 @@ export const ACTION = {
   approveSchedule: "opsroom.approve_schedule",
   /** Holds a watch's alerts back for the config's silenceMinutes; the value is the schedule id. */
   silenceWatch: "opsroom.silence_watch",
+  /** A staged rollout's controls, on its status message; the value is the rollout's id. */
+  rolloutPause: "opsroom.rollout_pause",
+  rolloutResume: "opsroom.rollout_resume",
+  rolloutSkip: "opsroom.rollout_skip",
+  rolloutAbort: "opsroom.rollout_abort",
 } as const;
 
 export const VIEW = {

@@ -11,6 +11,7 @@ import type { Redactor } from "../redact.js";
 import type { Run } from "../store/types.js";
 import type { OpsService } from "../service/ops-service.js";
 import { createBoltLogger } from "./bolt-logger.js";
+import { createRolloutMessages, type RolloutEvents } from "./rollout-messages.js";
 import { registerActionHandlers } from "./handlers/actions.js";
 import { registerAppHome } from "./handlers/app-home.js";
 import { registerMessageHandlers } from "./handlers/messages.js";
@@ -66,6 +67,8 @@ export interface SlackAppOptions {
   signal?: AbortSignal;
   /** Waits between start attempts while Slack is unreachable. */
   connectBackoff?: Backoff;
+  /** The rollout driver of this process: its stages' cards and the rollouts' status messages go in their threads. */
+  rollouts?: RolloutEvents;
 }
 
 export interface SlackApp {
@@ -201,6 +204,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   registerActionHandlers(app, ctx, options.redactor);
   registerViewHandlers(app, ctx);
   registerAppHome(app, ctx);
+  const unfollowRollouts = options.rollouts ? createRolloutMessages(ctx).follow(options.rollouts) : () => {};
   app.error(async (error) => {
     log.error({ err: error }, "unhandled error in a Slack listener");
   });
@@ -244,6 +248,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     connected: () => connected,
     async stop() {
       connected = false;
+      unfollowRollouts();
       reconnects?.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, "stopping the Slack receiver failed"));
       await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);

@@ -237,6 +237,30 @@ CREATE TABLE public.incident_summaries (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.rollouts (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    run_id uuid NOT NULL,
+    flag text NOT NULL,
+    env text NOT NULL,
+    lock_key text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    stages jsonb NOT NULL,
+    every_seconds integer NOT NULL,
+    stage integer DEFAULT 0 NOT NULL,
+    next_at timestamp with time zone,
+    current_run_id uuid,
+    last_run_id uuid,
+    original jsonb NOT NULL,
+    gates jsonb DEFAULT '[]'::jsonb NOT NULL,
+    reason text,
+    status_message jsonb,
+    updated_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rollouts_every_seconds_check CHECK ((every_seconds >= 0)),
+    CONSTRAINT rollouts_status_check CHECK ((status = ANY (ARRAY['active'::text, 'paused'::text, 'succeeded'::text, 'reverted'::text, 'aborted'::text])))
+);
+
 CREATE TABLE public.run_events (
     id bigint NOT NULL,
     run_id uuid NOT NULL,
@@ -399,6 +423,9 @@ ALTER TABLE ONLY public.incident_messages
 ALTER TABLE ONLY public.incident_summaries
     ADD CONSTRAINT incident_summaries_pkey PRIMARY KEY (channel);
 
+ALTER TABLE ONLY public.rollouts
+    ADD CONSTRAINT rollouts_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.run_events
     ADD CONSTRAINT run_events_pkey PRIMARY KEY (id);
 
@@ -448,6 +475,12 @@ ALTER TABLE ONLY public.workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
 
 CREATE INDEX artifacts_by_run ON public.artifacts USING btree (run_id, id);
+
+CREATE INDEX rollouts_by_flag ON public.rollouts USING btree (flag, env, created_at);
+
+CREATE INDEX rollouts_due ON public.rollouts USING btree (next_at) WHERE (status = 'active'::text);
+
+CREATE UNIQUE INDEX rollouts_one_live_per_flag ON public.rollouts USING btree (lock_key) WHERE (status = ANY (ARRAY['active'::text, 'paused'::text]));
 
 CREATE INDEX run_events_by_run ON public.run_events USING btree (run_id, id);
 
@@ -510,6 +543,15 @@ ALTER TABLE ONLY public.approvals
 
 ALTER TABLE ONLY public.artifacts
     ADD CONSTRAINT artifacts_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.rollouts
+    ADD CONSTRAINT rollouts_current_run_id_fkey FOREIGN KEY (current_run_id) REFERENCES public.runs(id);
+
+ALTER TABLE ONLY public.rollouts
+    ADD CONSTRAINT rollouts_last_run_id_fkey FOREIGN KEY (last_run_id) REFERENCES public.runs(id);
+
+ALTER TABLE ONLY public.rollouts
+    ADD CONSTRAINT rollouts_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id);
 
 ALTER TABLE ONLY public.run_events
     ADD CONSTRAINT run_events_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;

@@ -3,6 +3,7 @@ import { createBatcher } from "./batcher.js";
 import type { Db, Queryable } from "./db.js";
 import { createQueueQueries, RELAXED_COMMIT } from "./queue-queries.js";
 import { createIncidentRecords, type IncidentRecords } from "./incident-records.js";
+import { createRolloutRecords, type RolloutRecords } from "./rollouts.js";
 import { camelRow, toNumber, toRun, triggerHint } from "./rows.js";
 import { createScheduleRecords, type ScheduleRecords } from "./schedule-records.js";
 import { createSlackDeliveries, type SlackDeliveries } from "./slack-deliveries.js";
@@ -94,6 +95,8 @@ export interface Store {
   readonly incidents: IncidentRecords;
   /** Recurring schedules, their occurrences, watch states and alerts (schedule-records.ts, migration 019). */
   readonly schedules: ScheduleRecords;
+  /** Staged rollouts' schedules (rollouts.ts, migration 020). */
+  readonly rollouts: RolloutRecords;
 }
 
 /**
@@ -190,6 +193,7 @@ export function createStore(db: Db): Store {
     slackDeliveries: createSlackDeliveries(db),
     incidents: createIncidentRecords(db),
     schedules: createScheduleRecords(db),
+    rollouts: createRolloutRecords(db),
 
     // The run and its run_created event go in one statement: no run without its first event, and
     // one round trip. A repeated idempotency key inserts nothing and returns the existing run.

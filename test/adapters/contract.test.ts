@@ -6,7 +6,7 @@
  */
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createAdapters, type RunHistoryReader } from "../../adapters/index.js";
+import { createAdapters, type RolloutScheduler, type RunHistoryReader } from "../../adapters/index.js";
 import type { AdapterAction } from "../../adapters/types.js";
 import { createActionLookup } from "../../src/executor/action-catalog.js";
 import {
@@ -55,7 +55,18 @@ const history: RunHistoryReader = {
     },
   ],
 };
-const adapters = createAdapters({ clock: fakeClock(), baseDir: fixturePath("postgres"), shellEnv: { PATH: process.env.PATH }, history });
+/** The rollout schedule: no live rollout, and a start that records nothing but answers like the store. */
+const rollouts: RolloutScheduler = {
+  liveRollout: async () => undefined,
+  startRollout: async () => ({ id: "00000000-0000-4000-8000-0000000000aa", firstAt: new Date("2026-01-07T10:00:00Z") }),
+};
+const adapters = createAdapters({
+  clock: fakeClock(),
+  baseDir: fixturePath("postgres"),
+  shellEnv: { PATH: process.env.PATH },
+  history,
+  rollouts,
+});
 const lookup = createActionLookup(adapters);
 
 interface Scenario {
@@ -627,6 +638,20 @@ const scenarios: Record<string, Scenario> = {
     },
     bad: { args: { env: "", catalog: "flags" }, fields: ["env", "catalog"] },
   },
+  "report.errorGate": {
+    args: {
+      steps: {
+        "baseline-api": { data: { errorLines: 2, signatures: [{ signature: `TypeError ${LEAK}`, count: 2, firstSeen: null }] } },
+        "recent-api": { data: { errorLines: 1, signatures: [{ signature: `TypeError ${LEAK}`, count: 1, firstSeen: null }] } },
+      },
+      startedAt: "2026-01-07T09:00:00Z",
+      baselineSince: "2026-01-07T08:00:00Z",
+    },
+    bad: {
+      args: { steps: [], startedAt: "soon", baselineSince: "2026-01-07T08:00:00Z", factor: 0 },
+      fields: ["steps", "startedAt", "factor"],
+    },
+  },
   "report.specDraft": {
     args: { topic: `rotating ${R.githubToken}`, services: ["api"] },
     bad: { args: { topic: "x", services: "api" }, fields: ["topic", "services"] },
@@ -635,6 +660,34 @@ const scenarios: Record<string, Scenario> = {
     args: { env: "prod", since: "2026-01-07T10:00:00Z" },
     bad: { args: { env: "prod", lookbackHours: 0, since: "soon" }, fields: ["lookbackHours", "since"] },
     skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
+  },
+  "rollout.plan": {
+    args: {
+      flag: "FSYNC_USE_RPC",
+      env: "prod",
+      stages: ["10", "50", "100"],
+      every: "PT30M",
+      current: { flag: "FSYNC_USE_RPC", enabled: false, rolloutPercentage: 0, cohorts: [], description: LEAK },
+    },
+    bad: { args: { flag: "", env: "prod", cohorts: ["no spaces"], current: {} }, fields: ["flag", "cohorts.0", "current"] },
+    skip: { abortMidCall: "pure, or reads opsroom's own store through the scheduler, no network" },
+  },
+  "rollout.start": {
+    args: {
+      flag: "FSYNC_USE_RPC",
+      env: "prod",
+      stages: [
+        { percent: 50, cohorts: [] },
+        { percent: 100, cohorts: [] },
+      ],
+      everySeconds: 1800,
+      current: { flag: "FSYNC_USE_RPC", enabled: false, rolloutPercentage: 0, cohorts: [] },
+    },
+    bad: {
+      args: { flag: "FSYNC_USE_RPC", env: "prod", stages: [{ percent: 0 }], everySeconds: -1, current: {} },
+      fields: ["stages.0.percent", "everySeconds", "current"],
+    },
+    skip: { abortMidCall: "records in opsroom's own store through the scheduler, no network" },
   },
   "shell.run": {
     args: {

@@ -22,6 +22,7 @@ describe("adapters/index", () => {
       "shell",
       "report",
       "history",
+      "rollout",
     ]);
   });
 

@@ -84,7 +84,7 @@ describe("the dev environment through the console", () => {
 
   it("shows the board from real local state: the pending migration blocks the cutover", async () => {
     const out = await session.send("show the ops board for dev", DONE);
-    expect(out).toMatch(/✓ flags — 12 flags in dev \(development\), 6 on/);
+    expect(out).toMatch(/✓ flags — 13 flags in dev \(development\), 6 on/);
     expect(out).toMatch(/✓ shell-deploys-of-api — \d+ deployments of api in dev; live: v1\.2\.0/);
     expect(out).toMatch(/✓ board — Safe to cut over in dev: no: Database migrations: 1 pending: 20260107090000_create_file_rpcs\.sql/);
   });

@@ -122,7 +122,7 @@ describe("flag runbook", () => {
 
     expect(outcome).toMatchObject({ status: "failed", failedStep: "check" });
     expect(outcome.status === "failed" && outcome.error).toBe(
-      'homeDemoVariant in prod after the change: expected {"enabled":true,"rolloutPercentage":25,"cohorts":["ops"]}, got {"flag":"homeDemoVariant","environment":"production","enabled":true,"rolloutPercentage":10,"cohorts":["ops"],"description":null,"targetUserCount":0,"updatedAt":"2026-01-07T10:00:02+00:00"}.',
+      'homeDemoVariant in prod after the change: expected {"enabled":true,"rolloutPercentage":25,"cohorts":["ops"]}, got {"flag":"homeDemoVariant","environment":"production","enabled":true,"rolloutPercentage":10,"cohorts":["ops"],"description":null,"targetUserCount":0,"updatedAt":"2026-01-07T10:00:02+00:00","targetUs....',
     );
     expect(bodies[1]).toEqual({
       is_enabled: false,

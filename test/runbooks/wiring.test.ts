@@ -35,6 +35,25 @@ function examplePlans(): Array<{ text: string; plan: Plan }> {
     ["rollback", { service: "worker", env: "prod" }],
     ["rollback", { service: "payments", env: "staging" }],
     ["incident-triage", { env: "prod" }],
+    // Staged rollouts: the parse of their examples is the parser's; a stage is queued by the driver, never asked for.
+    ["rollout", { flag: "FSYNC_USE_RPC", env: "prod", stages: ["10", "50", "100"], every: "PT30M" }],
+    [
+      "rollout-stage",
+      {
+        flag: "homeDemoVariant",
+        env: "prod",
+        percent: 25,
+        cohorts: ["ops"],
+        stage: 2,
+        stages: 4,
+        rollout: "00000000-0000-4000-8000-0000000000aa",
+        originalEnabled: false,
+        originalPercent: 0,
+        originalCohorts: ["ops", "demo"],
+        startedAt: "2026-01-07T10:00:00Z",
+        baselineSince: "2026-01-07T09:00:00Z",
+      },
+    ],
   ];
   for (const [id, params] of extra)
     out.push({ text: `${id} ${JSON.stringify(params)}`, plan: buildPlan({ runbook: runbooks.find((r) => r.id === id)!, params }, config) });

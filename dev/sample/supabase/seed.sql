@@ -30,6 +30,7 @@ FROM (VALUES
   ('supabaseSnapshot', 'Phase 0 data loads from Supabase', true, 100, '{"cohorts": ["all"]}'),
   ('FSYNC_USE_RPC', 'Use RPC functions for file operations', false, 0, '{}'),
   ('FSYNC_SERVER_BROADCASTS', 'Server-side realtime broadcasts', false, 0, '{}'),
+  ('FSYNC_KEEP_CLIENT_BROADCAST', 'Keep client-authored realtime broadcasts', false, 0, '{}'),
   ('FSYNC_SNAPSHOT_HYDRATION', 'Snapshot-based container hydration', false, 0, '{}'),
   ('FSYNC_BULK_GENERATION', 'Bulk file generation', false, 0, '{}'),
   ('ENABLE_LEGACY_MIGRATION', 'Master switch for the legacy migration runner', false, 0, '{}'),

@@ -12,6 +12,8 @@ import { renderScheduleReply } from "../schedule-notifier.js";
 import { renderDryRun, renderError, renderQuestion, renderText } from "../render-replies.js";
 import { postRunCard, replaceWithRunCard, replyOnce, runDeferredPreflight, userFacingError, type SlackContext } from "./slack-context.js";
 import { ephemeralResponder } from "./slash-command.js";
+import { createRolloutMessages } from "../rollout-messages.js";
+import type { RolloutControl } from "../../service/rollout-use-cases.js";
 
 type Click = BlockAction<ButtonAction>;
 
@@ -80,6 +82,22 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
     if (result.outcome !== "duplicate") ctx.reporter.nudge(ref.runId, { urgent: true });
   };
   onClick(ACTION.approve, (body, action) => decide("approve", body, action));
+
+  // A rollout's controls: the service decides who may (skip needs an approver); the status message follows.
+  const rolloutMessages = createRolloutMessages(ctx);
+  const controls: Array<[string, RolloutControl]> = [
+    [ACTION.rolloutPause, "pause"],
+    [ACTION.rolloutResume, "resume"],
+    [ACTION.rolloutSkip, "skip"],
+    [ACTION.rolloutAbort, "abort"],
+  ];
+  for (const [actionId, control] of controls) {
+    onClick(actionId, async (body, action) => {
+      if (!action.value) return;
+      await ctx.service.controlRollout(action.value, control, body.user.id);
+      await rolloutMessages.refresh(action.value);
+    });
+  }
   onClick(ACTION.reject, (body, action) => decide("reject", body, action));
 
   onClick(ACTION.cancel, async (body, action, _log, respond) => {

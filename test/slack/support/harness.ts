@@ -18,6 +18,7 @@ import { loadRunbooks } from "../../../src/runbook/load-runbooks.js";
 import type { OpsService } from "../../../src/service/ops-service.js";
 import { wireService } from "../../../src/wire-service.js";
 import { startSlackApp, type SlackApp } from "../../../src/slack/create-slack-app.js";
+import type { RolloutEvents } from "../../../src/slack/rollout-messages.js";
 import { openPglite, openPostgres, type Db } from "../../../src/store/db.js";
 import { migrate } from "../../../src/store/migrate.js";
 import { createStore, type Store } from "../../../src/store/store.js";
@@ -145,6 +146,8 @@ export interface HarnessOptions {
   workerConcurrency?: number;
   /** Runbooks other than test/fixtures/slack/runbooks. */
   runbooksDir?: string;
+  /** A rollout driver (or a stand-in) the first bot's Slack app follows. */
+  rollouts?: RolloutEvents;
   /** Postgres only: the URL the bots use for the scratch database (e.g. through a proxy the test can cut). */
   connectThrough?: { url: (scratchUrl: string) => string; connectRetryMs: number };
 }
@@ -209,7 +212,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       ? openPostgres(through.url(scratch.url), { connectRetryMs: through.connectRetryMs })
       : openPostgres(scratch.url);
   if (scratch) await migrate(firstDb);
-  else await firstDb.exec("TRUNCATE runs, slack_deliveries, slack_run_reporters, workers, incident_messages, incident_summaries CASCADE");
+  else
+    await firstDb.exec(
+      "TRUNCATE rollouts, runs, slack_deliveries, slack_run_reporters, workers, incident_messages, incident_summaries CASCADE",
+    );
   let offset = 0;
   const clock = () => new Date(Date.now() + offset);
   // The shared PGlite stays open for the next harness of the file; Postgres pools close with the harness.
@@ -244,6 +250,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       clientPingTimeoutMs: 1000,
       reporter: { pollMs: 500, leaseMs: 5_000, ...options.reporter },
       pacedWindowMs: 1000,
+      ...(i === 0 && options.rollouts ? { rollouts: options.rollouts } : {}),
     });
     bots.push({ app, service, store });
   }
