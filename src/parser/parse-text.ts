@@ -22,6 +22,13 @@ import { attachFacts } from "./word-facts.js";
  */
 export const MAX_PARSE_CHARS = 1000;
 
+/** Words of a history question's window. */
+const WINDOW_WORDS =
+  /\b(?:since|after|from|until|till|before|last|past|ago|today|yesterday|tonight|morning|afternoon|evening|night|week|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
+
+/** Words that make a statement of trouble a standing opinion ("so flaky lately"). */
+const OPINION_TIME = new Set(["lately", "always", "usually", "generally", "forever", "constantly"]);
+
 /** Below this score no runbook is considered meant (one trigger verb opening a clause scores 3). */
 const MIN_SCORE = 2;
 /** Two runbooks closer than this are ambiguous; for a mutating one, the parser asks instead of picking. */
@@ -39,7 +46,7 @@ const MIN_COVERAGE = { mutating: 0.6, read: 0.5 };
  * // → { runbook: "deploy", params: { service: "api", env: "staging" }, confidence: 0.8, missing: [], clarify: null, alternatives: [] }
  */
 export function parseText(text: string, ctx: ParseContext): Intent {
-  const input = typeof text === "string" ? cap(stripTerminalEscapes(text)) : "";
+  const input = typeof text === "string" ? comparisons(cap(stripTerminalEscapes(text))) : "";
   const lexicon = getLexicon(ctx.runbooks, ctx.catalog);
   if (!mightBeCommand(input, lexicon)) return notACommand(text);
   const tokens = tokenize(input);
@@ -48,9 +55,14 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   // Talk about the past ("who deployed…", "the flag was flipped") is chatter unless it asks what opsroom
   // did ("who shipped web to prod this morning?"): the history runbook answers that from the run history.
   const pastTalk = detectPastTalk(tokens, lexicon);
-  const { matches } = matchLexicon(tokens, lexicon);
   const hedge = readHedge(tokens);
   if (hedge.retract) return notACommand(text);
+  const asksAboutThePast = mightAskAboutThePast(tokens);
+  // Past talk that asks nothing needs only the words: judged before the lexicon is matched, which is the
+  // costlier step for an incident channel's chatter.
+  if (pastTalk && !asksAboutThePast && !hedge.forbid) return notACommand(text);
+  const { matches } = matchLexicon(tokens, lexicon);
+  dropBareArrows(tokens, matches);
   let readOnly: Set<string> | undefined;
   if (hedge.forbid) {
     // Forbidding the change asks for the read-only form of the runbooks that have one, whatever the verb's form
@@ -59,13 +71,22 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     addInflectedVerbs(tokens, matches, lexicon, readOnly);
   }
   let entities: Entity[] | undefined;
-  if (pastTalk || mightAskAboutThePast(tokens)) {
+  if (pastTalk || asksAboutThePast) {
     entities = extractEntities(tokens, matches, lexicon, input);
     const question = readHistoryQuestion(tokens, matches, entities, lexicon, input);
     if (question)
       return historyIntent(text, question, { text: input, tokens, matches, entities, lexicon, now: ctx.now, timeZone: ctx.timeZone });
     // "I don't want anything applied, …": a participle under a negation forbids, it does not report.
     if (pastTalk && !hedge.forbid) return notACommand(text);
+  }
+  // "is everything healthy?", "any services down in prod?": a question about health is a health check.
+  if (isHealthQuestion(tokens, input)) {
+    entities ??= extractEntities(tokens, matches, lexicon, input);
+    const info = lexicon.byId.get("healthcheck");
+    if (info && onlyHealthWords(tokens, entities)) {
+      const { params } = fillParams(info, { text: input, tokens, matches, entities, lexicon, now: ctx.now, timeZone: ctx.timeZone });
+      return { text, runbook: info.id, params: ordered(info, params), confidence: 0.8, missing: [], clarify: null, alternatives: [] };
+    }
   }
   // Most chatter names no runbook word and no flag: stop before anything costlier.
   if (!matches.some((m) => m.trigger) && !tokens.some((t) => t.facts!.phrases !== undefined)) return notACommand(text);
@@ -88,6 +109,8 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     // runbook without free-text params cannot explain more of the message than its words and values.
     const info = candidate.info;
     if (info.mutating && !info.runbook.readOnlyWhen && candidate.verb !== "command") continue;
+    // "ugh staging is so flaky lately": trouble as a standing opinion, not a report to triage.
+    if (candidate.verb === null && info.acceptsStatements && tokens.some((t) => OPINION_TIME.has(t.lower))) continue;
     if (!info.paramTypes.has("string") && coverageOf(tokens, candidate.explains, hedge.words, candidate.clauses) < MIN_COVERAGE.read)
       continue;
     // Forbidden to change anything: the read-only form, or not this runbook at all.
@@ -186,7 +209,11 @@ function stagedRollout(
 function historyIntent(text: string, question: HistoryQuestion, input: FillInput): Intent {
   const info = input.lexicon.byId.get("history");
   if (!info) return notACommand(text);
-  const { params } = fillParams(info, input);
+  // A window is asked for with its words ("since 9", "this morning", "last week"); a time of day alone ("the
+  // deploy at 10:30") names the run, not a window, and chrono is not run for it.
+  const filled = fillParams(info, input, { times: false });
+  if (WINDOW_WORDS.test(input.text)) addTimes(info, input, filled.params, filled.consumed);
+  const params = filled.params;
   keepRequesterOnlyWhenNamed(params, input.tokens);
   if (question.runbook !== undefined) params.runbook = question.runbook;
   if (question.requester !== undefined && params.requester === undefined) params.requester = question.requester;
@@ -212,10 +239,91 @@ function viableCoverage(candidate: Candidate, filled: FilledParams, tokens: read
   return coverage >= (mutating ? MIN_COVERAGE.mutating : MIN_COVERAGE.read) ? coverage : -1;
 }
 
+/** Words of a yes/no question about how things are ("is everything healthy?", "anything broken right now?"). */
+const HEALTH_STATES = new Set([
+  "healthy",
+  "ok",
+  "okay",
+  "good",
+  "fine",
+  "green",
+  "up",
+  "alive",
+  "down",
+  "broken",
+  "fire",
+  "working",
+  "responding",
+  "happy",
+]);
+const HEALTH_OPENERS = new Set(["is", "are", "any", "anything", "everything", "all", "something", "things", "we", "everyone"]);
+const HEALTH_SCOPE = new Set([
+  "everything",
+  "anything",
+  "something",
+  "services",
+  "service",
+  "things",
+  "stuff",
+  "all",
+  "we",
+  "right",
+  "now",
+  "currently",
+  "still",
+  "on",
+  "in",
+  "at",
+  "everywhere",
+  "ok",
+  "looking",
+  "look",
+  "the",
+]);
+
+/**
+ * A yes/no question about health is a health check, also when it names trouble ("anything broken right now?",
+ * "any services down in prod?"); a statement of trouble ("login has been flaky since lunch") is triage.
+ * Only a question made of state words, scope words and the envs and services it is about.
+ */
+function isHealthQuestion(tokens: readonly Token[], input: string): boolean {
+  const first = tokens[0]!;
+  if (first.kind !== "word" || !HEALTH_OPENERS.has(first.lower)) return false;
+  return first.lower === "is" || first.lower === "are" || /\?\s*$/.test(input);
+}
+
+function onlyHealthWords(tokens: readonly Token[], entities: readonly Entity[]): boolean {
+  let state = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (entities.some((e) => e.start <= i && i < e.end && (e.type === "env" || e.type === "service"))) continue;
+    if (HEALTH_STATES.has(t.lower)) state = true;
+    else if (!(i === 0 || HEALTH_SCOPE.has(t.lower) || HEALTH_OPENERS.has(t.lower) || t.lower === "is" || t.lower === "are")) return false;
+  }
+  return state;
+}
+
+/** "stg <-> prd", "dev ⇔ prod": a two-way arrow compares (read as "vs"); "⇒" is an arrow like "=>". */
+function comparisons(text: string): string {
+  if (!/<->|<=>|[\u2194\u21d4\u21d2]/.test(text)) return text;
+  return text.replace(/\s*(?:<->|<=>|[\u2194\u21d4])\s*/g, " vs ").replace(/\u21d2/g, "=>");
+}
+
 function cap(text: string): string {
   if (text.length <= MAX_PARSE_CHARS) return text;
   const cut = text.lastIndexOf(" ", MAX_PARSE_CHARS);
   return text.slice(0, cut > MAX_PARSE_CHARS / 2 ? cut : MAX_PARSE_CHARS);
+}
+
+/**
+ * An arrow is a verb ("api -> prod") only with a service to move: between two envs alone ("dev → staging
+ * schema drift?", "stg <-> prd") it compares them, and is left to the runbooks that compare.
+ */
+function dropBareArrows(tokens: readonly Token[], matches: LexMatch[]): void {
+  const arrow = matches.findIndex((m) => tokens[m.start]!.kind === "arrow");
+  if (arrow < 0 || matches.some((m) => m.entries.some((e) => e.kind === "service"))) return;
+  if (tokens.some((t) => t.kind === "word" && /[@#]/.test(t.raw))) return;
+  for (let k = matches.length - 1; k >= 0; k--) if (tokens[matches[k]!.start]!.kind === "arrow") matches.splice(k, 1);
 }
 
 /** "migrating", "migrated" as verbs of the runbooks in `ids` (a hypothetical: "what would migrating staging do"). */

@@ -20,6 +20,7 @@ const EVERY = new RegExp(String.raw`\bevery\s+(?:${COUNT}\s*${UNIT}\b|${UNIT}\b)
 const OVER = new RegExp(String.raw`\bover\s+(?:the\s+next\s+|an?\s+)?${COUNT}?\s*${UNIT}\b`, "i");
 const STEP_OF = /\bin\s+steps\s+of\s+(\d{1,3})\b|\b(\d{1,3})\s*%\s+(?:every|at a time|per step|each step)\b/i;
 const WORDS = /\b(?:staged|stages|in steps|step by step|gradual|gradually|stagger(?:ed)?)\b/i;
+const MAYBE = /every|over|apart|step|stage|gradual|stagger|then|\d%?\s*[/,]\s*\d|\d%?\s+\d/i;
 /** Stages when only a target and a span are given. */
 const LADDER = [10, 25, 50, 100];
 
@@ -27,6 +28,8 @@ const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, thre
 
 /** The stages a message asks for, or null when it asks for a single change. `target` is the percentage read, if any. */
 export function readStages(text: string, target: number | undefined): Stages | null {
+  // Most flag requests name one percentage: one cheap test before the patterns.
+  if (!MAYBE.test(text)) return null;
   const out: Stages = {};
   for (const m of text.matchAll(LIST)) {
     const values = m[0].match(/\d{1,3}/g)!.map(Number);
