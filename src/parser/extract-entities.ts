@@ -52,6 +52,15 @@ const TIME_UNITS = new Set([
 ]);
 const TIME_PREPS = new Set(["at", "since", "until", "till", "between", "before", "after", "by", "around", "from"]);
 const PERCENT_WORDS = new Set(["percent", "pct", "per", "%"]);
+const FRACTIONS = new Map([
+  ["tenth", 10],
+  ["fifth", 20],
+  ["quarter", 25],
+  ["quarters", 25],
+  ["half", 50],
+]);
+/** A fraction is a share only after these ("to a tenth"), not in "half an hour". */
+const FRACTION_CUES = new Set(["to", "at"]);
 const REF_CUES = new Set(["branch", "tag", "ref", "commit", "sha", "version", "build", "revision", "rev"]);
 /** A cohort named like a common word ("all") counts only after these: "enable X for all". */
 const COHORT_CUES = new Set(["for", "to", "of"]);
@@ -121,6 +130,19 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
         });
       }
       continue;
+    }
+    // "down to a tenth", "to half of users", "up to three quarters": a share written as a fraction.
+    if (t.kind === "word" && FRACTIONS.has(t.lower) && i > 0) {
+      let k = i - 1;
+      let value = FRACTIONS.get(t.lower)!;
+      if (tokens[k]!.lower === "three" && t.lower === "quarters") {
+        value = 75;
+        k--;
+      } else if (tokens[k]!.lower === "a" || tokens[k]!.lower === "one") k--;
+      if (k >= 0 && FRACTION_CUES.has(tokens[k]!.lower)) {
+        entities.push({ type: "percent", value, start: k + 1, end: i + 1, fuzzy: false });
+        continue;
+      }
     }
     if (t.kind !== "word" || taken[i]) continue;
     // Refs and multipliers carry a digit or a joiner; plain words skip the patterns below.

@@ -22,6 +22,54 @@ import { attachFacts } from "./word-facts.js";
  */
 export const MAX_PARSE_CHARS = 1000;
 
+/** Words a terse flag command may hold besides the flag, its value and env: "flag put X 40", "X back off". */
+const TERSE_FLAG_WORDS = new Set([
+  "flag",
+  "flags",
+  "ff",
+  "opsroom",
+  "on",
+  "off",
+  "back",
+  "up",
+  "down",
+  "to",
+  "env",
+  "please",
+  "now",
+  "in",
+  "for",
+  "status",
+]);
+
+/**
+ * A flag command written like a CLI or in three words: "<tool>? <verb>? <flag> <value>" — "signalAiInsights
+ * off", "flag put timelineParallax 40", "flags get X --env=staging", "take X up to 25". The flag comes within
+ * the first three words and everything else is a value, an env or one verb word before it.
+ */
+function terseFlagCommand(tokens: readonly Token[], entities: readonly Entity[]): boolean {
+  const flag = entities.find((e) => e.type === "flag");
+  if (!flag || flag.start > 2) return false;
+  let verbs = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (i >= flag.start && i < flag.end) continue;
+    const t = tokens[i]!;
+    if (t.kind !== "word" || TERSE_FLAG_WORDS.has(t.lower) || entities.some((e) => e.start <= i && i < e.end)) continue;
+    if (i < flag.start && verbs++ === 0) continue;
+    return false;
+  }
+  return true;
+}
+
+/** "flag put X 40": a number right after the flag is its percentage. */
+function bareFlagValue(tokens: readonly Token[], entities: readonly Entity[], params: Record<string, ParamValue>): void {
+  const flag = entities.find((e) => e.type === "flag");
+  const next = flag && tokens[flag.end];
+  if (params.percent !== undefined || !next || next.kind !== "number" || next.value < 0 || next.value > 100) return;
+  params.percent = next.value;
+  if (params.action === undefined) params.action = "rollout";
+}
+
 /** Words of a history question's window. */
 const WINDOW_WORDS =
   /\b(?:since|after|from|until|till|before|last|past|ago|today|yesterday|tonight|morning|afternoon|evening|night|week|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
@@ -119,8 +167,11 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     const filled = fillParams(candidate.info, fillInput, { times: false });
     if (info.runbook.readOnlyWhen) applyHedge(info.runbook, filled.params, hedge);
     for (const k of hedge.words) filled.consumed.add(k);
-    // "staged rollout of X in staging: 5, 20, 50, 100": stages name the request even without a command verb.
-    const staged = info.id === "flag" && candidate.verb !== "command" && readStages(input, undefined) !== null;
+    // "staged rollout of X in staging: 5, 20, 50, 100": stages name the request even without a command verb;
+    // so does a terse flag command ("X off", "flag put X 40", "take X to 25").
+    const staged =
+      info.id === "flag" && candidate.verb !== "command" && (readStages(input, undefined) !== null || terseFlagCommand(tokens, entities));
+    if (info.id === "flag") bareFlagValue(tokens, entities, filled.params);
     const coverage = viableCoverage(candidate, filled, tokens, staged);
     if (coverage < 0) continue;
     addTimes(candidate.info, fillInput, filled.params, filled.consumed);
