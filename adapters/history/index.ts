@@ -62,6 +62,29 @@ export const listChangesArgs = z.strictObject({
   until: optionalInstant(),
 });
 
+/** What `findRuns` looks for: each filter optional; the window is the last 30 days when not given. */
+export const findRunsArgs = z.strictObject({
+  service: optionalText(),
+  env: optionalText(),
+  /** The runbook of the runs (deploy, rollback, flag, migrate, restart, scale, …). */
+  runbook: optionalText(),
+  flag: optionalText(),
+  /** Who asked for the runs, as stored (a Slack user id, or the console's user); a leading @ is ignored. */
+  requester: optionalText(),
+  since: optionalInstant(),
+  until: optionalInstant(),
+  /** How many runs to list; 10 when not given. */
+  limit: optionalInt(1, 100),
+  /** IANA zone the answer's times are written in; UTC when not given. */
+  timeZone: optionalText(),
+});
+
+export type FindRunsArgs = z.output<typeof findRunsArgs>;
+
+const DEFAULT_WINDOW_DAYS = 30;
+/** Runs read from the history before the filters that the store does not apply (service, runbook, flag, requester). */
+const READ_LIMIT = 1000;
+
 export function createHistoryAdapter(options: HistoryAdapterOptions = {}): Adapter {
   const clock = options.clock ?? systemClock;
   return {
@@ -87,8 +110,122 @@ export function createHistoryAdapter(options: HistoryAdapterOptions = {}): Adapt
           };
         },
       }),
+      findRuns: adapterAction("history", "findRuns", {
+        description:
+          "Answer a question about what opsroom did: the runs (deploys, rollbacks, flag changes, migrations, restarts, scale changes) matching a service, env, runbook, flag or requester in a window, newest first.",
+        args: findRunsArgs,
+        risk: "read",
+        async run(args) {
+          if (!options.reader) {
+            throw new AdapterError("history", "findRuns", "HISTORY_UNAVAILABLE", "opsroom's run history is not open in this process.");
+          }
+          const to = args.until ?? clock.now();
+          const from = args.since ?? to - DEFAULT_WINDOW_DAYS * 24 * 3600_000;
+          const read = await options.reader.listRunHistory({ env: args.env, from: new Date(from), to: new Date(to), limit: READ_LIMIT });
+          const matching = read.filter((run) => matches(run, args));
+          const limit = args.limit ?? 10;
+          const runs = matching.slice(0, limit).map((run) => describeRun(run, args.timeZone));
+          return {
+            summary: answerOf(matching, args, new Date(from)),
+            data: { count: matching.length, runs, truncated: matching.length > limit },
+          };
+        },
+      }),
     },
   };
+}
+
+function matches(run: HistoryRun, q: FindRunsArgs): boolean {
+  if (q.runbook && run.runbook !== q.runbook) return false;
+  if (q.service && run.service !== q.service) return false;
+  if (q.env && run.env !== q.env) return false;
+  if (q.flag && run.params.flag !== q.flag) return false;
+  if (q.requester && run.requestedBy.replace(/^@/, "").toLowerCase() !== q.requester.replace(/^@/, "").toLowerCase()) return false;
+  return true;
+}
+
+/** Past tense of what a runbook does, for "web was last deployed to prod". */
+const DONE: Readonly<Record<string, string>> = {
+  deploy: "deployed",
+  rollback: "rolled back",
+  flag: "changed",
+  rollout: "rolled out",
+  migrate: "migrated",
+  restart: "restarted",
+  scale: "scaled",
+  checklist: "updated",
+};
+
+/**
+ * One sentence for the newest matching run, and how many matched:
+ * "web was last deployed to prod by <@U0DANA> at 09:12 (run abc12345, approved by <@U0LEE>): succeeded".
+ */
+export function answerOf(runs: readonly HistoryRun[], q: FindRunsArgs, from: Date): string {
+  const what = q.flag ?? q.service ?? (q.env ? q.env : "anything");
+  const where = q.env && what !== q.env ? ` in ${q.env}` : "";
+  const by = q.requester ? ` requested by ${q.requester}` : "";
+  const kind = q.runbook ? `${q.runbook} runs` : "runs";
+  const last = runs[0];
+  if (!last) return `No opsroom ${kind} of ${what}${where}${by} since ${formatWhen(from, q.timeZone)}.`;
+  const subject = q.flag ?? last.service ?? (typeof last.params.flag === "string" ? last.params.flag : (last.env ?? "it"));
+  const verb = DONE[last.runbook] ?? `run (${last.runbook})`;
+  const target = last.env ? `${last.runbook === "deploy" ? " to" : " in"} ${last.env}` : "";
+  const approved = last.approvedBy.length ? `, approved by ${last.approvedBy.map(mention).join(", ")}` : "";
+  const more = runs.length > 1 ? ` ${runs.length} matching runs since ${formatWhen(from, q.timeZone)}.` : "";
+  return `${subject} was last ${verb}${target}${detailOf(last)} by ${mention(last.requestedBy)} at ${formatWhen(last.startedAt ?? from, q.timeZone)} (run ${last.id.slice(0, 8)}${approved}): ${outcomeOf(last)}.${more}`;
+}
+
+/** " (v1.4.1)", " (rollout 50%)", " (5 replicas)": what the run set, after the answer's target. */
+function detailOf(run: HistoryRun): string {
+  const p = run.params;
+  const parts: string[] = [];
+  if (typeof p.ref === "string") parts.push(p.ref);
+  if (typeof p.action === "string" && typeof p.flag === "string") parts.push(p.action);
+  if (typeof p.percent === "number") parts.push(`${p.percent}%`);
+  if (typeof p.replicas === "number") parts.push(`${p.replicas} replicas`);
+  return parts.length ? ` (${parts.join(" ")})` : "";
+}
+
+function describeRun(run: HistoryRun, timeZone: string | undefined) {
+  return {
+    id: run.id,
+    runbook: run.runbook,
+    service: run.service,
+    env: run.env,
+    params: run.params,
+    requestedBy: run.requestedBy,
+    approvedBy: run.approvedBy,
+    startedAt: run.startedAt?.toISOString() ?? null,
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    outcome: outcomeOf(run),
+    line: `${formatWhen(run.startedAt ?? new Date(0), timeZone)} ${run.title}${run.service ? ` of ${run.service}` : ""}${describeParams(run)}${run.env ? ` in ${run.env}` : ""} by ${mention(run.requestedBy)}: ${outcomeOf(run)}`,
+    link: slackLink(run.origin),
+  };
+}
+
+function outcomeOf(run: HistoryRun): string {
+  if (run.status === "succeeded" || !run.mutationStarted) return run.status;
+  return run.rolledBack ? `${run.status}, rolled back` : `${run.status} after changing things`;
+}
+
+/** A Slack user id as a mention; anything else (the console's user) as written. */
+function mention(who: string): string {
+  return /^[UW][A-Z0-9]{6,}$/.test(who) ? `<@${who}>` : who;
+}
+
+function formatWhen(at: Date, timeZone: string | undefined): string {
+  const zone = timeZone || "UTC";
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}${zone === "UTC" ? " UTC" : ""}`;
 }
 
 /** Each run as a change; a flag run knows the state before it from the run before it. */

@@ -38,6 +38,12 @@ export function askToChoose(info: RunbookInfo, param: string, choices: readonly 
   return `${info.runbook.title}: one ${label} at a time — ${orList(choices)}?`;
 }
 
+/** The ref typed is not a valid ref name: say so, quote it (shortened), and ask for one. */
+export function askForValidRef(info: RunbookInfo, typed: string, problem: string): string {
+  const shown = typed.length > 40 ? `${typed.slice(0, 40)}…` : typed;
+  return `${info.runbook.title}: "${shown}" is not a valid git ref name (${problem}), so I won't use it. Which branch, tag or commit?`;
+}
+
 /** "Did you mean deploy or rollback?" */
 export function askWhichRunbook(ids: readonly string[], lexicon: Lexicon): string {
   const titles = ids.map((id) => `${id} (${lexicon.byId.get(id)?.runbook.title ?? id})`);

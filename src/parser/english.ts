@@ -119,7 +119,7 @@ export const REQUEST_WORDS = words(`
   please kindly can could would will you ya pls hey hi hello yo ok okay okey alright so just now quick quickly
   bot opsbot opsroom go ahead and then also lets let us me i need want to id like gonna
   someone somebody anyone anybody folks team guys all sir real quickly asap right away actually
-  lgtm cool great nice awesome perfect sure yes yep yeah thanks
+  lgtm cool great nice awesome perfect sure yes yep yeah thanks gradually slowly carefully
 `);
 
 /** Request openers that end in a modal and a subject: "can you", "could someone", "can we". */

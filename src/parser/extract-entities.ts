@@ -3,6 +3,7 @@ import type { Lexicon } from "./lexicon.js";
 import type { LexMatch } from "./match-lexicon.js";
 import { normWord, type Token } from "./tokenize.js";
 import { isTypoOf } from "./fuzzy-match.js";
+import { refProblem, typedRef } from "./ref-names.js";
 import { scratchBuffer } from "./scratch-buffer.js";
 
 export type EntityType = "env" | "service" | "flag" | "cohort" | "ref" | "number" | "percent";
@@ -16,6 +17,8 @@ export interface Entity {
   fuzzy: boolean;
   /** For numbers: a unit or marker right next to it ("x" in x4, "replicas" in "5 replicas"). */
   unit?: string;
+  /** For refs: why the ref as typed is not a valid ref name (then `value` is the whole ref as typed). */
+  invalid?: string;
 }
 
 const TIME_UNITS = new Set([
@@ -49,6 +52,15 @@ const TIME_UNITS = new Set([
 ]);
 const TIME_PREPS = new Set(["at", "since", "until", "till", "between", "before", "after", "by", "around", "from"]);
 const PERCENT_WORDS = new Set(["percent", "pct", "per", "%"]);
+const FRACTIONS = new Map([
+  ["tenth", 10],
+  ["fifth", 20],
+  ["quarter", 25],
+  ["quarters", 25],
+  ["half", 50],
+]);
+/** A fraction is a share only after these ("to a tenth"), not in "half an hour". */
+const FRACTION_CUES = new Set(["to", "at"]);
 const REF_CUES = new Set(["branch", "tag", "ref", "commit", "sha", "version", "build", "revision", "rev"]);
 /** A cohort named like a common word ("all") counts only after these: "enable X for all". */
 const COHORT_CUES = new Set(["for", "to", "of"]);
@@ -63,8 +75,16 @@ const TAGGED = /^[a-z][a-z]*[-_]v?\d[\w.-]*$/i;
  * people type: `api@v1.2.3`, `payments#main`, `v2.4.0`, `1.4.0`, SHAs, `fix/login-timeout`,
  * `release-2026.03`, "branch main", "tag v2".
  */
-export function extractEntities(tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon): Entity[] {
+export function extractEntities(tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon, text: string): Entity[] {
   const entities: Entity[] = [];
+  /** A ref read from token i; the whole word as typed decides whether it is a valid ref name. */
+  const ref = (value: string, i: number, service?: string): Entity => {
+    const typed = typedRef(text, tokens[i]!.start, tokens[i]!.end, service);
+    const problem = refProblem(typed);
+    return problem
+      ? { type: "ref", value: typed, start: i, end: i + 1, fuzzy: false, invalid: problem }
+      : { type: "ref", value, start: i, end: i + 1, fuzzy: false };
+  };
   const taken = takenBuffer(tokens.length);
   for (const m of matches) {
     if (m.tokens.length !== m.end - m.start) continue;
@@ -111,20 +131,41 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
       }
       continue;
     }
+    // "down to a tenth", "to half of users", "up to three quarters": a share written as a fraction.
+    if (t.kind === "word" && FRACTIONS.has(t.lower) && i > 0) {
+      let k = i - 1;
+      let value = FRACTIONS.get(t.lower)!;
+      if (tokens[k]!.lower === "three" && t.lower === "quarters") {
+        value = 75;
+        k--;
+      } else if (tokens[k]!.lower === "a" || tokens[k]!.lower === "one") k--;
+      if (k >= 0 && FRACTION_CUES.has(tokens[k]!.lower)) {
+        entities.push({ type: "percent", value, start: k + 1, end: i + 1, fuzzy: false });
+        continue;
+      }
+    }
     if (t.kind !== "word" || taken[i]) continue;
     // Refs and multipliers carry a digit or a joiner; plain words skip the patterns below.
     const prev = i > 0 ? tokens[i - 1] : undefined;
     if (!hasRefChar(t.raw)) {
-      if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower))
-        entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
-      else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities))
-        entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+      if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower)) entities.push(ref(t.raw, i));
+      else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) entities.push(ref(t.raw, i));
       continue;
     }
     const multiplier = /^x(\d{1,4})$|^(\d{1,4})x$/.exec(t.lower);
     if (multiplier) {
       entities.push({ type: "number", value: Number(multiplier[1] ?? multiplier[2]), start: i, end: i + 1, fuzzy: false, unit: "x" });
       continue;
+    }
+    // "web/hotfix-cart": a known service's name opening a path is the service, and the rest its ref.
+    const path = /^([a-z][\w-]*)\/(.+)$/i.exec(t.raw);
+    if (path && !lexicon.forms.has(normWord(path[2]!.toLowerCase()))) {
+      const service = lexicon.forms.get(normWord(path[1]!.toLowerCase()))?.entries.find((e) => e.kind === "service");
+      if (service && service.kind === "service") {
+        entities.push({ type: "service", value: service.value, start: i, end: i + 1, fuzzy: false });
+        entities.push(ref(path[2]!, i, path[1]!));
+        continue;
+      }
     }
     const attached = /^([a-z][\w-]*)[@#](.+)$/i.exec(t.raw);
     if (attached) {
@@ -140,16 +181,16 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
       }
       if (service) {
         entities.push({ type: "service", value: service.value, start: from, end: i + 1, fuzzy: service.fuzzy });
-        entities.push({ type: "ref", value: attached[2]!, start: i, end: i + 1, fuzzy: false });
+        entities.push(ref(attached[2]!, i));
         continue;
       }
     }
     if (VERSION.test(t.raw) || SHA.test(t.raw) || BRANCH.test(t.raw) || TAGGED.test(t.raw)) {
-      entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+      entities.push(ref(t.raw, i));
     } else if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower) && /^[\w./-]+$/.test(t.raw)) {
-      entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+      entities.push(ref(t.raw, i));
     } else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) {
-      entities.push({ type: "ref", value: t.raw, start: i, end: i + 1, fuzzy: false });
+      entities.push(ref(t.raw, i));
     }
   }
   // Usually in order already (a stable sort would keep it as is).

@@ -61,6 +61,7 @@ const MONTH_WORD = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a
 /** A cheap test before the "between … and" rewrite, which most texts do not need. */
 const BETWEEN = /between/i;
 
+const WEEKDAY = /\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b/i;
 const RELATIVE = /\b(?:ago|last|past|in\s+(?:\d+|an?|half)|minutes?|mins?|hours?|hrs?|seconds?|secs?)\b/i;
 
 /** chrono on a window, with the parser variant the window needs. */
@@ -106,6 +107,7 @@ export function extractTimes(
     if (fast) results = [fast];
     else {
       results = viaChrono(window, options.now, refOffset, !options.past);
+      if (results.length === 0 && options.past) results = bareHour(window, options.now, refOffset);
     }
   } catch {
     return { values: out, spans };
@@ -314,6 +316,18 @@ export function casualOnly(window: string, now: Date, refOffset: number, forward
   };
 }
 
+/** "since 9", "after 10": a bare hour after a look-back cue, which chrono does not read (nothing else follows it). */
+const BARE_HOUR = /\b(since|after)( +)([01]?\d|2[0-3])(?![\d:%.,]?\d)(?! *(?:%|x\b|[a-z]))/i;
+
+function bareHour(window: string, now: Date, refOffset: number): TimeHit[] {
+  const m = BARE_HOUR.exec(window);
+  if (!m) return [];
+  const hour = Number(m[3]);
+  const local = new Date(now.getTime() + refOffset * 60_000);
+  const date = dayAt(local, refOffset, 0, hour, 0);
+  return [{ index: m.index + m[1]!.length + m[2]!.length, text: m[3]!, start: { date: () => date, isCertain: (c) => c === "hour" } }];
+}
+
 /** The instant of a wall-clock time `days` after the day of `local` (a wall clock read at offset `refOffset`). */
 function dayAt(local: Date, refOffset: number, days: number, hour: number, minute: number): Date {
   return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + days, hour, minute) - refOffset * 60_000);
@@ -338,7 +352,9 @@ function adjust(component: TimeComponents, text: string, options: { now: Date; t
     if (actual !== refOffset) date = new Date(date.getTime() + (refOffset - actual) * 60_000);
   }
   if (options.past && !relative) {
-    if (!component.isCertain("day") && date.getTime() > options.now.getTime()) date = new Date(date.getTime() - 24 * 3600_000);
+    // "since friday" on a Tuesday is the friday before, not the next one.
+    if (!component.isCertain("day") && date.getTime() > options.now.getTime())
+      date = new Date(date.getTime() - (WEEKDAY.test(text) ? 7 : 1) * 24 * 3600_000);
     // "since yesterday", "since monday": from the start of that day.
     if (!component.isCertain("hour")) date = startOfDay(date, options.timeZone);
   }

@@ -155,7 +155,8 @@ const CATALOG_TYPES = ["env", "service", "flag", "ref"] as const;
 /** The entities of each type, in order (one pass instead of a filter per type). */
 function entitiesByType(entities: readonly Entity[]): Record<EntityType, Entity[]> {
   const out: Record<EntityType, Entity[]> = { env: [], service: [], flag: [], cohort: [], ref: [], number: [], percent: [] };
-  for (let k = 0; k < entities.length; k++) out[entities[k]!.type].push(entities[k]!);
+  // A ref that is not a valid ref name is never a value (parse-text asks for another).
+  for (let k = 0; k < entities.length; k++) if (entities[k]!.invalid === undefined) out[entities[k]!.type].push(entities[k]!);
   return out;
 }
 
@@ -307,12 +308,25 @@ function readString(
 ): { text: string; from: number; to: number } | undefined {
   const { tokens, matches, entities, text } = input;
   const own = new Set<number>();
+  // A verb that is also the param's cue introduces it ("mark write-through mutations done").
+  let cueVerb = -1;
+  // Values of the runbook's other params end free text ("… done", "… as blocked").
+  const otherValues = new Set<number>();
   let triggerEnd = 0;
   for (const m of matches) {
     if (m.entries.some((e) => "runbook" in e && e.runbook === info.id && (e.kind === "verb" || e.kind === "keyword"))) {
       for (const k of m.tokens) own.add(k);
       if (triggerEnd === 0) triggerEnd = m.end;
+      if (
+        cueVerb < 0 &&
+        m.words === 1 &&
+        m.entries.some((e) => e.kind === "verb" && e.runbook === info.id) &&
+        def.cues.includes(tokens[m.start]!.lower)
+      )
+        cueVerb = m.start;
     }
+    if (m.entries.some((e) => e.kind === "synonym" && e.runbook === info.id && e.param !== name))
+      for (const k of m.tokens) otherValues.add(k);
   }
   const otherCues = info.otherCues.get(name) ?? EMPTY;
   const entityAt = new Set<number>();
@@ -320,6 +334,7 @@ function readString(
   const colon = def.cues.includes(":") ? tokens.findIndex((t, i) => i > 0 && t.sep.includes(":")) : -1;
   let start = -1;
   if (colon > 0) start = colon;
+  else if (cueVerb >= 0) start = cueVerb + 1;
   else {
     for (let i = triggerEnd; i < tokens.length; i++) {
       if (def.cues.includes(tokens[i]!.lower) && !own.has(i)) {
@@ -336,14 +351,25 @@ function readString(
     while (
       end < tokens.length &&
       (onlyStrings ||
-        (tokens[end]!.clause === clause && !otherCues.has(tokens[end]!.lower) && !entityAt.has(end) && tokens[end]!.kind !== "clock"))
+        (colon > 0 && start === colon) ||
+        (tokens[end]!.clause === clause &&
+          !otherCues.has(tokens[end]!.lower) &&
+          !entityAt.has(end) &&
+          !otherValues.has(end) &&
+          tokens[end]!.kind !== "clock"))
     )
       end++;
-    while (end > start && TRAILING_NOISE.has(tokens[end - 1]!.lower)) end--;
-    if (end > start) return { text: text.slice(tokens[start]!.start, tokens[end - 1]!.end).trim(), from: start, to: end };
+    while (
+      end > start &&
+      (TRAILING_NOISE.has(tokens[end - 1]!.lower) || (otherValues.size > 0 && FUNCTION_WORDS.has(tokens[end - 1]!.lower)))
+    )
+      end--;
+    // "@dana": the handle as typed.
+    const from = end > start && text.charCodeAt(tokens[start]!.start - 1) === 64 ? tokens[start]!.start - 1 : (tokens[start]?.start ?? 0);
+    if (end > start) return { text: text.slice(from, tokens[end - 1]!.end).trim(), from: start, to: end };
   }
-  if (onlyStrings) return undefined;
-  // No cue: the runbook's own keywords that describe it ("down", "slow", "500s").
+  if (onlyStrings || info.stringParams.length > 1) return undefined;
+  // No cue: the runbook's own keywords that describe it ("down", "slow", "500s"), for its one free-text param.
   const words: string[] = [];
   for (const m of matches) {
     if (m.entries.some((e) => e.kind === "keyword" && e.runbook === info.id))

@@ -1,7 +1,7 @@
 import type { ConfigFile } from "../config/config-schema.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
 
-export type ParamValue = string | number | boolean | string[];
+export type ParamValue = string | number | boolean | string[] | number[];
 
 /**
  * What the parser understood. `runbook: null` means "not a command" (or too unclear to pick one;

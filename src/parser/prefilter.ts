@@ -76,7 +76,10 @@ function interesting(word: string, lexicon: Lexicon, map: SpanMap<boolean>): boo
 function judge(word: string, lexicon: Lexicon): boolean {
   if (lexicon.triggerStarts.has(word) || lexicon.phraseAnchors.has(word)) return true;
   const inflection = lexicon.inflections.get(word);
-  if (inflection) return inflection.form === "past";
+  // Past forms may report or ask about a run; "-ing" forms of a runbook with a read-only form may be a
+  // hypothetical ("what would migrating staging do").
+  // "last 5 deploys" asks for past runs too.
+  if (inflection) return inflection.form !== "ing" || inflection.runbooks.some((r) => lexicon.byId.get(r)?.runbook.readOnlyWhen);
   if (word.length < 4 || COMMON_WORDS.has(word) || FUNCTION_WORDS.has(word) || REQUEST_WORDS.has(word) || CHATTER.has(word)) return false;
   for (let k = 0; k < word.length; k++) {
     const c = word.charCodeAt(k);

@@ -91,6 +91,7 @@ export function scoreRunbooks(
   entities: readonly Entity[],
   lexicon: Lexicon,
   excluded: ReadonlySet<string>,
+  readOnly: ReadonlySet<string> = NONE,
 ): Candidate[] {
   const n = tokens.length;
   const runbookCount = lexicon.runbooks.length;
@@ -124,7 +125,8 @@ export function scoreRunbooks(
       relevant[p.index] = 1;
     }
   }
-  if (presentTypes.has("flag")) for (let r = 0; r < runbookCount; r++) if (lexicon.runbooks[r]!.paramTypes.has("flag")) relevant[r] = 1;
+  // A flag named alone ("featureMatrix off") asks for the runbooks a flag is required by.
+  if (presentTypes.has("flag")) for (let r = 0; r < runbookCount; r++) if (lexicon.runbooks[r]!.requiredTypes.has("flag")) relevant[r] = 1;
   // Phrases without an anchor word of their own are tried for runbooks that have other evidence.
   for (const p of lexicon.unanchoredPhrases) if (relevant[p.index] && !phrasesToTry.includes(p)) phrasesToTry.push(p);
 
@@ -133,6 +135,8 @@ export function scoreRunbooks(
     if (!relevant[r]) continue;
     const info = lexicon.runbooks[r]!;
     const id = info.id;
+    // A request that forbids the change is scored as the read-only form it gets ("a dry run of the migrations").
+    const mutating = info.mutating && !readOnly.has(id);
     const explains = new Ownership(own, r * n, entityAt, tokens);
     let verbScore = 0;
     let verb: Candidate["verb"] = null;
@@ -149,7 +153,7 @@ export function scoreRunbooks(
       const isSynonym = (kinds & SYNONYM) !== 0;
       if (kinds & VERB) {
         const use: Use = m.request ? { form: "command", reason: null } : classifyUse(tokens, m.start, explains);
-        if (use.form === "blocked" && use.reason === "noun" && !info.mutating) {
+        if (use.form === "blocked" && use.reason === "noun" && !mutating) {
           // "the schema diff between dev and prod": the runbook's name as a noun still names it.
           if (!isRemark(tokens, m.end, explains)) {
             keywordScore = Math.max(keywordScore, W.keyword);
@@ -196,7 +200,7 @@ export function scoreRunbooks(
         synonymScore = Math.min(2 * W.synonym, synonymScore + W.synonym);
       }
     }
-    if (blockedBy && verb === null && info.mutating) continue;
+    if (blockedBy && verb === null && mutating) continue;
     if (excluded.has(id) && verb !== "command") continue;
 
     let phrase = false;
@@ -214,7 +218,7 @@ export function scoreRunbooks(
     }
     const phraseScore = phrase ? W.phrase : 0;
     const hasTrigger = verbScore > 0 || keywordScore > 0 || phrase;
-    if (!hasTrigger && !(presentTypes.has("flag") && info.paramTypes.has("flag"))) continue;
+    if (!hasTrigger && !(presentTypes.has("flag") && info.requiredTypes.has("flag"))) continue;
 
     let fit = 0;
     for (const type of presentTypes) {
@@ -260,6 +264,7 @@ function sortByScore(out: Candidate[]): void {
 }
 
 const NOTHING_OWNED: TokenSet = { has: () => false };
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * True when scoreRunbooks can find no candidate, decided from the matches alone (before entities are

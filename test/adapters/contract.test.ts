@@ -689,6 +689,11 @@ const scenarios: Record<string, Scenario> = {
     },
     skip: { abortMidCall: "records in opsroom's own store through the scheduler, no network" },
   },
+  "history.findRuns": {
+    args: { env: "prod", runbook: "deploy", since: "2026-01-07T08:00:00Z", limit: 5 },
+    bad: { args: { limit: 0, since: "soon" }, fields: ["limit", "since"] },
+    skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
+  },
   "shell.run": {
     args: {
       command: [process.execPath, "-e", "console.log(process.env.SHELL_SECRET, process.argv[1])", R.githubToken],

@@ -92,3 +92,19 @@ describe("fourth set: 180 phrasings written before looking at the parser's answe
     expectHoldsUp("probe-3", cases, 0.95);
   });
 });
+
+// Written for issue 15 before changing the parser (negations and hedges, health questions vs trouble,
+// terse commands, adjusting verbs, refs as paths, comparisons, questions about the past, staged rollouts,
+// the checklist, flag users): 50.2% right on the first run with 9 wrong mutating runbooks.
+describe("fifth set: 215 phrasings of issue 15's families, written before changing the parser", () => {
+  const cases = readCorpus(path.join(FIXTURES, "probe-4.jsonl"));
+
+  it("covers the contract's new runbooks and the null cases", () => {
+    const runbooks = new Set(cases.map((c) => c.expect.runbook));
+    for (const id of ["history", "rollout", "checklist", "schema-sync", "migrate", "flag", null]) expect(runbooks.has(id)).toBe(true);
+  });
+
+  it("never picks a wrong mutating runbook, and keeps 90%", () => {
+    expectHoldsUp("probe-4", cases, 0.9);
+  });
+});

@@ -212,9 +212,62 @@ describe("missing params and clarifying questions", () => {
   });
 });
 
+describe("questions about the past", () => {
+  it("are answered by the history runbook, with the action asked about", () => {
+    expect(parse("did anyone deploy to staging today?")).toMatchObject({
+      runbook: "history",
+      params: { env: "staging", runbook: "deploy", since: "2026-03-10T00:00:00+00:00" },
+      missing: [],
+    });
+    expect(parse("who flipped signalAiInsights?").params).toEqual({ runbook: "flag", flag: "signalAiInsights" });
+    expect(parse("last 5 deploys of checkout").params).toMatchObject({ service: "checkout", runbook: "deploy", limit: 5 });
+  });
+
+  it.each([
+    "did you restart the worker or was that lee?",
+    "do you think we should revert web?",
+    "I deployed api to staging an hour ago, looks fine",
+    "remember when we rolled back payments three times in one day lol",
+    "should we have rolled back sooner?",
+  ])("but not questions to people, opinions or reports: %j → null", (text) => {
+    expect(parse(text).runbook).toBeNull();
+  });
+});
+
+describe("refs that are not valid ref names", () => {
+  it.each([
+    ["deploy api#main';DROP TABLE runs;-- to prod", "main';DROP"],
+    ["deploy web@../../etc/passwd to staging", "../../etc/passwd"],
+    ["ship api@https://evil.example.com/x.sh to prod", "https://evil.example.com/x.sh"],
+    ["deploy payments branch feat..bad to staging", "feat..bad"],
+  ])("are refused whole and asked for again: %j", (text, typed) => {
+    const intent = parse(text);
+    expect(intent.runbook).toBe("deploy");
+    expect(intent.params.ref).toBeUndefined();
+    expect(intent.missing).toEqual(["ref"]);
+    expect(intent.clarify).toContain(`"${typed}" is not a valid git ref name`);
+  });
+
+  it("read a service's name opening a path as the service: web/hotfix-cart", () => {
+    expect(parse("ship web/hotfix-cart to stg").params).toEqual({ service: "web", env: "staging", ref: "hotfix-cart" });
+    expect(parse("deploy fix/login-timeout to staging")).toMatchObject({
+      params: { env: "staging", ref: "fix/login-timeout" },
+      missing: ["service"],
+    });
+  });
+
+  it("strip terminal escape sequences before parsing: colour codes are not times", () => {
+    expect(parse("\u001b[31mdeploy api to staging\u001b[0m")).toMatchObject({
+      runbook: "deploy",
+      params: { service: "api", env: "staging" },
+      missing: [],
+    });
+  });
+});
+
 describe("not commands", () => {
   it.each([
-    "did anyone deploy to staging today?",
+    "did you get a chance to look at my PR?",
     "don't deploy yet",
     "someone typed `deploy web to prod` in the wrong channel lol",
     "i'll restart the worker after standup",
