@@ -59,12 +59,22 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   let processes: RunningProcesses | undefined;
   let config: Config;
   // Triage reads opsroom's own run history through the store, which is still opening while adapters are built.
-  const opened: { history?: Store["incidents"] } = {};
+  const opened: { history?: Store["incidents"]; board?: Store["board"] } = {};
   const history = {
     listRunHistory: (query: Parameters<Store["incidents"]["listRunHistory"]>[0]) => {
       if (!opened.history) throw new OpsError("STORE_NOT_OPEN", "opsroom's run history is not open yet.");
       return opened.history.listRunHistory(query);
     },
+  };
+  // The ops board's checklist, likewise (only used once runs execute, after the store is open).
+  const boardStore = (): Store["board"] => {
+    if (!opened.board) throw new OpsError("STORE_NOT_OPEN", "opsroom's store is not open yet.");
+    return opened.board;
+  };
+  const checklist: AdapterOptions["checklist"] = {
+    listChecklistStates: () => boardStore().listChecklistStates(),
+    updateChecklistStep: (update) => boardStore().updateChecklistStep(update),
+    listChecklistHistory: (stepId, limit) => boardStore().listChecklistHistory(stepId, limit),
   };
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;
@@ -76,7 +86,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     });
     // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
     config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
-    [parts, store] = await Promise.all([loadParts(config, history), opening]);
+    [parts, store] = await Promise.all([loadParts(config, history, checklist), opening]);
   } catch (error) {
     await opening.then((opened) => opened.close()).catch(() => {});
     await processes?.stop();
@@ -90,6 +100,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   const metrics = modules.metrics.createAppMetrics({ config, store, log });
   const stepDeps = { store: metrics.executorStore, actions, credentials: config.credentialSource, redactor, log };
   opened.history = store.incidents;
+  opened.board = store.board;
   const worker = options.worker
     ? await modules.worker.startWorker({
         store,
@@ -172,7 +183,7 @@ export function adapterOptions(config: Config): AdapterOptions {
 }
 
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
-async function loadParts(config: Config, history: AdapterOptions["history"]) {
+async function loadParts(config: Config, history: AdapterOptions["history"], checklist: AdapterOptions["checklist"]) {
   const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics] = await Promise.all([
     import("../adapters/index.js"),
     import("./executor/action-catalog.js"),
@@ -183,7 +194,9 @@ async function loadParts(config: Config, history: AdapterOptions["history"]) {
     import("./health-server.js"),
     import("./metrics/app-metrics.js"),
   ]);
-  const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, history }));
+  const actions = catalog.createActionLookup(
+    adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, history, checklist }),
+  );
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
   return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics } };
 }

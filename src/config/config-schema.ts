@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BoardSchema } from "./board-schema.js";
 
 /** A name people type: lowercase letters, digits, dashes and underscores. */
 const Name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must be a word of letters, digits, - or _");
@@ -125,6 +126,8 @@ export const ApprovalRuleSchema = z
   .object({
     env: z.string().optional(),
     runbook: z.string().optional(),
+    /** Matches only plans whose params have these values (a list: any of them), e.g. { status: [healthy, done] }. */
+    params: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
     approvers: ApproverSetSchema.optional(),
     required: z.number().int().min(0).max(10).optional(),
     selfApproval: z.boolean().optional(),
@@ -227,6 +230,8 @@ export const ConfigFileSchema = z
     /** Extra environment variables whose values must be redacted everywhere. */
     secretEnv: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
     adapters: AdaptersSchema.default({ github: {}, vercel: {}, digitalocean: {}, supabase: {} }),
+    /** The ops board's cut-over checklist and telemetry feeds. */
+    board: BoardSchema.default({ checklist: [], feeds: {} }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -241,6 +246,13 @@ export const ConfigFileSchema = z
           });
         }
       }
+    }
+    for (const [id, feed] of Object.entries(config.board.feeds)) {
+      if (feed.kind !== "deploy") continue;
+      if (!(feed.service in config.services))
+        ctx.addIssue({ code: "custom", path: ["board", "feeds", id, "service"], message: `unknown service "${feed.service}"` });
+      if (!envNames.has(feed.env))
+        ctx.addIssue({ code: "custom", path: ["board", "feeds", id, "env"], message: `unknown environment "${feed.env}"` });
     }
     for (const [flag, def] of Object.entries(config.flags)) {
       def.services.forEach((service, i) => {

@@ -2,6 +2,7 @@ import { PolicyError, StoreError } from "../errors.js";
 import { createBatcher } from "./batcher.js";
 import type { Db, Queryable } from "./db.js";
 import { createQueueQueries, RELAXED_COMMIT } from "./queue-queries.js";
+import { createBoardRecords, type BoardRecords } from "./board-records.js";
 import { createIncidentRecords, type IncidentRecords } from "./incident-records.js";
 import { camelRow, toNumber, toRun, triggerHint } from "./rows.js";
 import { createSlackDeliveries, type SlackDeliveries } from "./slack-deliveries.js";
@@ -91,6 +92,8 @@ export interface Store {
   readonly slackDeliveries: SlackDeliveries;
   /** Run history as changes, incident channel messages and summaries (incident-records.ts, migration 016). */
   readonly incidents: IncidentRecords;
+  /** The ops board: checklist step states and history, board messages (board-records.ts, migration 018). */
+  readonly board: BoardRecords;
 }
 
 /**
@@ -185,6 +188,7 @@ export function createStore(db: Db): Store {
     kind: db.kind,
     slackDeliveries: createSlackDeliveries(db),
     incidents: createIncidentRecords(db),
+    board: createBoardRecords(db),
 
     // The run and its run_created event go in one statement: no run without its first event, and
     // one round trip. A repeated idempotency key inserts nothing and returns the existing run.
