@@ -15,6 +15,7 @@ import { createChatUseCases } from "./chat-use-cases.js";
 import { helpText, notACommandReply } from "./help-text.js";
 import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-preflight.js";
 import { createRunChains, type StoredRequest } from "./run-chain.js";
+import { createBoardUseCases } from "./board-use-cases.js";
 import { createIncidentUseCases } from "./incident-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
 
@@ -193,6 +194,9 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     // Incident channels: messages seen, the triage summary message, the postmortem (incident-use-cases.ts).
     ...createIncidentUseCases(deps),
+
+    // The ops board's one message per Slack channel (board-use-cases.ts).
+    ...createBoardUseCases(deps),
   };
 }
 

@@ -209,7 +209,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       ? openPostgres(through.url(scratch.url), { connectRetryMs: through.connectRetryMs })
       : openPostgres(scratch.url);
   if (scratch) await migrate(firstDb);
-  else await firstDb.exec("TRUNCATE runs, slack_deliveries, slack_run_reporters, workers, incident_messages, incident_summaries CASCADE");
+  else await firstDb.exec("TRUNCATE runs, slack_deliveries, slack_run_reporters, workers, incident_messages, incident_summaries, checklist_steps, checklist_history, board_messages CASCADE");
   let offset = 0;
   const clock = () => new Date(Date.now() + offset);
   // The shared PGlite stays open for the next harness of the file; Postgres pools close with the harness.
