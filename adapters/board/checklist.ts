@@ -125,6 +125,17 @@ export function createChecklist(store: ChecklistStore | undefined): AdapterActio
           checklist,
           ...(step ? { step: step.id, history: history!.map((h) => ({ ...h, changedAt: h.changedAt.toISOString() })) } : {}),
         },
+        artifacts: step
+          ? [
+              {
+                kind: "text",
+                title: `History of ${step.title}`,
+                content: history!.length
+                  ? history!.map((h) => `${h.changedAt.toISOString()} ${h.changedBy}: ${describeMoves(step, h)}`).join("\n")
+                  : "No change on record: the step is as the config defines it.",
+              },
+            ]
+          : [],
       };
     },
   });
@@ -156,18 +167,23 @@ export function createSetChecklistStep(store: ChecklistStore | undefined, clock:
         runId: ctx.runId,
         at: new Date(clock.now()),
       });
-      const before = change.previous ?? { status: step.status, owner: step.owner ?? null, notes: step.notes ?? null };
-      const moves = [
-        before.status !== change.status ? `status ${before.status} → ${change.status}` : undefined,
-        before.owner !== change.owner ? `owner ${before.owner ?? "unassigned"} → ${change.owner}` : undefined,
-        before.notes !== change.notes ? `notes: ${change.notes}` : undefined,
-      ].filter(Boolean);
       return {
-        summary: `${step.title}: ${moves.join("; ") || "unchanged"} (by ${change.changedBy})`,
+        summary: `${step.title}: ${describeMoves(step, change)} (by ${change.changedBy})`,
         data: { step: step.id, change: { ...change, changedAt: change.changedAt.toISOString() } },
       };
     },
   });
+}
+
+/** "status blocked → done; owner Ops → @dana": what a change changed (against the config's state for a first change). */
+function describeMoves(step: ConfiguredStep, change: StoredStepChange): string {
+  const before = change.previous ?? { status: step.status, owner: step.owner ?? null, notes: step.notes ?? null };
+  const moves = [
+    before.status !== change.status ? `status ${before.status} → ${change.status}` : undefined,
+    before.owner !== change.owner ? `owner ${before.owner ?? "unassigned"} → ${change.owner}` : undefined,
+    before.notes !== change.notes ? `notes: ${change.notes}` : undefined,
+  ].filter(Boolean);
+  return moves.join("; ") || "unchanged";
 }
 
 function describeChange(args: z.output<typeof setChecklistStepArgs>): string {

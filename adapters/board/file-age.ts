@@ -29,8 +29,8 @@ export function createFileAge(baseDir: string): AdapterAction {
           "board",
           "fileAge",
           "BOARD_FILE_NOT_FOUND",
+          // Said as the board says it ("File not found"); a relative path is resolved from where opsroom runs.
           err.code === "ENOENT" ? `File not found: ${args.path}` : `Cannot read ${args.path} (${err.code ?? err.message})`,
-          { hint: `Check the feed's path; it is resolved from ${baseDir}.` },
         );
       });
       const newest = info.isDirectory() ? await newestFile(full, 0) : { file: full, mtimeMs: info.mtimeMs };

@@ -93,12 +93,9 @@ export function createHistoryAdapter(options: HistoryAdapterOptions = {}): Adapt
           });
           const last = runs.find((r) => r.runbook === "deploy" && r.service === args.service && r.status === "succeeded");
           if (!last) {
-            throw new AdapterError(
-              "history",
-              "lastDeploy",
-              "HISTORY_NO_DEPLOY",
-              `No successful deploy of ${args.service} to ${args.env} by opsroom in the last ${days} days.`,
-            );
+            // A real reading: nothing deployed in the window (the board shows it as a Warning, not unreadable).
+            const none = `no successful deploy of ${args.service} to ${args.env} by opsroom in the last ${days} days`;
+            return { summary: none, data: { at: null, value: "None", detail: none } };
           }
           const at = (last.finishedAt ?? last.startedAt)!.toISOString();
           const ref = typeof last.params.ref === "string" ? `${last.params.ref} ` : "";

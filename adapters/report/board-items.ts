@@ -258,6 +258,10 @@ export function feedItem(feed: FeedArg, output: unknown, gap: StepGap | undefine
   }
   const data = output && typeof output === "object" ? (output as { data?: { at?: unknown; detail?: unknown } }).data : undefined;
   const at = timeOf(data?.at);
+  if (!gap && at === null && data && data.at === null && typeof data.detail === "string") {
+    // Read, but nothing there yet (no deploy on record): worth a look, not unreadable.
+    return { ...base, status: "Warning", reasons: [data.detail], missing: [], detail: data.detail, value: "None" };
+  }
   if (gap || at === null) {
     const reason = gap?.error ?? (output === undefined ? "not read (its step did not run)" : "the reading had no time");
     return { ...base, status: "Blocked", reasons: [reason], missing: [], detail: "unreadable", value: "Unknown" };

@@ -98,6 +98,8 @@ export const FeedSchema = z.discriminatedUnion("kind", [
 /** The ops board (see README, "The ops board"): the cut-over checklist and the telemetry feeds. */
 export const BoardSchema = z
   .object({
+    /** The environments whose board shows the checklist and feeds (where the cutover happens); every env when absent. */
+    envs: z.array(z.string().min(1)).optional(),
     checklist: z.array(ChecklistStepSchema).default([]),
     feeds: z.record(ItemId, FeedSchema).default({}),
   })

@@ -247,6 +247,9 @@ export const ConfigFileSchema = z
         }
       }
     }
+    (config.board.envs ?? []).forEach((env, i) => {
+      if (!envNames.has(env)) ctx.addIssue({ code: "custom", path: ["board", "envs", i], message: `unknown environment "${env}"` });
+    });
     for (const [id, feed] of Object.entries(config.board.feeds)) {
       if (feed.kind !== "deploy") continue;
       if (!(feed.service in config.services))

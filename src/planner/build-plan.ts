@@ -92,16 +92,19 @@ export function buildScope(
     services: Object.keys(config.services).map((name) => ({ ...resolveTarget(config, env, name), name })),
     environments: Object.fromEntries(Object.keys(config.environments).map((name) => [name, resolveTarget(config, name, service)])),
     flags: config.flags,
-    // The ops board's checklist steps and feeds (each feed with its id as `name`, for forEach step ids).
-    board: {
-      checklist: config.board.checklist,
-      feeds: Object.entries(config.board.feeds).map(([name, feed]) => ({
-        ...feed,
-        name,
-        ...(feed.maxAge ? { maxAgeMs: maxAgeMs(feed.maxAge) } : {}),
-      })),
-    },
+    // The ops board's checklist steps and feeds (each feed with its id as `name`, for forEach step ids), on
+    // the boards of board.envs only (a board that names no env is prod's, where a cutover happens).
+    board: boardScope(config, env),
     config: { timeZone: config.timeZone },
+  };
+}
+
+function boardScope(config: ConfigFile, env: string | undefined) {
+  const { envs, checklist, feeds } = config.board;
+  if (envs && env !== undefined && !envs.includes(env)) return { checklist: [], feeds: [] };
+  return {
+    checklist,
+    feeds: Object.entries(feeds).map(([name, feed]) => ({ ...feed, name, ...(feed.maxAge ? { maxAgeMs: maxAgeMs(feed.maxAge) } : {}) })),
   };
 }
 

@@ -95,7 +95,7 @@ describe("the ops board with no credentials", () => {
     const config = configWith({ checklist: [CHECKLIST[0]] });
     const { outcome, markdown, board: b } = await board(config, {});
     expect(outcome.summary).toContain(
-      "Safe to cut over in prod: unknown: unknown until set: SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, PROD_DATABASE_URL, GITHUB_TOKEN",
+      "Safe to cut over in prod: unknown: unknown until set: SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, PROD_DATABASE_URL, GITHUB_TOKEN [flags unknown, dual-write yes, migrations unknown, deploys unknown] (1 healthy, 0 warning, 0 blocked, 9 unknown)",
     );
     expect(b.verdict).toBe("unknown");
     expect(verdicts(b)).toEqual({ flags: "unknown", "dual-write": "yes", migrations: "unknown", deploys: "unknown" });
