@@ -75,6 +75,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     listChecklistStates: () => boardStore().listChecklistStates(),
     updateChecklistStep: (update) => boardStore().updateChecklistStep(update),
     listChecklistHistory: (stepId, limit) => boardStore().listChecklistHistory(stepId, limit),
+    latestBoardData: (env) => boardStore().latestBoardData(env),
   };
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;

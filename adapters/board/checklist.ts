@@ -41,6 +41,8 @@ export interface ChecklistStore {
     at: Date;
   }): Promise<StoredStepChange>;
   listChecklistHistory(stepId: string | undefined, limit: number): Promise<readonly StoredStepChange[]>;
+  /** The newest board of an env as recorded (ops-board.json) and when; for preflights that show a block's verdict. */
+  latestBoardData(env: string): Promise<{ content: string; finishedAt: Date } | undefined>;
 }
 
 /** A step as the board shows it: the config's definition with its current state. */

@@ -1,5 +1,6 @@
 import type { Adapter } from "../types.js";
 import { systemClock, type Clock } from "../shared/clock.js";
+import { createBlockVerdicts } from "./block-verdicts.js";
 import { createChecklist, createSetChecklistStep, type ChecklistStore } from "./checklist.js";
 import { createFileAge } from "./file-age.js";
 
@@ -26,6 +27,7 @@ export function createBoardAdapter(options: BoardAdapterOptions = {}): Adapter {
       checklist: createChecklist(options.checklist),
       setChecklistStep: createSetChecklistStep(options.checklist, clock),
       fileAge: createFileAge(options.baseDir ?? process.cwd()),
+      blockVerdicts: createBlockVerdicts(options.checklist, clock),
     },
   };
 }

@@ -75,6 +75,8 @@ export const TargetSettingsSchema = z
     /** Where the feature_flags table is read: Supabase's REST API (SUPABASE_URL), or databaseUrlEnv's database. */
     flagsVia: z.enum(["supabase", "database"]).optional(),
     logSource: LogSourceSchema.optional(),
+    /** Ops board blocks (migrations, flags, …) whose latest verdict a deploy here shows in its preflight. */
+    boardBlocks: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -103,6 +105,8 @@ export const FlagSchema = z
     dependsOn: z.array(z.string()).default([]),
     /** Services that read the flag: triage counts a change of it as touching those only (every service when empty). */
     services: z.array(z.string()).default([]),
+    /** Ops board blocks whose latest verdict a change of this flag shows in its preflight. */
+    boardBlocks: z.array(z.string().min(1)).optional(),
   })
   .strict();
 

@@ -48,6 +48,11 @@ export interface BoardRecords {
   updateChecklistStep(update: ChecklistUpdate): Promise<ChecklistChange>;
   /** A step's changes, newest first (every step's when none is given). */
   listChecklistHistory(stepId: string | undefined, limit: number): Promise<ChecklistChange[]>;
+  /**
+   * The newest finished board of `env` as its run recorded it (the `ops-board.json` artifact) and when it
+   * finished; a board run that named no env is prod's (the runbook's default).
+   */
+  latestBoardData(env: string): Promise<{ content: string; finishedAt: Date } | undefined>;
   /** True for the one caller that may post the channel's board message (none exists yet). */
   claimBoardMessage(channel: string): Promise<boolean>;
   setBoardMessage(channel: string, messageTs: string): Promise<void>;
@@ -112,6 +117,17 @@ export function createBoardRecords(db: Queryable): BoardRecords {
         [stepId ?? null, limit],
       );
       return rows.map(toChange);
+    },
+    async latestBoardData(env) {
+      const { rows } = await db.query<{ content: string; finished_at: Date | string }>(
+        `SELECT a.content, r.finished_at FROM runs r JOIN artifacts a ON a.run_id = r.id
+         WHERE r.runbook = 'ops-board' AND r.status = 'succeeded' AND coalesce(r.env, 'prod') = $1
+           AND a.kind = 'json' AND a.filename = 'ops-board.json'
+         ORDER BY r.finished_at DESC, a.id DESC LIMIT 1`,
+        [env],
+      );
+      const row = rows[0];
+      return row ? { content: row.content, finishedAt: new Date(row.finished_at) } : undefined;
     },
     async claimBoardMessage(channel) {
       const { rowCount } = await db.query("INSERT INTO board_messages (channel) VALUES ($1) ON CONFLICT DO NOTHING", [channel]);

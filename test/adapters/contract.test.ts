@@ -78,6 +78,10 @@ const checklistStore: ChecklistStore = {
     runId: u.runId,
   }),
   listChecklistHistory: async () => [],
+  latestBoardData: async () => ({
+    content: JSON.stringify({ blocks: [{ block: "migrations", verdict: "no", blocking: [`Supabase migrations: ${LEAK}`], missing: [] }] }),
+    finishedAt: new Date("2026-01-07T09:00:00Z"),
+  }),
 };
 const CHECKLIST = [
   { id: "backfill", title: "Backfill & reconciliation", lane: "Supabase", status: "blocked", owner: "Ops", block: "dual-write" },
@@ -713,6 +717,11 @@ const scenarios: Record<string, Scenario> = {
     args: { steps: CHECKLIST, step: "backfill", status: "done", note: `ok ${LEAK}` },
     bad: { args: { steps: CHECKLIST, step: "", status: "finished" }, fields: ["step", "status"] },
     skip: { abortMidCall: "writes opsroom's own store through the reader, no network" },
+  },
+  "board.blockVerdicts": {
+    args: { env: "prod", blocks: ["migrations", "flags"] },
+    bad: { args: { env: "", blocks: 3 }, fields: ["env", "blocks"] },
+    skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
   },
   "board.fileAge": {
     args: { path: "migrations" },

@@ -11,7 +11,8 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { BoardSchema } from "../../src/config/board-schema.js";
 import type { ConfigFile } from "../../src/config/config-schema.js";
-import { fixture } from "../adapters/helpers.js";
+import { createBoardAdapter } from "../../adapters/board/index.js";
+import { fakeClock, fixture, makeCtx } from "../adapters/helpers.js";
 import { NEEDS_POSTGRES } from "../support/skip-unless.js";
 import { createScratchDatabase } from "../support/test-stores.js";
 import {
@@ -337,5 +338,29 @@ describe("the board with every source readable", () => {
     expect(stepEvent(events, "step_succeeded", "board")?.message).toBe(
       "Safe to cut over in prod: no: Dual-write queue: Convex: waiting on API; unknown until set: environments.prod.settings.migrationsDir [flags yes, dual-write no, migrations unknown, deploys yes] (8 healthy, 0 warning, 1 blocked, 1 unknown)",
     );
+  });
+});
+
+describe("a change that depends on board blocks", () => {
+  it("shows the latest board's verdict for those blocks in its preflight, and says when there is no board yet", async () => {
+    const config = configWith({
+      checklist: [{ id: "queue", title: "Dual-write queue", lane: "Convex", status: "blocked", notes: "waiting on API" }],
+    });
+    config.flags.supabaseSnapshot = { ...config.flags.supabaseSnapshot!, boardBlocks: ["dual-write", "migrations"] };
+    const planned = plan("flag", { flag: "supabaseSnapshot", action: "enable", env: "prod" }, config);
+    expect(planned.steps.find((s) => s.id === "board")).toMatchObject({
+      phase: "preflight",
+      uses: "board.blockVerdicts",
+      args: { env: "prod", blocks: ["dual-write", "migrations"] },
+    });
+
+    await board(config, {}); // prod's board: the queue step blocks dual-write; migrations unknown (no PROD_DATABASE_URL)
+    const verdicts = createBoardAdapter({ checklist: h.store().board, clock: fakeClock(NOW + 3_600_000) }).actions.blockVerdicts!;
+    const prod = await verdicts.run(planned.steps.find((s) => s.id === "board")!.args, makeCtx());
+    expect(prod.summary).toBe(
+      "⛔ ops board of prod (1 h 00 min ago): dual-write: no — Dual-write queue: Convex: waiting on API; migrations: unknown (set PROD_DATABASE_URL)",
+    );
+    const staging = await verdicts.run({ env: "staging", blocks: ["migrations"] }, makeCtx());
+    expect(staging.summary).toBe('no ops board of staging on record: migrations unknown (ask "show the ops board for staging")');
   });
 });
