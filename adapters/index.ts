@@ -1,4 +1,5 @@
 import type { Adapter } from "./types.js";
+import { createBoardAdapter, type ChecklistStore } from "./board/index.js";
 import { createDigitaloceanAdapter, type DigitaloceanAdapterOptions } from "./digitalocean/index.js";
 import { createGithubAdapter, type GithubAdapterOptions } from "./github/index.js";
 import { createHistoryAdapter, type RunHistoryReader } from "./history/index.js";
@@ -12,6 +13,8 @@ import { createShellAdapter, type ShellAdapterOptions } from "./shell/index.js";
 import { createSupabaseAdapter, type SupabaseAdapterOptions } from "./supabase/index.js";
 import { createVercelAdapter, type VercelAdapterOptions } from "./vercel/index.js";
 
+export { createBoardAdapter } from "./board/index.js";
+export type { ChecklistStore } from "./board/index.js";
 export { createDigitaloceanAdapter } from "./digitalocean/index.js";
 export { createGithubAdapter } from "./github/index.js";
 export { createHistoryAdapter } from "./history/index.js";
@@ -50,6 +53,8 @@ export interface AdapterOptions {
   history?: RunHistoryReader;
   /** Where approved rollouts are scheduled (opsroom's store); absent where no store is open. */
   rollouts?: RolloutScheduler;
+  /** The ops board's checklist states and history; absent where no store is open. */
+  checklist?: ChecklistStore;
 }
 
 /**
@@ -102,5 +107,10 @@ export function createAdapters(options: AdapterOptions = {}): Adapter[] {
     createReportAdapter(options.clock ? { clock: options.clock } : {}),
     createHistoryAdapter({ reader: options.history, ...(options.clock ? { clock: options.clock } : {}) }),
     createRolloutAdapter({ scheduler: options.rollouts, ...(options.clock ? { clock: options.clock } : {}) }),
+    createBoardAdapter({
+      checklist: options.checklist,
+      ...(options.baseDir ? { baseDir: options.baseDir } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
   ];
 }

@@ -76,7 +76,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   let processes: RunningProcesses | undefined;
   let config: Config;
   // Triage reads opsroom's own run history through the store, which is still opening while adapters are built.
-  const opened: { history?: Store["incidents"]; rollouts?: Store["rollouts"] } = {};
+  const opened: { history?: Store["incidents"]; rollouts?: Store["rollouts"]; board?: Store["board"] } = {};
   const history = {
     listRunHistory: (query: Parameters<Store["incidents"]["listRunHistory"]>[0]) => {
       if (!opened.history) throw new OpsError("STORE_NOT_OPEN", "opsroom's run history is not open yet.");
@@ -91,6 +91,17 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     },
     () => new Date(),
   );
+  // The ops board's checklist, likewise (only used once runs execute, after the store is open).
+  const boardStore = (): Store["board"] => {
+    if (!opened.board) throw new OpsError("STORE_NOT_OPEN", "opsroom's store is not open yet.");
+    return opened.board;
+  };
+  const checklist: AdapterOptions["checklist"] = {
+    listChecklistStates: () => boardStore().listChecklistStates(),
+    updateChecklistStep: (update) => boardStore().updateChecklistStep(update),
+    listChecklistHistory: (stepId, limit) => boardStore().listChecklistHistory(stepId, limit),
+    latestBoardData: (env) => boardStore().latestBoardData(env),
+  };
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;
   let runboardSettings: ReturnType<typeof resolveRunboardSettings>;
@@ -103,7 +114,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
     config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
     runboardSettings = resolveRunboardSettings(config);
-    [parts, store] = await Promise.all([loadParts(config, history, rollouts), opening]);
+    [parts, store] = await Promise.all([loadParts(config, { history, rollouts, checklist }), opening]);
   } catch (error) {
     await opening.then((opened) => opened.close()).catch(() => {});
     await processes?.stop();
@@ -118,6 +129,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   const stepDeps = { store: metrics.executorStore, actions, credentials: config.credentialSource, redactor, log };
   opened.history = store.incidents;
   opened.rollouts = store.rollouts;
+  opened.board = store.board;
   const worker = options.worker
     ? await modules.worker.startWorker({
         store,
@@ -233,7 +245,7 @@ export function adapterOptions(config: Config): AdapterOptions {
 }
 
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
-async function loadParts(config: Config, history: AdapterOptions["history"], rollouts: AdapterOptions["rollouts"]) {
+async function loadParts(config: Config, stores: Pick<AdapterOptions, "history" | "rollouts" | "checklist">) {
   const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics, runboard, rollout] = await Promise.all([
     import("../adapters/index.js"),
     import("./executor/action-catalog.js"),
@@ -246,9 +258,7 @@ async function loadParts(config: Config, history: AdapterOptions["history"], rol
     import("./runboard/create-runboard.js"),
     import("./rollout/rollout-driver.js"),
   ]);
-  const actions = catalog.createActionLookup(
-    adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, history, rollouts }),
-  );
+  const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, ...stores }));
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
   return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics, runboard, rollout } };
 }

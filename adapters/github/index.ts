@@ -4,6 +4,7 @@ import { createGithubClient, webUrlFor, type GithubAdapterOptions } from "./clie
 import { createCompareRefs } from "./compare.js";
 import { createCreateDeployment, createListDeployments, createSetDeploymentStatus } from "./deployments.js";
 import { createOpenPullRequest } from "./pull-request.js";
+import { createLastCommit } from "./last-commit.js";
 import { createGetRepository } from "./repository.js";
 import { createOpenRevertPullRequest } from "./revert-pull-request.js";
 import { createWaitForDeployment } from "./wait-deployment.js";
@@ -27,6 +28,7 @@ export function createGithubAdapter(options: GithubAdapterOptions = {}): Adapter
     description: "GitHub: repositories, Actions workflows, deployments, compare and pull requests.",
     actions: {
       getRepository: createGetRepository(client),
+      lastCommit: createLastCommit(client),
       dispatchWorkflow: createDispatchWorkflow(client, clock, webUrl),
       waitForWorkflowRun: createWaitForWorkflowRun(client, clock),
       createDeployment: createCreateDeployment(client),

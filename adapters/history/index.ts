@@ -85,12 +85,49 @@ const DEFAULT_WINDOW_DAYS = 30;
 /** Runs read from the history before the filters that the store does not apply (service, runbook, flag, requester). */
 const READ_LIMIT = 1000;
 
+export const lastDeployArgs = z.strictObject({
+  service: z.string({ error: "must be a service name" }).min(1, "must not be empty"),
+  env: z.string({ error: "must be an environment name" }).min(1, "must not be empty"),
+  /** How far back to look; 90 days by default. */
+  lookbackDays: optionalInt(1, 365),
+});
+
 export function createHistoryAdapter(options: HistoryAdapterOptions = {}): Adapter {
   const clock = options.clock ?? systemClock;
   return {
     id: "history",
     description: "opsroom's own run history: the deploys, rollbacks, flag changes, migrations and restarts it ran.",
     actions: {
+      lastDeploy: adapterAction("history", "lastDeploy", {
+        description: "Find the last successful deploy opsroom ran of a service to an env (a telemetry feed's last modified).",
+        args: lastDeployArgs,
+        risk: "read",
+        async run(args) {
+          if (!options.reader) {
+            throw new AdapterError("history", "lastDeploy", "HISTORY_UNAVAILABLE", "opsroom's run history is not open in this process.");
+          }
+          const now = clock.now();
+          const days = args.lookbackDays ?? 90;
+          const runs = await options.reader.listRunHistory({
+            env: args.env,
+            from: new Date(now - days * 86_400_000),
+            to: new Date(now),
+            limit: 500,
+          });
+          const last = runs.find((r) => r.runbook === "deploy" && r.service === args.service && r.status === "succeeded");
+          if (!last) {
+            // A real reading: nothing deployed in the window (the board shows it as a Warning, not unreadable).
+            const none = `no successful deploy of ${args.service} to ${args.env} by opsroom in the last ${days} days`;
+            return { summary: none, data: { at: null, value: "None", detail: none } };
+          }
+          const at = (last.finishedAt ?? last.startedAt)!.toISOString();
+          const ref = typeof last.params.ref === "string" ? `${last.params.ref} ` : "";
+          return {
+            summary: `${args.service} last deployed to ${args.env} at ${at} (run ${last.id.slice(0, 8)} by ${last.requestedBy})`,
+            data: { at, value: at, detail: `${ref}by ${last.requestedBy} (run ${last.id.slice(0, 8)})`, runId: last.id },
+          };
+        },
+      }),
       listChanges: adapterAction("history", "listChanges", {
         description: "List the changes opsroom's own runs made in an environment (deploys, flags, migrations, restarts) as evidence.",
         args: listChangesArgs,

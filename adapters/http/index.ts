@@ -4,6 +4,7 @@ import { globalFetch, type FetchLike } from "../shared/http-client.js";
 import { createCheckAllAction } from "./check-all.js";
 import { createCheckAction } from "./check.js";
 import { createFetchLogsAction } from "./fetch-logs.js";
+import { createFetchTimeAction } from "./fetch-time.js";
 import { createResolveTargetsAction } from "./resolve-targets.js";
 
 export interface HttpAdapterOptions {
@@ -26,6 +27,7 @@ export function createHttpAdapter(options: HttpAdapterOptions = {}): Adapter {
       checkAll: createCheckAllAction(fetchImpl, clock),
       resolveTargets: createResolveTargetsAction(),
       fetchLogs: createFetchLogsAction(fetchImpl, clock, options.baseDir ?? process.cwd()),
+      fetchTime: createFetchTimeAction(fetchImpl),
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Adapter } from "../types.js";
 import { createMigrate, createMigrationStatus } from "./migrations.js";
+import { createQueryTime } from "./query-time.js";
 import { createSchemaDiff } from "./schema-diff.js";
 
 export interface PostgresAdapterOptions {
@@ -21,6 +22,7 @@ export function createPostgresAdapter(options: PostgresAdapterOptions = {}): Ada
       migrationStatus: createMigrationStatus(baseDir),
       migrate: createMigrate(baseDir),
       schemaDiff: createSchemaDiff(),
+      queryTime: createQueryTime(),
     },
   };
 }

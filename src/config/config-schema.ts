@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SchedulerSchema, WatchSchema } from "./schedules-schema.js";
+import { BoardSchema } from "./board-schema.js";
 
 /** A name people type: lowercase letters, digits, dashes and underscores. */
 const Name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must be a word of letters, digits, - or _");
@@ -75,6 +76,8 @@ export const TargetSettingsSchema = z
     /** Where the feature_flags table is read: Supabase's REST API (SUPABASE_URL), or databaseUrlEnv's database. */
     flagsVia: z.enum(["supabase", "database"]).optional(),
     logSource: LogSourceSchema.optional(),
+    /** Ops board blocks (migrations, flags, …) whose latest verdict a deploy here shows in its preflight. */
+    boardBlocks: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -118,6 +121,8 @@ export const FlagSchema = z
           .strict(),
       )
       .default([]),
+    /** Ops board blocks whose latest verdict a change of this flag shows in its preflight. */
+    boardBlocks: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -141,6 +146,8 @@ export const ApprovalRuleSchema = z
   .object({
     env: z.string().optional(),
     runbook: z.string().optional(),
+    /** Matches only plans whose params have these values (a list: any of them), e.g. { status: [healthy, done] }. */
+    params: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
     approvers: ApproverSetSchema.optional(),
     required: z.number().int().min(0).max(10).optional(),
     selfApproval: z.boolean().optional(),
@@ -281,6 +288,8 @@ export const ConfigFileSchema = z
     /** Watches: read-only checks on a cadence that post to a channel when a state changes. */
     watches: z.record(Name, WatchSchema).default({}),
     runboard: RunboardSchema.default({ allow: { users: [], groups: [] }, sessionHours: 12, linkHours: 72 }),
+    /** The ops board's cut-over checklist and telemetry feeds. */
+    board: BoardSchema.default({ checklist: [], feeds: {} }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -295,6 +304,16 @@ export const ConfigFileSchema = z
           });
         }
       }
+    }
+    (config.board.envs ?? []).forEach((env, i) => {
+      if (!envNames.has(env)) ctx.addIssue({ code: "custom", path: ["board", "envs", i], message: `unknown environment "${env}"` });
+    });
+    for (const [id, feed] of Object.entries(config.board.feeds)) {
+      if (feed.kind !== "deploy") continue;
+      if (!(feed.service in config.services))
+        ctx.addIssue({ code: "custom", path: ["board", "feeds", id, "service"], message: `unknown service "${feed.service}"` });
+      if (!envNames.has(feed.env))
+        ctx.addIssue({ code: "custom", path: ["board", "feeds", id, "env"], message: `unknown environment "${feed.env}"` });
     }
     for (const [flag, def] of Object.entries(config.flags)) {
       def.services.forEach((service, i) => {

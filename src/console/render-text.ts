@@ -42,7 +42,8 @@ export function renderPlanText(d: RunDescription, artifacts: readonly StoredArti
     lines.push(`│ if it fails after changing something, it rolls back: ${plan.rollback.map((s) => s.description).join(", ")}`);
   lines.push(`│ owner ${plan.owner} · escalation ${plan.escalation.replace(/^@/, "")}`);
   if (run.status !== "pending_approval") {
-    lines.push("└ read-only: running now.");
+    // A change the approval policy lets through (approvals.rules with required: 0) is not read-only.
+    lines.push(plan.mutating ? "└ no approval needed: running now." : "└ read-only: running now.");
     return lines.join("\n");
   }
   const expires = run.expiresAt ? ` (expires ${timeOfDay(run.expiresAt, timeZone, now)})` : "";

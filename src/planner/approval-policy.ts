@@ -4,6 +4,8 @@ import type { ApprovalRequirement } from "./plan.js";
 interface PlanScope {
   runbook: string;
   env: string | undefined;
+  /** The plan's params, for rules that match on them (a checklist step turning healthy). */
+  params?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -41,8 +43,19 @@ export function approversKey(policy: ApprovalPolicyConfig, plan: PlanScope): str
 
 function matchingRules(policy: ApprovalPolicyConfig, plan: PlanScope): { rule: ApprovalRuleConfig; index: number }[] {
   return policy.rules.flatMap((rule, index) =>
-    (rule.env === undefined || rule.env === plan.env) && (rule.runbook === undefined || rule.runbook === plan.runbook)
+    (rule.env === undefined || rule.env === plan.env) &&
+    (rule.runbook === undefined || rule.runbook === plan.runbook) &&
+    paramsMatch(rule.params, plan.params)
       ? [{ rule, index }]
       : [],
   );
+}
+
+/** Every param the rule names has one of the values it lists. */
+function paramsMatch(wanted: ApprovalRuleConfig["params"], params: PlanScope["params"]): boolean {
+  if (!wanted) return true;
+  return Object.entries(wanted).every(([name, value]) => {
+    const actual = params?.[name];
+    return typeof actual === "string" && (Array.isArray(value) ? value.includes(actual) : value === actual);
+  });
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { maxAgeMs } from "../config/board-schema.js";
 import type { ConfigFile, TargetSettings } from "../config/config-schema.js";
 import { InputError } from "../errors.js";
 import type { ParamValue } from "../parser/intent.js";
@@ -48,6 +49,7 @@ export function buildPlan(request: PlanRequest, config: ConfigFile): Plan {
   const approval = resolveApproval(config.approvals, {
     runbook: runbook.id,
     env,
+    params,
     mutating,
     protectedEnv: env !== undefined && config.environments[env]?.protected === true,
   });
@@ -100,7 +102,19 @@ export function buildScope(
     services: Object.keys(config.services).map((name) => ({ ...resolveTarget(config, env, name), name })),
     environments: Object.fromEntries(Object.keys(config.environments).map((name) => [name, resolveTarget(config, name, service)])),
     flags: config.flags,
+    // The ops board's checklist steps and feeds (each feed with its id as `name`, for forEach step ids), on
+    // the boards of board.envs only (a board that names no env is prod's, where a cutover happens).
+    board: boardScope(config, env),
     config: { timeZone: config.timeZone },
+  };
+}
+
+function boardScope(config: ConfigFile, env: string | undefined) {
+  const { envs, checklist, feeds } = config.board;
+  if (envs && env !== undefined && !envs.includes(env)) return { checklist: [], feeds: [] };
+  return {
+    checklist,
+    feeds: Object.entries(feeds).map(([name, feed]) => ({ ...feed, name, ...(feed.maxAge ? { maxAgeMs: maxAgeMs(feed.maxAge) } : {}) })),
   };
 }
 

@@ -17,6 +17,7 @@ import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-pre
 import { createRunBoard } from "./run-board.js";
 import { createRunChains, type StoredRequest } from "./run-chain.js";
 import { exportRunChains } from "./run-chain-export.js";
+import { createBoardUseCases } from "./board-use-cases.js";
 import { createIncidentUseCases } from "./incident-use-cases.js";
 import { createRolloutUseCases } from "./rollout-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
@@ -213,6 +214,8 @@ export function createOpsService(deps: OpsServiceDeps) {
     ...createScheduleUseCases(deps, permissions, (text) => parseText(text, { ...deps.parseContext, now: deps.clock() })),
     // Staged rollouts: status, pause, resume, skip, abort, "roll back the rollout" (rollout-use-cases.ts).
     ...createRolloutUseCases(deps, planRun, permissions),
+    // The ops board's one message per Slack channel (board-use-cases.ts).
+    ...createBoardUseCases(deps),
   };
 }
 

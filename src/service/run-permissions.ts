@@ -49,7 +49,7 @@ export function createRunPermissions(deps: { config: Config; directory: () => Ap
   const assertMayApprove = async (run: PolicySubject, user: string): Promise<void> => {
     const approvers = run.plan.approval.approvers;
     if (names(approvers) === 0 && isProtected(run)) {
-      const key = approversKey(config.approvals, { runbook: run.runbook, env: run.env ?? undefined });
+      const key = approversKey(config.approvals, { runbook: run.runbook, env: run.env ?? undefined, params: run.plan.params });
       throw new PolicyError(
         "POLICY_NO_APPROVERS",
         `Nobody may approve ${what(run)} yet: ${run.env} is protected and no approvers are set.`,

@@ -18,6 +18,8 @@ import { registerMessageHandlers } from "./handlers/messages.js";
 import type { SlackContext } from "./handlers/slack-context.js";
 import { registerSlashCommand } from "./handlers/slash-command.js";
 import { registerViewHandlers } from "./handlers/views.js";
+import { BOARD_RUNBOOK } from "../service/board-use-cases.js";
+import { createBoardMessages } from "./board-message.js";
 import { createIncidentSummaries } from "./incident-summary.js";
 import { startRunReporter, type RunReporter } from "./run-reporter.js";
 import { createSlackDirectory } from "./slack-directory.js";
@@ -161,6 +163,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   options.service.useDirectory(directory);
   const now = options.now ?? (() => new Date());
   const incidents = createIncidentSummaries({ service: options.service, poster, directory, log, timeZone: options.config.timeZone, now });
+  const boards = createBoardMessages({ service: options.service, poster, log, timeZone: options.config.timeZone, now });
   const reporter = await startRunReporter({
     service: options.service,
     poster,
@@ -172,6 +175,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     ...(options.runLink ? { runLink: options.runLink } : {}),
     onRunFinished: (run) => {
       if (typeof run.origin.channel === "string") void incidents.refresh(run.origin.channel);
+      if (run.runbook === BOARD_RUNBOOK && typeof run.origin.channel === "string") void boards.refresh(run.origin.channel);
     },
     ...options.reporter,
   });

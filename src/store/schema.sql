@@ -222,6 +222,44 @@ CREATE SEQUENCE public.artifacts_id_seq
 
 ALTER SEQUENCE public.artifacts_id_seq OWNED BY public.artifacts.id;
 
+CREATE TABLE public.board_messages (
+    channel text NOT NULL,
+    message_ts text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.checklist_history (
+    id bigint NOT NULL,
+    step_id text NOT NULL,
+    status text NOT NULL,
+    owner text,
+    notes text,
+    previous jsonb,
+    changed_by text NOT NULL,
+    changed_at timestamp with time zone NOT NULL,
+    run_id uuid
+);
+
+CREATE SEQUENCE public.checklist_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.checklist_history_id_seq OWNED BY public.checklist_history.id;
+
+CREATE TABLE public.checklist_steps (
+    step_id text NOT NULL,
+    status text NOT NULL,
+    owner text,
+    notes text,
+    updated_by text NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    run_id uuid,
+    CONSTRAINT checklist_steps_status_check CHECK ((status = ANY (ARRAY['healthy'::text, 'warning'::text, 'blocked'::text, 'done'::text])))
+);
+
 CREATE TABLE public.incident_messages (
     channel text NOT NULL,
     ts text NOT NULL,
@@ -402,6 +440,8 @@ ALTER TABLE ONLY public.approvals ALTER COLUMN id SET DEFAULT nextval('public.ap
 
 ALTER TABLE ONLY public.artifacts ALTER COLUMN id SET DEFAULT nextval('public.artifacts_id_seq'::regclass);
 
+ALTER TABLE ONLY public.checklist_history ALTER COLUMN id SET DEFAULT nextval('public.checklist_history_id_seq'::regclass);
+
 ALTER TABLE ONLY public.run_events ALTER COLUMN id SET DEFAULT nextval('public.run_events_id_seq'::regclass);
 
 ALTER TABLE ONLY public.runs ALTER COLUMN seq SET DEFAULT nextval('public.runs_seq_seq'::regclass);
@@ -416,6 +456,15 @@ ALTER TABLE ONLY public.approvals
 
 ALTER TABLE ONLY public.artifacts
     ADD CONSTRAINT artifacts_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.board_messages
+    ADD CONSTRAINT board_messages_pkey PRIMARY KEY (channel);
+
+ALTER TABLE ONLY public.checklist_history
+    ADD CONSTRAINT checklist_history_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.checklist_steps
+    ADD CONSTRAINT checklist_steps_pkey PRIMARY KEY (step_id);
 
 ALTER TABLE ONLY public.incident_messages
     ADD CONSTRAINT incident_messages_pkey PRIMARY KEY (channel, ts);
@@ -475,6 +524,8 @@ ALTER TABLE ONLY public.workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
 
 CREATE INDEX artifacts_by_run ON public.artifacts USING btree (run_id, id);
+
+CREATE INDEX checklist_history_by_step ON public.checklist_history USING btree (step_id, changed_at DESC, id DESC);
 
 CREATE INDEX rollouts_by_flag ON public.rollouts USING btree (flag, env, created_at);
 
@@ -543,6 +594,12 @@ ALTER TABLE ONLY public.approvals
 
 ALTER TABLE ONLY public.artifacts
     ADD CONSTRAINT artifacts_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.checklist_history
+    ADD CONSTRAINT checklist_history_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id);
+
+ALTER TABLE ONLY public.checklist_steps
+    ADD CONSTRAINT checklist_steps_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.runs(id);
 
 ALTER TABLE ONLY public.rollouts
     ADD CONSTRAINT rollouts_current_run_id_fkey FOREIGN KEY (current_run_id) REFERENCES public.runs(id);

@@ -2,6 +2,7 @@ import { PolicyError, StoreError } from "../errors.js";
 import { createBatcher } from "./batcher.js";
 import type { Db, Queryable } from "./db.js";
 import { createQueueQueries, RELAXED_COMMIT } from "./queue-queries.js";
+import { createBoardRecords, type BoardRecords } from "./board-records.js";
 import { createIncidentRecords, type IncidentRecords } from "./incident-records.js";
 import { createRolloutRecords, type RolloutRecords } from "./rollouts.js";
 import { camelRow, toNumber, toRun, triggerHint } from "./rows.js";
@@ -97,6 +98,8 @@ export interface Store {
   readonly schedules: ScheduleRecords;
   /** Staged rollouts' schedules (rollouts.ts, migration 020). */
   readonly rollouts: RolloutRecords;
+  /** The ops board: checklist step states and history, board messages (board-records.ts, migration 018). */
+  readonly board: BoardRecords;
 }
 
 /**
@@ -194,6 +197,7 @@ export function createStore(db: Db): Store {
     incidents: createIncidentRecords(db),
     schedules: createScheduleRecords(db),
     rollouts: createRolloutRecords(db),
+    board: createBoardRecords(db),
 
     // The run and its run_created event go in one statement: no run without its first event, and
     // one round trip. A repeated idempotency key inserts nothing and returns the existing run.

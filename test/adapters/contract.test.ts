@@ -6,7 +6,7 @@
  */
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createAdapters, type RolloutScheduler, type RunHistoryReader } from "../../adapters/index.js";
+import { createAdapters, type ChecklistStore, type RolloutScheduler, type RunHistoryReader } from "../../adapters/index.js";
 import type { AdapterAction } from "../../adapters/types.js";
 import { createActionLookup } from "../../src/executor/action-catalog.js";
 import {
@@ -60,12 +60,44 @@ const rollouts: RolloutScheduler = {
   liveRollout: async () => undefined,
   startRollout: async () => ({ id: "00000000-0000-4000-8000-0000000000aa", firstAt: new Date("2026-01-07T10:00:00Z") }),
 };
+/** The checklist's store, in memory, with a planted secret in a step's notes. */
+const checklistStore: ChecklistStore = {
+  listChecklistStates: async () => [
+    {
+      stepId: "backfill",
+      status: "blocked",
+      owner: "Ops",
+      notes: `waiting ${LEAK}`,
+      updatedBy: "U0ALICE01",
+      updatedAt: new Date("2026-01-07T07:00:00Z"),
+    },
+  ],
+  updateChecklistStep: async (u) => ({
+    stepId: u.stepId,
+    status: u.status ?? u.defaults.status,
+    owner: u.owner ?? u.defaults.owner,
+    notes: u.notes ?? u.defaults.notes,
+    previous: null,
+    changedBy: "U0ALICE01",
+    changedAt: u.at,
+    runId: u.runId,
+  }),
+  listChecklistHistory: async () => [],
+  latestBoardData: async () => ({
+    content: JSON.stringify({ blocks: [{ block: "migrations", verdict: "no", blocking: [`Supabase migrations: ${LEAK}`], missing: [] }] }),
+    finishedAt: new Date("2026-01-07T09:00:00Z"),
+  }),
+};
+const CHECKLIST = [
+  { id: "backfill", title: "Backfill & reconciliation", lane: "Supabase", status: "blocked", owner: "Ops", block: "dual-write" },
+];
 const adapters = createAdapters({
   clock: fakeClock(),
   baseDir: fixturePath("postgres"),
   shellEnv: { PATH: process.env.PATH },
   history,
   rollouts,
+  checklist: checklistStore,
 });
 const lookup = createActionLookup(adapters);
 
@@ -108,6 +140,15 @@ const scenarios: Record<string, Scenario> = {
         .get("/api")
         .reply(200, `2026-01-07T09:30:00Z ERROR login failed ${LEAK}\n2026-01-07T09:31:00Z ERROR login failed ${LEAK}`),
   },
+  "http.fetchTime": {
+    args: { url: "https://feeds.example.com/status", field: "data.updatedAt" },
+    bad: { args: { url: "", tokenEnv: "lower" }, fields: ["url", "tokenEnv"] },
+    first: ["GET", "https://feeds.example.com", "/status"],
+    happy: () =>
+      void nock("https://feeds.example.com")
+        .get("/status")
+        .reply(200, { data: { updatedAt: "2026-01-07T09:00:00Z", note: LEAK } }),
+  },
   "http.resolveTargets": {
     args: { env: "staging", targets: [{ name: "api", url: "https://api.example.com/healthz?token=CANARYquery123" }] },
     bad: { args: { env: "staging", targets: [{ name: "api" }] }, fields: ["targets.0.url"] },
@@ -121,6 +162,19 @@ const scenarios: Record<string, Scenario> = {
       void nock(GH)
         .get("/repos/acme/api")
         .reply(200, { ...fixture<Json>("github/repository.json"), full_name: `acme/api ${R.githubToken}` }),
+  },
+  "github.lastCommit": {
+    args: { repository: "acme/api", path: "convex/schema.ts" },
+    bad: { args: { repository: "acme", path: "" }, fields: ["repository", "path"] },
+    first: ["GET", GH, "/repos/acme/api/commits"],
+    happy: () =>
+      void nock(GH)
+        .get("/repos/acme/api/commits")
+        .query({ path: "convex/schema.ts", per_page: "1" })
+        .reply(
+          200,
+          fixture<Json[]>("github/commits.json").map((c) => ({ ...c, commit: { ...(c.commit as Json), message: LEAK } })),
+        ),
   },
   "github.dispatchWorkflow": {
     args: { repository: "acme/api", workflow: "deploy.yml", ref: "main", inputs: { environment: "staging" } },
@@ -527,6 +581,14 @@ const scenarios: Record<string, Scenario> = {
       secrets: "covered against real PostgreSQL in postgres.test.ts",
     },
   },
+  "postgres.queryTime": {
+    args: { databaseUrlEnv: "STAGING_DATABASE_URL", query: "SELECT now()" },
+    bad: { args: { databaseUrlEnv: "staging-db", query: "" }, fields: ["databaseUrlEnv", "query"] },
+    skip: {
+      abortMidCall: "connects through withDatabase, whose abort is covered against real PostgreSQL in postgres.test.ts",
+      secrets: "covered against real PostgreSQL in board.test.ts",
+    },
+  },
   "postgres.migrate": {
     args: { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations", dryRun: false },
     bad: { args: { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations", dryRun: "maybe" }, fields: ["dryRun"] },
@@ -693,6 +755,31 @@ const scenarios: Record<string, Scenario> = {
     args: { env: "prod", runbook: "deploy", since: "2026-01-07T08:00:00Z", limit: 5 },
     bad: { args: { limit: 0, since: "soon" }, fields: ["limit", "since"] },
     skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
+  },
+  "history.lastDeploy": {
+    args: { service: "api", env: "prod" },
+    bad: { args: { service: "", env: "prod", lookbackDays: 0 }, fields: ["service", "lookbackDays"] },
+    skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
+  },
+  "board.checklist": {
+    args: { steps: CHECKLIST, step: "backfill" },
+    bad: { args: { steps: "all" }, fields: ["steps"] },
+    skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
+  },
+  "board.setChecklistStep": {
+    args: { steps: CHECKLIST, step: "backfill", status: "done", note: `ok ${LEAK}` },
+    bad: { args: { steps: CHECKLIST, step: "", status: "finished" }, fields: ["step", "status"] },
+    skip: { abortMidCall: "writes opsroom's own store through the reader, no network" },
+  },
+  "board.blockVerdicts": {
+    args: { env: "prod", blocks: ["migrations", "flags"] },
+    bad: { args: { env: "", blocks: 3 }, fields: ["env", "blocks"] },
+    skip: { abortMidCall: "reads opsroom's own store through the reader, no network" },
+  },
+  "board.fileAge": {
+    args: { path: "migrations" },
+    bad: { args: { path: "" }, fields: ["path"] },
+    skip: { abortMidCall: "reads a local folder, no network" },
   },
   "shell.run": {
     args: {

@@ -23,6 +23,7 @@ describe("adapters/index", () => {
       "report",
       "history",
       "rollout",
+      "board",
     ]);
   });
 

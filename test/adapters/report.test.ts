@@ -243,7 +243,7 @@ describe("report adapter", () => {
         "Deploy of api": "Healthy",
       });
       expect(result.summary).toBe(
-        "Safe to cut over in prod: yes: nothing is blocked; 1 warning to read first (5 healthy, 1 warning, 0 blocked)",
+        "Safe to cut over in prod: yes: nothing is blocked; 1 warning to read first [flags yes, migrations yes, deploys yes] (5 healthy, 1 warning, 0 blocked, 0 unknown)",
       );
       expect(result.artifacts?.[0]?.content).toContain(
         "| homeDemoVariant | Warning | on 30%; cohorts ops, demo; depends on featureMatrix | partial rollout: 30% | Unassigned |",
@@ -266,11 +266,12 @@ describe("report adapter", () => {
       });
       const data = result.data as { safeToCutOver: boolean; reasons: string[] };
       expect(data.safeToCutOver).toBe(false);
+      // The migrations feed is unknown (not configured), which never makes it a "no": the blocking items do.
       expect(data.reasons).toEqual([
         "homeDemoVariant: on, but depends on featureMatrix, which is off",
         "signalAiInsights: not in the feature_flags table for prod",
-        "Database migrations: unknown: no migration status for prod (set environments.prod.settings.databaseUrlEnv and environments.prod.settings.migrationsDir)",
         "Deploy of api: latest deploy ddddddd ended failure",
+        "unknown until set: environments.prod.settings.databaseUrlEnv, environments.prod.settings.migrationsDir",
       ]);
     });
   });

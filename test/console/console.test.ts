@@ -156,6 +156,26 @@ phases:
     expect(lists[1]).toContain("every 15 minutes: watch: show the ops board in dev");
   });
 
+  it("shows the ops board as text, and keeps a checklist change from chat with who made it", async () => {
+    const { code, stdout } = await runConsole("show me the ops board\nassign step backfill to @dana\nchecklist history of backfill\n");
+    expect(code).toBe(0);
+    // No credential here: what cannot be read is unknown and named; the seed's blocked steps and missing files are a real "no".
+    expect(stdout).toMatch(
+      /✓ board — Safe to cut over in prod: no: Write-through mutations: Convex: Use same types as Supabase for easy parity;/,
+    );
+    expect(stdout).toContain("Supabase migrations: File not found: supabase/migrations;");
+    expect(stdout).toContain(
+      "unknown until set: SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, PROD_DATABASE_URL, GITHUB_TOKEN [flags unknown, dual-write no",
+    );
+    expect(stdout).toContain("– deploys-of-api skipped: not checked — set GITHUB_TOKEN");
+    expect(stdout).toContain("**Safe to cut over: no**");
+    // Ordinary checklist changes need no approval in the example config; the change names who made it.
+    expect(stdout).toContain("└ no approval needed: running now.");
+    expect(stdout).toMatch(/✓ set — Backfill & reconciliation: owner Ops → @dana \(by console\)/);
+    expect(stdout).toMatch(/✓ show — Backfill & reconciliation: blocked, 1 change on record/);
+    expect(stdout).toMatch(/📎 History of Backfill & reconciliation\n\s+\d{4}-\d\d-\d\dT[\d:.]+Z console: owner Ops → @dana/);
+  });
+
   it("answers an unknown command with what it can do", async () => {
     const { code, stdout } = await runConsole("make me a sandwich\n");
     expect(code).toBe(0);

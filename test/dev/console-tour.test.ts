@@ -120,10 +120,11 @@ describe("the dev environment through the console", () => {
     ).toEqual([]);
   });
 
-  it("the board turns safe once the migration is in", async () => {
+  it("the migrations block turns safe once the migration is in; deploys on GitHub stay unknown without a token", async () => {
     const out = await session.send("show the ops board for dev", DONE);
     expect(out).toMatch(/✓ migrations — DEV_DATABASE_URL: up to date/);
-    expect(out).toMatch(/✓ board — Safe to cut over in dev: yes/);
+    // No credential here: the GitHub-deployed services' latest deploys cannot be read, which is "unknown", never "no".
+    expect(out).toMatch(/✓ board — Safe to cut over in dev: unknown: unknown until set: GITHUB_TOKEN \[[^\]]*migrations yes[^\]]*\]/);
   });
 
   it("scales to three real processes and back to one", async () => {
@@ -163,7 +164,9 @@ describe("the dev environment through the console", () => {
     expect(logs).toMatch(/ERROR 1\.3\.0 pid \d+ GET \/timeline 500/);
 
     const triage = await session.send("why is api throwing 500s in dev?", DONE);
-    expect(triage).toMatch(/✓ suspect — Likely suspect: Deploy of api to v1\.3\.0 in dev \(opsroom run \w{8} .*`GET \/timeline → HTTP 500` first seen .* Way back: roll back api in dev\./);
+    expect(triage).toMatch(
+      /✓ suspect — Likely suspect: Deploy of api to v1\.3\.0 in dev \(opsroom run \w{8} .*`GET \/timeline → HTTP 500` first seen .* Way back: roll back api in dev\./,
+    );
 
     await session.send("roll back api in dev", PLAN);
     const out = await session.send("approve", DONE);

@@ -208,7 +208,7 @@ describe("database runbooks against real PostgreSQL", NEEDS_POSTGRES, () => {
     const { outcome, events } = await h.run(plan("ops-board", {}), { credentials: { ...CREDENTIALS, PROD_DATABASE_URL: prod } });
     expect(outcome.status).toBe("succeeded");
     expect(stepEvent(events, "step_succeeded", "board")?.message).toBe(
-      "Safe to cut over in prod: no: Database migrations: 2 pending: 20260103120000_create_feature_flags.sql, 20260104090000_create_user_migrations.sql (8 healthy, 0 warning, 1 blocked)",
+      "Safe to cut over in prod: no: Database migrations: 2 pending: 20260103120000_create_feature_flags.sql, 20260104090000_create_user_migrations.sql [flags yes, migrations no, deploys yes] (8 healthy, 0 warning, 1 blocked, 0 unknown)",
     );
   });
 });

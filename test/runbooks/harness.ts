@@ -99,7 +99,13 @@ export function useRunbookHarness() {
     const credentials = options.credentials ?? CREDENTIALS;
     // A fresh fake clock per run: polls take no time and "now" is NOW for every test.
     const actions = createActionLookup(
-      createAdapters({ clock: fakeClock(NOW), baseDir: fixturePath("postgres"), requestTimeoutMs: 5000, history: t.store.incidents }),
+      createAdapters({
+        clock: fakeClock(NOW),
+        baseDir: fixturePath("postgres"),
+        requestTimeoutMs: 5000,
+        history: t.store.incidents,
+        checklist: t.store.board,
+      }),
     );
     const { run: created } = await t.store.createRun({ plan: p, status: "queued", requestedBy: "U1", source: "test" });
     const claimed = (await t.store.claimNextRun("w1", 30_000)) as Run;

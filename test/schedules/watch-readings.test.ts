@@ -1,3 +1,4 @@
+import { STATUS_ITEMS_TITLE } from "../../adapters/report/ops-board.js";
 import { describe, expect, it } from "vitest";
 import { readingOfRun } from "../../src/schedules/watch-readings.js";
 import { observeReading, type WatchItem } from "../../src/schedules/watch-state.js";
@@ -16,7 +17,7 @@ const run = (status: Run["status"]) =>
     plan: { owner: "platform", escalation: "@oncall-platform" },
   }) as unknown as Run;
 const board = (items: unknown[]): StoredArtifact =>
-  ({ kind: "json", title: "Status items", content: JSON.stringify({ items }) }) as unknown as StoredArtifact;
+  ({ kind: "json", title: STATUS_ITEMS_TITLE, content: JSON.stringify({ items }) }) as unknown as StoredArtifact;
 
 const ITEMS = [
   { section: "flag", name: "homeDemoVariant", status: "Blocked", owner: "@growth", reasons: ["depends on featureMatrix, which is off"] },

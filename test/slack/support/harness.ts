@@ -214,7 +214,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   if (scratch) await migrate(firstDb);
   else
     await firstDb.exec(
-      "TRUNCATE rollouts, runs, slack_deliveries, slack_run_reporters, workers, incident_messages, incident_summaries CASCADE",
+      "TRUNCATE rollouts, runs, slack_deliveries, slack_run_reporters, workers, incident_messages, incident_summaries, checklist_steps, checklist_history, board_messages CASCADE",
     );
   let offset = 0;
   const clock = () => new Date(Date.now() + offset);
