@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { OpsService } from "../service/ops-service.js";
+import { createChannelMessage } from "./channel-message.js";
 import { renderBoardMessage } from "./render-board-message.js";
 import type { SlackPoster } from "./slack-poster.js";
 
@@ -17,57 +18,23 @@ export interface BoardMessageDeps {
   now: () => Date;
 }
 
-/**
- * One board message per channel, across processes (as the incident summary): the first poster claims the
- * channel in the database, posts and records where the message is; everyone after updates that message,
- * rendered when chat.update is actually called so a rate-limited update never shows an older board.
- */
+/** One board message per channel, across processes, updated in place (channel-message.ts). */
 export function createBoardMessages(deps: BoardMessageDeps): BoardMessages {
-  const { service, poster } = deps;
-  const running = new Map<string, Promise<void>>();
-  const pending = new Set<string>();
-
-  const render = async (channel: string) => {
-    const board = await service.latestBoard(channel);
-    if (!board) throw new Error(`no board in ${channel}`);
-    return renderBoardMessage(board, { timeZone: deps.timeZone, now: deps.now() });
-  };
-
-  const refreshNow = async (channel: string): Promise<void> => {
-    if (!(await service.latestBoard(channel))) return;
-    const where = await service.boardMessage(channel);
-    if (where?.messageTs) {
-      await poster.update(channel, where.messageTs, () => render(channel));
-      return;
-    }
-    if (where || !(await service.claimBoardMessage(channel))) return;
-    let ts: string;
-    try {
-      ts = (await poster.post(channel, await render(channel))).ts;
-    } catch (error) {
-      await service.releaseBoardMessage(channel);
-      throw error;
-    }
-    await service.recordBoardMessage(channel, ts);
-    // A board that finished while it was being posted saw no message to update.
-    await poster.update(channel, ts, () => render(channel));
-  };
-
-  const refresh = (channel: string): Promise<void> => {
-    const current = running.get(channel);
-    if (current) {
-      pending.add(channel);
-      return current;
-    }
-    const work = refreshNow(channel)
-      .catch((error: unknown) => deps.log.warn({ err: error, slack_channel: channel }, "updating the board message failed"))
-      .finally(() => {
-        running.delete(channel);
-        if (pending.delete(channel)) void refresh(channel);
-      });
-    running.set(channel, work);
-    return work;
-  };
-
+  const { service } = deps;
+  const refresh = createChannelMessage(
+    { poster: deps.poster, log: deps.log, what: "board message" },
+    {
+      hasContent: async (channel) => !!(await service.latestBoard(channel)),
+      render: async (channel) => {
+        const board = await service.latestBoard(channel);
+        if (!board) throw new Error(`no board in ${channel}`);
+        return renderBoardMessage(board, { timeZone: deps.timeZone, now: deps.now() });
+      },
+      where: (channel) => service.boardMessage(channel),
+      claim: (channel) => service.claimBoardMessage(channel),
+      release: (channel) => service.releaseBoardMessage(channel),
+      record: (channel, ts) => service.recordBoardMessage(channel, ts),
+    },
+  );
   return { refresh };
 }
