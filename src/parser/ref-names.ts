@@ -17,7 +17,7 @@ export function refProblem(ref: string): string | null {
 }
 
 /** Sentence punctuation and quotes around a word ("(main),", "`v1.2.3`."): not part of the ref. */
-const LEADING = /^["'`(\[{<]+/;
+const LEADING = /^["'`([{<]+/;
 const TRAILING = /["'`)\]}>,!?]+$|(?<=[A-Za-z0-9])[.,!?;:]+$/;
 
 /**
@@ -44,10 +44,12 @@ export function typedRef(text: string, start: number, end: number, service?: str
 
 /** Terminal escape sequences (colours, cursor moves, titles) and other control characters, as pasted from a terminal. */
 const TERMINAL_ESCAPES =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** The text without terminal escape sequences: `\x1b[31m` is colour, not "31 minutes". */
 export function stripTerminalEscapes(text: string): string {
   // Most messages have none: one scan for the escape and control characters first.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u009b]/.test(text) ? text.replace(TERMINAL_ESCAPES, " ") : text;
 }

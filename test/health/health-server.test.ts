@@ -56,9 +56,7 @@ describe("opsroom's health endpoint", () => {
     const bot = await startOpsroom({ PORT: String(other.port), LOG_LEVEL: "warn" }, { input: "check dev status\n" });
     const code = await exitWithin(bot, 120_000);
     expect(code).toBe(1);
-    expect(bot.stdout()).toContain(
-      `✗ dev: http://127.0.0.1:${other.port}/healthz answered 200 OK but the body does not contain`,
-    );
+    expect(bot.stdout()).toContain(`✗ dev: http://127.0.0.1:${other.port}/healthz answered 200 OK but the body does not contain`);
     // The check expects this opsroom's own instance id, which the other process does not report.
     expect(bot.stdout()).toContain('does not contain "\\"instance\\":\\"');
     expect(bot.stderr()).toContain(`port ${other.port} is in use by another process`);
