@@ -64,9 +64,9 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
       .map(normalizeTimeWord);
     if (words.length === 0) return [];
     return live.filter((s) => {
-      const text =
-        `${s.id} ${s.cadence} ${s.request} ${s.runbook ?? ""} ${s.configKey ?? ""} ${s.plan?.title ?? ""} ${s.cron}`.toLowerCase();
-      return words.every((w) => text.includes(w));
+      // The id only by its prefix: a word like "15" would match somewhere in a random id.
+      const text = `${s.cadence} ${s.request} ${s.runbook ?? ""} ${s.configKey ?? ""} ${s.plan?.title ?? ""} ${s.cron}`.toLowerCase();
+      return words.every((w) => text.includes(w) || (/^[0-9a-f-]{4,}$/.test(w) && s.id.startsWith(w)));
     });
   };
 
