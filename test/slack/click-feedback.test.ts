@@ -17,7 +17,8 @@ describe("clicks on a run's card", () => {
   beforeAll(async () => {
     h = await startHarness({ mode: "socket", reporter: { minUpdateIntervalMs: PACE_MS } });
   });
-  afterAll(() => h.close());
+  // A paced card update (PACE_MS) may still be due when the harness closes; close waits for it.
+  afterAll(() => h.close(), PACE_MS + 60_000);
   afterEach(() => h.behaviours.delete("github.dispatchWorkflow"));
 
   const planCard = async () => {
