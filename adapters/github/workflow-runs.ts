@@ -5,7 +5,7 @@ import { optionalInstant, optionalInt, optionalText, repositoryArg } from "../sh
 import { isoOf, type ChangeEvidence } from "../shared/evidence.js";
 import { path, type ProviderClient } from "../shared/http-client.js";
 import { GITHUB_TOKEN, splitRepository } from "./client.js";
-import { workflowArg } from "./workflows.js";
+import { workflowArg, type WorkflowRun } from "./workflows.js";
 
 export const listWorkflowRunsArgs = z.strictObject({
   repository: repositoryArg,
@@ -18,19 +18,9 @@ export const listWorkflowRunsArgs = z.strictObject({
   service: optionalText(),
 });
 
-interface Run {
-  id: number;
+/** A run with who started it, for the evidence. */
+interface Run extends WorkflowRun {
   name?: string | null;
-  run_number: number;
-  status: string | null;
-  conclusion: string | null;
-  html_url: string;
-  created_at: string;
-  updated_at: string;
-  run_started_at?: string;
-  head_branch: string | null;
-  head_sha: string;
-  event: string;
   actor?: { login: string } | null;
   triggering_actor?: { login: string } | null;
 }

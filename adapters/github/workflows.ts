@@ -86,7 +86,8 @@ export const waitArgs = z
     message: "needs createdAfter (the dispatch step's dispatchedAt) or runId, so an earlier run is never taken for this one",
   });
 
-interface WorkflowRun {
+/** A workflow run as GitHub's Actions API returns it (the fields opsroom reads). */
+export interface WorkflowRun {
   id: number;
   run_number: number;
   status: string | null;
