@@ -15,8 +15,24 @@ export function describeDatabase(url: string): string {
 }
 
 export interface ConnectOptions {
-  /** How long to wait for the server to accept the connection; default 15 s. */
+  /** How long to wait for the server to accept the connection; default: the URL's connect_timeout, else 15 s. */
   connectTimeoutMs?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/**
+ * libpq's `connect_timeout` URL parameter (whole seconds; 0 or absent: our default), which node-postgres
+ * parses but does not apply. A database known to be slow to accept (a cold local one) says so in its URL.
+ */
+export function connectTimeoutOf(url: string): number {
+  let seconds = NaN;
+  try {
+    seconds = Number(new URL(url).searchParams.get("connect_timeout") ?? NaN);
+  } catch {
+    // An unparsable URL fails at connect with its own message.
+  }
+  return Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
 /**
@@ -37,16 +53,17 @@ export async function withDatabase<T>(
     });
   }
   const where = `${envName} (${describeDatabase(url)})`;
+  const connectTimeoutMs = options.connectTimeoutMs ?? connectTimeoutOf(url);
   const client = new pg.Client({
     connectionString: url,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
+    connectionTimeoutMillis: connectTimeoutMs,
     application_name: `opsroom:${ctx.runId}`.slice(0, 63),
   });
   client.on("error", (err) => ctx.log.debug({ err: ctx.scrub.text(err.message) }, "database connection error"));
   const onAbort = () => {
     // Closing the socket alone leaves a running statement going until it next writes to the client
     // (a long DDL or pg_sleep would hold its locks); cancel it on the server as well.
-    void cancelBackend(url, client, options.connectTimeoutMs ?? 15_000);
+    void cancelBackend(url, client, connectTimeoutMs);
     void client.end().catch(() => undefined);
   };
   ctx.signal.addEventListener("abort", onAbort, { once: true });

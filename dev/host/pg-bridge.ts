@@ -38,7 +38,9 @@ export async function servePglite(open: () => Promise<PGlite>): Promise<{ url: s
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    // The first connection opens the database (a minute on a loaded machine) and later ones wait their
+    // turn, so clients are told to wait longer than the usual 15 s (libpq's connect_timeout, in seconds).
+    url: `postgres://postgres@127.0.0.1:${port}/postgres?connect_timeout=120`,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

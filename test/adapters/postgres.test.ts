@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresAdapter } from "../../adapters/postgres/index.js";
@@ -56,6 +56,27 @@ describe("postgres adapter without a database", () => {
     expect(err.userMessage).toBe(`cannot connect to STAGING_DATABASE_URL (127.0.0.1:${port}/app): ECONNREFUSED.`);
     assertNoCanary(err, ctx.logs);
   });
+
+  it("gives up on a server that never answers after the URL's connect_timeout, not the 15 s default", async () => {
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => void accepted.push(socket));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const { port } = silent.address() as { port: number };
+    try {
+      const url = `postgres://app@127.0.0.1:${port}/app?connect_timeout=1`;
+      const err = await expectAdapterError(
+        migrationStatus!.run(
+          { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations" },
+          makeCtx({ credentials: { STAGING_DATABASE_URL: url } }),
+        ),
+        "POSTGRES_UNREACHABLE",
+      );
+      expect(err.userMessage).toMatch(new RegExp(`^cannot connect to STAGING_DATABASE_URL \\(127\\.0\\.0\\.1:${port}/app\\): .*timeout`));
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  }, 10_000);
 
   it("says when the migrations folder is missing", async () => {
     const err = await expectAdapterError(
