@@ -104,7 +104,7 @@ export async function runStep(
   const log = runLog.child({ step_id: step.id, adapter: adapterId, action: actionName });
   const scope = { steps: outputs, params: run.plan.params };
   if (step.runIf !== undefined && !isTruthy(renderValue(step.runIf, scope))) {
-    await recorder.event({ kind: "step_skipped", phase: step.phase, stepId: step.id, message: "condition not met" });
+    await recorder.event({ kind: "step_skipped", phase: step.phase, stepId: step.id, message: step.skipNote ?? "condition not met" });
     return undefined;
   }
   const action = deps.actions.find(step.uses);

@@ -167,6 +167,7 @@ function planStep(step: RunbookStep, phase: PlannedStep["phase"], scope: Templat
     uses: step.uses,
     description: step.description ?? step.uses,
     runIf,
+    ...(runIf !== undefined && step.skipNote !== undefined ? { skipNote: step.skipNote } : {}),
     retries: step.retries ?? 0,
     continueOnError: step.continueOnError,
     timeoutSeconds: step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS,

@@ -36,6 +36,8 @@ export interface PlannedStep {
   lateArgs: string[];
   /** A condition left for run time (it depends on step outputs). */
   runIf: string | undefined;
+  /** Why the step did not run when runIf is false, in the runbook's words. */
+  skipNote?: string;
   retries: number;
   /** A failure of this step is recorded and the run goes on (read-only evidence gathering). */
   continueOnError: boolean;

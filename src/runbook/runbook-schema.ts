@@ -49,6 +49,8 @@ export const StepSchema = z
     with: z.record(z.string(), z.unknown()).default({}),
     /** A template that must render truthy for the step to run, e.g. "{{ params.ref }}". */
     if: z.string().optional(),
+    /** What the run says when `if` turns out false at run time, e.g. "no suspect deploy to compare". */
+    skipNote: z.string().min(1).optional(),
     /** Repeat the step for each item of a rendered list; the item is `{{ item }}`. */
     forEach: z.string().optional(),
     timeoutSeconds: z.number().positive().max(3600).optional(),

@@ -165,8 +165,14 @@ describe("incident-triage runbook", () => {
     expect(outcome.status).toBe("succeeded");
     // Nothing that lacked a credential is reported as a failure.
     expect(events.filter((e) => e.kind === "step_failed")).toEqual([]);
-    const skipped = events.filter((e) => e.kind === "step_skipped" && e.message !== "condition not met").map((e) => e.stepId);
+    const skips = events.filter((e) => e.kind === "step_skipped");
+    const skipped = skips.filter((e) => e.stepId !== "diff" && e.stepId !== "fix").map((e) => e.stepId);
     expect(skipped).toEqual(["vercel-deploys", "flags", "supabase-health", "vercel-logs", "supabase-logs"]);
+    // With no suspect, the diff and fix steps say why they did not run, in the runbook's words.
+    expect(skips.filter((e) => e.stepId === "diff" || e.stepId === "fix").map((e) => `${e.stepId}: ${e.message}`)).toEqual([
+      "diff: no suspect deploy to compare",
+      "fix: no diff of a suspect deploy to read",
+    ]);
     expect(triageData(artifacts).notChecked).toEqual([
       { what: "Vercel deployments; Vercel logs", why: "set VERCEL_TOKEN" },
       { what: "feature flags; Supabase project health", why: "set SUPABASE_SERVICE_ROLE_KEY" },
