@@ -1,6 +1,7 @@
 import type { DryRunStep } from "../executor/dry-run.js";
 import type { Plan } from "../planner/plan.js";
 import type { RunDescription } from "../service/chat-use-cases.js";
+import { planChangeOf } from "../service/plan-preflight.js";
 import { argsLine, intentOf } from "../service/plan-words.js";
 import { formatDuration, timeOfDay } from "../service/time-text.js";
 import type { Run, RunEvent, StoredArtifact } from "../store/types.js";
@@ -21,14 +22,13 @@ export function renderPlanText(d: RunDescription, artifacts: readonly StoredArti
     `┌ ${head}${intent.env ? ` → ${intent.env}` : ""} · ${plan.mutating ? `changes ${plan.env ?? "things"}` : "read-only"} · run ${run.id.slice(0, 8)}`,
     ...(plan.runAt ? [`│ scheduled for ${timeOfDay(new Date(plan.runAt), timeZone, now)}`] : []),
   ];
-  const changed = preflight.checks.filter((c) => c.ok && artifacts.some((a) => a.stepId === c.stepId && a.kind !== "summary"));
-  const list = artifacts.find((a) => a.content && a.kind !== "summary" && (!run.startedAt || a.createdAt < run.startedAt));
-  if (changed.length > 0 || list) {
-    lines.push(`│ what changes: ${changed.map((c) => c.detail).join(" · ") || (list?.title ?? "")}`);
+  const { said, list, links } = planChangeOf(run, preflight, artifacts);
+  if (said.length > 0 || list) {
+    lines.push(`│ what changes: ${said.map((c) => c.detail).join(" · ") || (list?.title ?? "")}`);
     const rows = list?.content?.split("\n") ?? [];
     lines.push(...rows.slice(0, CHANGE_LINES).map((r) => `│   ${clip(r, 160)}`));
     if (rows.length > CHANGE_LINES) lines.push(`│   … ${rows.length - CHANGE_LINES} more: type \`artifact ${list!.id}\``);
-    for (const link of artifacts.filter((a) => a.url && a.kind !== "summary")) lines.push(`│   ${link.title}: ${link.url}`);
+    for (const link of links) lines.push(`│   ${link.title}: ${link.url}`);
   }
   if (preflight.state === "running") lines.push("│ checks: running…");
   if (preflight.state === "timed-out") lines.push("│ checks: did not report back");

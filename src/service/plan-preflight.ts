@@ -1,7 +1,7 @@
 import { OpsError, PolicyError } from "../errors.js";
 import type { PreflightResult } from "../executor/run-preflight.js";
 import type { Store } from "../store/store.js";
-import type { Run, RunEvent } from "../store/types.js";
+import type { Run, RunEvent, StoredArtifact } from "../store/types.js";
 
 /** One read-only check of a plan's preflight, in plain words. */
 export interface PreflightCheck {
@@ -141,4 +141,31 @@ export async function assertPreflightAllowsApproval(store: Store, run: Run, now:
     throw new PolicyError("POLICY_PREFLIGHT_FAILED", `You can't approve ${run.title} yet: ${block.reason}.`, {
       hint: "Fix it, then re-check the plan (Re-check on its card) or ask again.",
     });
+}
+
+/** What a plan's card shows under "what changes": the checks that reported it, a list excerpt, links. */
+export interface PlanChange {
+  /** The passed checks whose steps reported the change, in the order they ran. */
+  said: PreflightCheck[];
+  /** The artifact whose content the card excerpts. */
+  list: StoredArtifact | undefined;
+  links: StoredArtifact[];
+}
+
+/**
+ * The change a plan would make, from the artifacts its preflight stored before the run started. A diff
+ * (the flag's old → new value, the pending migrations' schema change) is the change itself; other
+ * artifacts (every flag in the env, read to check dependencies) are context, shown only when no step
+ * produced a diff.
+ */
+export function planChangeOf(run: Run, preflight: PreflightState, artifacts: readonly StoredArtifact[]): PlanChange {
+  const early = artifacts.filter((a) => a.kind !== "summary" && (!run.startedAt || a.createdAt.getTime() < run.startedAt.getTime()));
+  const diffs = early.filter((a) => a.kind === "diff");
+  const shown = diffs.length > 0 ? diffs : early;
+  const steps = new Set(shown.map((a) => a.stepId));
+  return {
+    said: preflight.checks.filter((c) => c.ok && steps.has(c.stepId)),
+    list: shown.find((a) => a.content),
+    links: early.filter((a) => a.url),
+  };
 }

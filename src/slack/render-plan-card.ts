@@ -1,6 +1,7 @@
 import type { Plan } from "../planner/plan.js";
 import type { RunDescription } from "../service/chat-use-cases.js";
 import { intentOf } from "../service/plan-words.js";
+import { planChangeOf } from "../service/plan-preflight.js";
 import { timeOfDay } from "../service/time-text.js";
 import type { Approval, Run, RunEvent, StoredArtifact } from "../store/types.js";
 import { ACTION, encodeRunRef } from "./action-ids.js";
@@ -141,22 +142,19 @@ function plainStatus(status: Run["status"]): string {
  */
 function changeSection(d: RunDescription, artifacts: readonly StoredArtifact[]): Block | undefined {
   const { run, preflight } = d;
-  const early = artifacts.filter((a) => a.kind !== "summary" && (!run.startedAt || a.createdAt.getTime() < run.startedAt.getTime()));
-  const changeSteps = new Set(early.map((a) => a.stepId));
+  const { said: reported, list, links: allLinks } = planChangeOf(run, preflight, artifacts);
   const preflightIds = new Set(run.plan.steps.filter((s) => s.phase === "preflight").map((s) => s.id));
   // The change is what the steps with artifacts reported; without any, the last preflight step's word.
-  const reported = preflight.checks.filter((c) => c.ok && changeSteps.has(c.stepId));
   const said = reported.length > 0 ? reported : preflight.checks.filter((c) => c.ok && preflightIds.has(c.stepId)).slice(-1);
-  if (said.length === 0 && early.length === 0) return undefined;
+  if (said.length === 0 && !list && allLinks.length === 0) return undefined;
   const lines = ["*What changes*", ...said.map((c) => escapeMrkdwn(clamp(c.detail, 400)))];
-  const list = early.find((a) => a.content);
   if (list?.content) {
     const cut = excerpt(list.content, CHANGE_EXCERPT_LINES, CHANGE_EXCERPT_CHARS);
     const more = list.content.split("\n").length - CHANGE_EXCERPT_LINES;
     lines.push(`\`\`\`${cut.text}\`\`\``);
     if (cut.truncated) lines.push(more > 0 ? `_… and ${more} more line${more === 1 ? "" : "s"}_` : "_(excerpt)_");
   }
-  const links = early.filter((a) => a.url).slice(0, 3);
+  const links = allLinks.slice(0, 3);
   if (links.length > 0) lines.push(links.map((a) => `<${a.url}|${escapeMrkdwn(clamp(a.title, 120))}>`).join(" · "));
   return section(clamp(lines.join("\n"), LIMITS.sectionText));
 }
