@@ -84,6 +84,8 @@ export type FindRunsArgs = z.output<typeof findRunsArgs>;
 const DEFAULT_WINDOW_DAYS = 30;
 /** Runs read from the history before the filters that the store does not apply (service, runbook, flag, requester). */
 const READ_LIMIT = 1000;
+/** opsroom's own changes passed on to be matched against the providers' records. */
+const EVIDENCE_LIMIT = 200;
 
 export const lastDeployArgs = z.strictObject({
   service: z.string({ error: "must be a service name" }).min(1, "must not be empty"),
@@ -162,9 +164,12 @@ export function createHistoryAdapter(options: HistoryAdapterOptions = {}): Adapt
           const matching = read.filter((run) => matches(run, args));
           const limit = args.limit ?? 10;
           const runs = matching.slice(0, limit).map((run) => describeRun(run, args.timeZone));
+          // The service's runs as changes (whatever their kind), so report.changeHistory can tell a
+          // provider's record of an opsroom deploy from a change made outside opsroom.
+          const evidence = changesOf(read.filter((run) => !args.service || run.service === args.service).slice(0, EVIDENCE_LIMIT));
           return {
             summary: answerOf(matching, args, new Date(from)),
-            data: { count: matching.length, runs, truncated: matching.length > limit },
+            data: { count: matching.length, runs, truncated: matching.length > limit, evidence },
           };
         },
       }),

@@ -1,5 +1,6 @@
 import type { Adapter } from "../types.js";
 import { systemClock, type Clock } from "../shared/clock.js";
+import { createChangeHistory } from "./change-history.js";
 import { createCheckSettings, createExpect, createGuard, createPick } from "./checks.js";
 import { createErrorGate } from "./error-gate.js";
 import { createFlagChange } from "./flag-change.js";
@@ -36,6 +37,7 @@ export function createReportAdapter(options: ReportAdapterOptions = {}): Adapter
       flagChange: createFlagChange(),
       errorGate: createErrorGate(clock),
       triageWindow: createTriageWindow(clock),
+      changeHistory: createChangeHistory(clock),
       triage: createTriage(clock),
       proposedFix: createProposedFix(),
       opsBoard: createOpsBoard(clock),
