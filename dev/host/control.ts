@@ -72,14 +72,18 @@ async function route(req: IncomingMessage, services: Map<string, LocalService>, 
       const commits = await repo.commitsBetween(live.sha ?? undefined, head);
       const behind = live.sha ? await repo.commitsBetween(head, live.sha) : [];
       const to = `${(await repo.tagOf(head)) ?? ref} (${head.slice(0, 7)})`;
+      const same = head === live.sha;
       return {
-        summary: `${commits.length} commit${commits.length === 1 ? "" : "s"} to ship from ${live.version ?? "nothing"} (${live.sha?.slice(0, 7) ?? "-"}) to ${to}${behind.length ? `; ${behind.length} live commit${behind.length === 1 ? "" : "s"} would be taken back` : ""}`,
+        summary: same
+          ? `${to} is already live: nothing to ship (a redeploy of the same commit)`
+          : `${commits.length} commit${commits.length === 1 ? "" : "s"} to ship from ${live.version ?? "nothing"} (${live.sha?.slice(0, 7) ?? "-"}) to ${to}${behind.length ? `; ${behind.length} live commit${behind.length === 1 ? "" : "s"} would be taken back` : ""}`,
         data: { base: live.sha, head, commits, behind },
         artifacts: [
           {
             kind: "diff",
             title: "Commits about to ship",
-            content: [...commits.map((c) => `+ ${commitLine(c)}`), ...behind.map((c) => `- ${commitLine(c)}`)].join("\n") || "(none)",
+            content:
+              [...commits.map((c) => `+ ${commitLine(c)}`), ...behind.map((c) => `- ${commitLine(c)}`)].join("\n") || "(none: same commit)",
           },
         ],
       };
