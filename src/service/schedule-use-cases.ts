@@ -53,6 +53,12 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
     return { plan: buildPlan({ runbook, params: intent.params }, config), runbook };
   };
 
+  /** The message's interval went to a param of its runbook (one cued by "every"), not to a cadence. */
+  const runbookReadsInterval = (intent: Intent): boolean =>
+    Object.entries(byId.get(intent.runbook ?? "")?.params ?? {}).some(
+      ([name, spec]) => spec.cues.includes("every") && name in intent.params,
+    );
+
   const findToStop = async (query: string): Promise<Schedule[]> => {
     const live = await store.schedules.list({ statuses: ["active", "pending_approval"] });
     const byPrefix = live.filter((s) => /^[0-9a-f-]{4,}$/i.test(query) && s.id.startsWith(query.toLowerCase()));
@@ -98,6 +104,9 @@ export function createScheduleUseCases(deps: OpsServiceDeps, permissions: RunPer
           return this.stopSchedule(matches[0]!.id, requester.user);
         }
         case "create": {
+          // "ramp X 10/50/100 every 30 minutes" is one staged run whose own param takes the interval, not a
+          // schedule of it: a runbook that reads "every" itself keeps the whole message.
+          if (runbookReadsInterval(parse(text))) return undefined;
           const planned = planFor(request.request);
           if ("question" in planned) return { kind: "question", text: planned.question };
           const { plan } = planned;

@@ -283,6 +283,9 @@ describe.each(STORE_BACKENDS)("schedules across two processes (%s)", (backend) =
     // Not a schedule: left for the normal parser.
     expect(await service.scheduleText("stop api", user)).toBeUndefined();
     expect(await service.scheduleText("cancel the healthcheck", user)).toBeUndefined(); // names no schedule or cadence
+    // A staged rollout's interval is its own param: one rollout, not a rollout started every minute.
+    expect(await service.scheduleText("ramp homeDemoVariant 50/100 every 1 minute in prod", user)).toBeUndefined();
+    expect(await service.scheduleText("roll out featureMatrix 10/50/100 every 30 minutes in prod", user)).toBeUndefined();
     expect(await service.scheduleText("stop the 9am board", user)).toMatchObject({
       kind: "question",
       text: 'No active schedule matches "9am board". Type `list schedules` to see them.',
