@@ -1,3 +1,4 @@
+import { durationSeconds, durationText } from "../../adapters/rollout/stages.js";
 import type { ParamValue } from "../parser/intent.js";
 import type { Plan, PlannedStep } from "../planner/plan.js";
 
@@ -21,14 +22,17 @@ const PLACED = new Set(["service", "flag", "env", "at"]);
 export function intentOf(plan: Plan): PlanIntent {
   const params = plan.params;
   const subject = typeof params.service === "string" ? params.service : typeof params.flag === "string" ? params.flag : undefined;
-  // Sorted by name: a plan read back from the database has its keys in another order, and the card must not reflow.
+  // Sorted by name (an interval last, after what it paces): a plan read back from the database has its keys
+  // in another order, and the card must not reflow.
   const detail = Object.keys(params)
     .filter((k) => !PLACED.has(k))
-    .sort()
+    .sort((a, b) => Number(a === "every") - Number(b === "every") || (a < b ? -1 : a > b ? 1 : 0))
     .flatMap((k) => {
       const v = params[k];
       if (v === undefined || v === false || v === "" || (Array.isArray(v) && v.length === 0)) return [];
       // A rollout stage's bookkeeping (its rollout, the value to revert to) is on the card's details, not in its title.
+      if (k === "stages" && Array.isArray(v)) return [v.map((p) => `${p}%`).join(" → ")];
+      if (k === "every" && typeof v === "string") return [`every ${everyText(v)}`];
       if (k === "stages" || k === "rollout" || k.startsWith("original")) return [];
       if (k === "stage" && typeof params.stages === "number") return [`stage ${valueText(v)} of ${params.stages}`];
       if (k === "ref") return [valueText(v)];
@@ -38,6 +42,15 @@ export function intentOf(plan: Plan): PlanIntent {
       return [k === "action" ? valueText(v) : `${k} ${valueText(v)}`];
     });
   return { title: plan.title, subject, detail, env: plan.env };
+}
+
+/** "PT30M" as "30 min"; a value that is not an ISO 8601 duration as written (the plan's check says why). */
+function everyText(iso: string): string {
+  try {
+    return durationText(durationSeconds(iso));
+  } catch {
+    return iso;
+  }
 }
 
 /** One argument of a step: its value, or what it will be at run time. */
