@@ -269,11 +269,18 @@ export async function startBot(io: Io): Promise<number> {
   const slackHttp = !!io.env.SLACK_BOT_TOKEN?.trim() && !io.env.SLACK_APP_TOKEN?.trim();
   return withApp(io, { worker: true, health: !slackHttp, consoleMode: !io.env.SLACK_BOT_TOKEN }, async (app) => {
     if (app.config.env.SLACK_BOT_TOKEN) return runSlack(app, io);
-    const [{ runConsole }, { createConsoleNotifier }] = await Promise.all([
+    const [{ runConsole }, { createConsoleNotifier, followRolloutsInConsole }] = await Promise.all([
       import("./console/console.js"),
       import("./console/console-notifier.js"),
     ]);
-    await app.startSchedules(createConsoleNotifier({ print: (text) => io.stdout.write(`${text}\n`), timeZone: app.config.timeZone }));
+    const print = (text: string) => void io.stdout.write(`${text}\n`);
+    await app.startSchedules(createConsoleNotifier({ print, timeZone: app.config.timeZone }));
+    followRolloutsInConsole({
+      subscribe: (listener) => app.rollouts.subscribe(listener),
+      rolloutStatus: (id) => app.service.rolloutStatus(id),
+      print,
+      timeZone: app.config.timeZone,
+    });
     const stop = watchStopSignals(app);
     const stopped = new AbortController();
     void stop.signalled.then((signal) => {

@@ -1,4 +1,6 @@
+import type { RolloutListener } from "../rollout/rollout-driver.js";
 import type { ScheduleNotifier } from "../schedules/scheduler.js";
+import { describeRollout, type RolloutView } from "../service/rollout-use-cases.js";
 import { skipNoticeText, watchAlertText } from "../service/schedule-text.js";
 
 /** What schedules do, printed in the console as it happens (runs are listed with `runs`). */
@@ -15,4 +17,30 @@ export function createConsoleNotifier(options: { print: (text: string) => void; 
       options.print(watchAlertText(schedule, alert, alert.owner));
     },
   };
+}
+
+/**
+ * What staged rollouts do between the stages, printed as it happens: the console has no thread to keep a
+ * status message in, so each move (a stage done, a revert, the end) prints the status once.
+ */
+export function followRolloutsInConsole(options: {
+  subscribe: (listener: RolloutListener) => () => void;
+  rolloutStatus: (id: string) => Promise<RolloutView>;
+  print: (text: string) => void;
+  timeZone: string;
+}): () => void {
+  return options.subscribe({
+    onStageQueued: (rollout, run) =>
+      options.print(
+        `🪜 Rollout ${rollout.id.slice(0, 8)} of ${rollout.flag} in ${rollout.env}: stage ${rollout.stage + 1} of ${rollout.stages.length} (${rollout.stages[rollout.stage]?.percent}%) queued (run ${run.id.slice(0, 8)}).`,
+      ),
+    onRolloutChanged: (rollout) =>
+      void options
+        .rolloutStatus(rollout.id)
+        .then((view) => {
+          const d = describeRollout(view, options.timeZone);
+          options.print([`🪜 ${d.title}`, `   ${d.ladder}`, `   ${d.state}`].join("\n"));
+        })
+        .catch(() => undefined),
+  });
 }

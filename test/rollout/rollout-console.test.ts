@@ -1,6 +1,7 @@
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createConsoleCommands } from "../../src/console/console-commands.js";
+import { followRolloutsInConsole } from "../../src/console/console-notifier.js";
 import { rolloutRollbackRequest } from "../../src/service/rollout-use-cases.js";
 import { openTestStore, type TestStore } from "../support/test-stores.js";
 import { createRig, fakeFlagTable, flagRecord, startRollout, USERS } from "./rollout-rig.js";
@@ -67,5 +68,31 @@ describe("rollouts in the console", () => {
     expect(rolloutRollbackRequest("revert the homeDemoVariant staged rollout")).toBe("homeDemoVariant");
     expect(rolloutRollbackRequest("undo the rollout of featureMatrix")).toBe("featureMatrix");
     expect(rolloutRollbackRequest("roll back api in prod")).toBeUndefined();
+  });
+
+  it("prints each stage as the driver queues it and the rollout's status each time it moves, with nobody asking", async () => {
+    fakeFlagTable([flagRecord("FSYNC_USE_RPC", false, 0, [])]);
+    const rig = createRig(t.store);
+    const printed: string[] = [];
+    const stop = followRolloutsInConsole({
+      subscribe: (listener) => rig.driver.subscribe(listener),
+      rolloutStatus: (id) => rig.service.rolloutStatus(id),
+      print: (text) => printed.push(text),
+      timeZone: "UTC",
+    });
+    await startRollout(rig, { flag: "FSYNC_USE_RPC", env: "prod", stages: ["50"], every: "PT10M" });
+    nock("https://api.example.com").get("/healthz").reply(200, "ok");
+    await rig.driver.tick();
+    await rig.drain();
+    await rig.driver.tick();
+    await vi.waitFor(() => expect(printed.join("\n")).toContain("next: 13% in 10 min"));
+    stop();
+    const id = /Rollout (\w{8})/.exec(printed[0]!)![1];
+    expect(printed[0]).toMatch(new RegExp(`^🪜 Rollout ${id} of FSYNC_USE_RPC in prod: stage 1 of 4 \\(5%\\) queued \\(run \\w{8}\\)\\.$`));
+    expect(printed.at(-1)).toMatch(
+      new RegExp(
+        `^🪜 Rollout ${id} of FSYNC_USE_RPC in prod: 5% → 13% → 25% → 50%, every 10 min\n {3}✓ 5% {2}○ 13% {2}○ 25% {2}○ 50%\n {3}next: 13% in 10 min`,
+      ),
+    );
   });
 });
