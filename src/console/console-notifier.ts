@@ -21,7 +21,7 @@ export function createConsoleNotifier(options: { print: (text: string) => void; 
 
 /**
  * What staged rollouts do between the stages, printed as it happens: the console has no thread to keep a
- * status message in, so each move (a stage done, a revert, the end) prints the status once.
+ * status message in, so each move (a stage done, a revert, a pause, the end) prints the status once.
  */
 export function followRolloutsInConsole(options: {
   subscribe: (listener: RolloutListener) => () => void;
@@ -38,6 +38,8 @@ export function followRolloutsInConsole(options: {
       void options
         .rolloutStatus(rollout.id)
         .then((view) => {
+          // A stage starting was just printed as queued; its end is the next move worth a status.
+          if (view.current) return;
           const d = describeRollout(view, options.timeZone);
           options.print([`🪜 ${d.title}`, `   ${d.ladder}`, `   ${d.state}`].join("\n"));
         })

@@ -35,9 +35,9 @@ export function renderPlanText(d: RunDescription, artifacts: readonly StoredArti
   const passed = preflight.checks.filter((c) => c.ok);
   if (passed.length > 0) lines.push(`│ checks: ✓ ${passed.length} passed (${passed.map((c) => c.label).join(", ")})`);
   if (preflight.failure) lines.push(`│ checks: ✗ ${preflight.failure.label} — ${preflight.failure.detail}`);
-  lines.push("│ steps:");
-  for (const s of plan.steps.filter((s) => s.phase !== "validate" && s.phase !== "preflight"))
-    lines.push(`│   ${s.phase.padEnd(9)} ${s.description} — ${s.uses}`);
+  const acting = plan.steps.filter((s) => s.phase !== "validate" && s.phase !== "preflight");
+  if (acting.length > 0) lines.push("│ steps:");
+  for (const s of acting) lines.push(`│   ${s.phase.padEnd(9)} ${s.description} — ${s.uses}`);
   if (plan.rollback.length > 0)
     lines.push(`│ if it fails after changing something, it rolls back: ${plan.rollback.map((s) => s.description).join(", ")}`);
   lines.push(`│ owner ${plan.owner} · escalation ${plan.escalation.replace(/^@/, "")}`);

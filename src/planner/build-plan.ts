@@ -43,7 +43,8 @@ export function buildPlan(request: PlanRequest, config: ConfigFile): Plan {
     all.filter((step) => step.if === undefined || referencesStepOutputs(step.if) || isTruthy(renderValue(step.if, scope))).map((s) => s.id),
   );
   const steps = PHASES.flatMap((phase) => runbook.phases[phase].flatMap((step) => planStep(step, phase, scope, planned)));
-  const rollback = runbook.rollback.flatMap((step) => planStep(step, "rollback", scope, planned));
+  // A read-only form of a write runbook (a flag's status, a dry run) changes nothing, so has nothing to put back.
+  const rollback = mutating ? runbook.rollback.flatMap((step) => planStep(step, "rollback", scope, planned)) : [];
   const lockKey = mutating && runbook.lockKey ? String(renderValue(runbook.lockKey, scope)) : undefined;
   const runAt = typeof params.at === "string" ? params.at : undefined;
   const approval = resolveApproval(config.approvals, {

@@ -210,6 +210,8 @@ describe("flag runbook", () => {
       .reply(200, [matrixOn, off]);
     const p = plan("flag", { flag: "homeDemoVariant", action: "status", env: "prod" });
     expect(p.mutating).toBe(false);
+    // A status changes nothing, so its card promises no rollback.
+    expect(p.rollback).toEqual([]);
     const { outcome, succeeded, events } = await h.run(p);
     expect(outcome.status).toBe("succeeded");
     expect(succeeded).toEqual(["current", "flags", "change"]);
