@@ -43,6 +43,7 @@ describe("migrate runbook without a database", () => {
     expect(steps.map((s) => [s.phase, s.id, s.risk])).toEqual([
       ["validate", "settings", "read"],
       ["preflight", "pending", "read"],
+      ["preflight", "promotion", "read"],
       ["action", "apply", "write"],
       ["verify", "status", "read"],
       ["verify", "nothing-pending", "read"],
@@ -51,6 +52,7 @@ describe("migrate runbook without a database", () => {
       databaseUrlEnv: "PROD_DATABASE_URL",
       migrationsDir: "migrations",
       dryRun: false,
+      env: "prod",
     });
   });
 
@@ -103,7 +105,7 @@ describe("database runbooks against real PostgreSQL", NEEDS_POSTGRES, () => {
     expect(p.mutating).toBe(false);
     const { outcome, events, artifacts, succeeded } = await h.run(p, { credentials: { ...CREDENTIALS, STAGING_DATABASE_URL: staging } });
     expect(outcome.status).toBe("succeeded");
-    expect(succeeded).toEqual(["settings", "pending", "apply"]);
+    expect(succeeded).toEqual(["settings", "pending", "promotion", "apply"]);
     expect(stepEvent(events, "step_succeeded", "pending")?.message).toBe(
       "STAGING_DATABASE_URL: 2 of 2 migrations pending: 20260103120000_create_feature_flags.sql, 20260104090000_create_user_migrations.sql",
     );
