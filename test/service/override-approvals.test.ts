@@ -159,6 +159,12 @@ describe("migrations promoted from staging to prod", NEEDS_POSTGRES, () => {
     expect(perFile).toMatch(/^001_create_widgets\.sql \([0-9a-f]{8}\) — staging: ok at \d\d:\d\d UTC$/m);
     expect(perFile).toMatch(/^002_widget_names\.sql \([0-9a-f]{8}\) — staging: never run$/m);
     const text = renderPlanText(description, artifacts, "UTC", new Date());
+    expect(text).toMatch(
+      /^│ what changes: PROD_DATABASE_URL: 2 of 2 migrations pending: 001_create_widgets\.sql, 002_widget_names\.sql · 1 of 2 pending files never succeeded on staging: 002_widget_names\.sql; dry-run on prod at \d\d:\d\d UTC: ok, 2 files, \d+\.\d s$/m,
+    );
+    expect(text).toContain(
+      "│ checks: ✓ 3 passed (Check the config names the database and migrations, List pending migrations, Migrations proven on the environment before this one)",
+    );
     expect(text).toContain("│ ⛔ needs an override: a migration file never succeeded on staging: 002_widget_names.sql");
     expect(text).toContain(`approve ${planned.run.id.slice(0, 8)} because <reason>`);
 
