@@ -176,11 +176,16 @@ export function createOpsService(deps: OpsServiceDeps) {
       });
     },
 
-    /** What a plan's approval would have to override (empty: a plain approval will do), for front ends that ask first. */
-    async overridesToApprove(runId: string): Promise<string[]> {
+    /**
+     * What `user`'s approval of a plan would have to override (empty: a plain approval will do), for front
+     * ends that ask for the reason first. Someone who may not approve it is told so before being asked.
+     */
+    async overridesToApprove(runId: string, user: string): Promise<string[]> {
       const run = await requireRun(store, runId);
       if (run.status !== "pending_approval" || !run.mutating || !deps.preflight) return [];
-      return preflightStateOf(run, await store.listEvents(run.id), deps.clock()).overrides.map((c) => c.override!);
+      const overrides = preflightStateOf(run, await store.listEvents(run.id), deps.clock()).overrides.map((c) => c.override!);
+      if (overrides.length > 0) await permissions.assertMayApprove(run, user);
+      return overrides;
     },
 
     async reject(runId: string, user: string, planHash?: string): Promise<DecisionResult> {

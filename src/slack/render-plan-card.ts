@@ -184,7 +184,7 @@ function checkBlocks(d: RunDescription, lockAhead: number | undefined): Block[] 
   }
   // The ops board's verdicts always show ("unknown" only informs); what stands against the change asks for a reason.
   const boardSteps = new Set(run.plan.steps.filter((s) => s.uses === "board.blockVerdicts").map((s) => s.id));
-  for (const c of passed.filter((c) => boardSteps.has(c.stepId) && !c.override)) lines.push(`🧭 ${escapeMrkdwn(clamp(c.detail, 700))}`);
+  for (const c of passed.filter((c) => boardSteps.has(c.stepId))) lines.push(`🧭 ${escapeMrkdwn(clamp(c.detail, 700))}`);
   for (const c of preflight.overrides) lines.push(`⛔ *Blocked:* ${escapeMrkdwn(clamp(c.override ?? c.detail, 700))}`);
   if (preflight.overrides.length > 0 && !preflight.failure)
     lines.push("*Approving needs a reason for the override:* Approve asks for it, and it is kept with the approval.");

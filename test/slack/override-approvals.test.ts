@@ -47,6 +47,14 @@ describe("approving over a Blocked board verdict in Slack", () => {
     expect(textOf(card)).toContain("*Approving needs a reason for the override:* Approve asks for it");
     expect(textOf(card)).toContain("Approve with reason…");
 
+    // Someone who may not approve is told so at once, not asked for a reason first.
+    await h.slack.clickButton({ user: USERS.carol, channel: OPS_CHANNEL, messageTs: card.ts, actionId: ACTION.approve });
+    await h.slack.waitFor(
+      (s) => s.ephemeralMessages({ user: USERS.carol }).find((e) => e.text.includes("You can't approve Deploy in prod")),
+      5000,
+    );
+    expect(h.slack.views({ user: USERS.carol, openOnly: true })).toEqual([]);
+
     await h.slack.clickButton({ user: USERS.bob, channel: OPS_CHANNEL, messageTs: card.ts, actionId: ACTION.approve });
     const own = await reasonForm(USERS.bob);
     expect(JSON.stringify(own.view.blocks)).toContain(BLOCKED);

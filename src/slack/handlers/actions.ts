@@ -87,7 +87,7 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
     if (!ref) return;
     // A plan whose preflight reported something against it is approved with a reason: Approve asks for it
     // (the service refuses an approval without one anyway, whatever the card showed when it was clicked).
-    const overrides = await ctx.service.overridesToApprove(ref.runId);
+    const overrides = await ctx.service.overridesToApprove(ref.runId, body.user.id);
     if (overrides.length === 0) return decide("approve", body, action);
     const run = await ctx.service.getRun(ref.runId);
     if (!run) return;
