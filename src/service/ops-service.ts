@@ -166,7 +166,9 @@ export function createOpsService(deps: OpsServiceDeps) {
       const run = await requireRun(store, runId);
       await permissions.assertMayApprove(run, user);
       const preflight = deps.preflight ? await assertPreflightAllowsApproval(store, run, deps.clock()) : undefined;
-      const reason = overrideOf(run, preflight ?? NO_PREFLIGHT, overrideReason);
+      // A reason is typed text: a secret pasted into it is masked before it is kept, like a request's text.
+      const given = overrideOf(run, preflight ?? NO_PREFLIGHT, overrideReason);
+      const reason = given && deps.redactor ? deps.redactor.redactText(given) : given;
       return store.recordDecision({
         runId,
         approver: user,
