@@ -310,6 +310,19 @@ export const ConfigFileSchema = z
         }
       }
     }
+    // A misspelt promotesFrom would ask for an override on every prod migration: named at start instead.
+    for (const [env, def] of Object.entries(config.environments)) {
+      const from = def.settings.promotesFrom;
+      if (from !== undefined && (!envNames.has(from) || from === env))
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", env, "settings", "promotesFrom"],
+          message:
+            from === env
+              ? `an environment cannot promote from itself`
+              : `unknown environment "${from}" (known: ${[...envNames].join(", ")})`,
+        });
+    }
     (config.board.envs ?? []).forEach((env, i) => {
       if (!envNames.has(env)) ctx.addIssue({ code: "custom", path: ["board", "envs", i], message: `unknown environment "${env}"` });
     });
