@@ -86,7 +86,13 @@ describe("migrations promoted from staging to prod", NEEDS_POSTGRES, () => {
   const databases: string[] = [];
   let admin: pg.Client;
   let t: TestStore;
-  let dir: string;
+  const dirs: string[] = [];
+  /** A scratch migrations folder, removed after the suite. */
+  const folder = () => {
+    const made = mkdtempSync(path.join(tmpdir(), "opsroom-promo-"));
+    dirs.push(made);
+    return made;
+  };
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: BASE_URL });
@@ -97,7 +103,7 @@ describe("migrations promoted from staging to prod", NEEDS_POSTGRES, () => {
     for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     await t.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    for (const made of dirs) rmSync(made, { recursive: true, force: true });
   });
 
   async function database(role: "stg" | "prod"): Promise<string> {
@@ -128,7 +134,7 @@ describe("migrations promoted from staging to prod", NEEDS_POSTGRES, () => {
   }
 
   it("a file never run on staging blocks the prod plan until an approver overrides with a reason; the dry run shows; edits are flagged", async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "opsroom-promo-"));
+    const dir = folder();
     const staging = await database("stg");
     const prod = await database("prod");
     const config = withMigrationsDir(dir);
@@ -215,10 +221,34 @@ describe("migrations promoted from staging to prod", NEEDS_POSTGRES, () => {
     await rig.service.reject(edited.run.id, USERS.alice);
   });
 
+  it("a file that failed on staging shows its error, and the file rolled back with it is no success either", async () => {
+    const staging = await database("stg");
+    const prod = await database("prod");
+    const dir = folder();
+    writeFileSync(path.join(dir, "001_create_gizmos.sql"), "CREATE TABLE gizmos (id int);\n");
+    writeFileSync(path.join(dir, "002_gizmo_kind.sql"), "ALTER TABLE gizmos ADD COLUMN kind no_such_type;\n");
+    const credentials = { STAGING_DATABASE_URL: staging, PROD_DATABASE_URL: prod };
+    const actions = createActionLookup(createAdapters({ migrationHistory: t.store.migrations }));
+    const rig = createRig(t.store, actions, credentials, withMigrationsDir(dir));
+    expect((await migrate(rig, { env: "staging" })).status).toBe("failed");
+
+    const planned = await rig.service.submitPlan("migrate", { env: "prod" }, { user: USERS.dave, source: "test" });
+    const description = (await rig.service.describeRun(planned.run.id))!;
+    expect(description.preflight.overrides.map((c) => c.override)).toEqual([
+      "2 migration files never succeeded on staging: 001_create_gizmos.sql, 002_gizmo_kind.sql",
+    ]);
+    const perFile = (await rig.service.listArtifacts(planned.run.id)).find((a) => a.title === "Pending migrations before prod")?.content;
+    expect(perFile).toMatch(/^001_create_gizmos\.sql \([0-9a-f]{8}\) — staging: rolled back at \d\d:\d\d UTC; never succeeded$/m);
+    expect(perFile).toMatch(
+      /^002_gizmo_kind\.sql \([0-9a-f]{8}\) — staging: failed at \d\d:\d\d UTC \(002_gizmo_kind\.sql failed on STAGING_DATABASE_URL .*type "no_such_type" does not exist.*\); never succeeded$/m,
+    );
+    await rig.service.reject(planned.run.id, USERS.alice);
+  });
+
   it("a run whose approvals gave no reason stops before changing anything when its checks ask for one", async () => {
     const staging = await database("stg");
     const prod = await database("prod");
-    dir = mkdtempSync(path.join(tmpdir(), "opsroom-promo-"));
+    const dir = folder();
     writeFileSync(path.join(dir, "001_create_gadgets.sql"), "CREATE TABLE gadgets (id int);\n");
     const config = withMigrationsDir(dir);
     const credentials = { STAGING_DATABASE_URL: staging, PROD_DATABASE_URL: prod };
