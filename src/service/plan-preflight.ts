@@ -144,8 +144,8 @@ export function approveBlockOf(run: Run, preflight: PreflightState, now: Date): 
 export const OVERRIDE_REASON_MAX = 500;
 
 /**
- * The override an approval gives, checked: undefined when the preflight asks for none (a reason given
- * anyway is kept: it does no harm), the trimmed reason when it asks for one, else a refusal that says
+ * The override an approval gives, checked: undefined when the preflight asks for none, the trimmed
+ * reason when it asks for one, else a refusal that says
  * what blocks and how to approve with a reason. A reason never stands in for an approver: the store
  * still decides whether the approval counts.
  */
@@ -156,7 +156,8 @@ export function overrideOf(run: Run, preflight: PreflightState, reason: string |
       "OVERRIDE_REASON_TOO_LONG",
       `The override reason is ${given.length} characters; keep it under ${OVERRIDE_REASON_MAX}.`,
     );
-  if (preflight.overrides.length === 0) return given || undefined;
+  // Nothing to override: a reason given anyway is not an override, and is not recorded as one.
+  if (preflight.overrides.length === 0) return undefined;
   if (given.length >= 3) return given;
   throw new PolicyError(
     "POLICY_OVERRIDE_REASON_REQUIRED",
