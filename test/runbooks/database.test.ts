@@ -113,6 +113,11 @@ describe("database runbooks against real PostgreSQL", NEEDS_POSTGRES, () => {
       /^dry run \(rolled back\): would apply 2 migrations to STAGING_DATABASE_URL: \+table public\.feature_flags/,
     );
     expect(artifacts.map((a) => a.filename).filter(Boolean)).toEqual(["schema-change.sql", "changed-tables.mmd", "migrations.sql"]);
+    // Each file's dry run is kept in opsroom's store (here PGlite), for the next plan's promotion check.
+    expect((await h.store().migrations.latestDryRun("staging")).map((r) => [r.fileName, r.outcome, r.dryRun])).toEqual([
+      ["20260103120000_create_feature_flags.sql", "ok", true],
+      ["20260104090000_create_user_migrations.sql", "ok", true],
+    ]);
     expect(
       await query(staging, "SELECT to_regclass('public.feature_flags') AS t, to_regclass('public.opsroom_target_migrations') AS m"),
     ).toEqual([{ t: null, m: null }]);
