@@ -4,7 +4,7 @@ import { createDigitaloceanAdapter, type DigitaloceanAdapterOptions } from "./di
 import { createGithubAdapter, type GithubAdapterOptions } from "./github/index.js";
 import { createHistoryAdapter, type RunHistoryReader } from "./history/index.js";
 import { createHttpAdapter } from "./http/index.js";
-import { createPostgresAdapter, type PostgresAdapterOptions } from "./postgres/index.js";
+import { createPostgresAdapter, type MigrationHistoryStore, type PostgresAdapterOptions } from "./postgres/index.js";
 import { createReportAdapter } from "./report/index.js";
 import { createRolloutAdapter, type RolloutScheduler } from "./rollout/index.js";
 import type { Clock } from "./shared/clock.js";
@@ -21,6 +21,7 @@ export { createHistoryAdapter } from "./history/index.js";
 export type { HistoryRun, RunHistoryReader } from "./history/index.js";
 export { createHttpAdapter } from "./http/index.js";
 export { createPostgresAdapter } from "./postgres/index.js";
+export type { MigrationFileRun, MigrationHistoryStore } from "./postgres/index.js";
 export { createReportAdapter } from "./report/index.js";
 export { createRolloutAdapter } from "./rollout/index.js";
 export type { LiveRollout, RolloutScheduler, StagePlan } from "./rollout/index.js";
@@ -55,6 +56,8 @@ export interface AdapterOptions {
   rollouts?: RolloutScheduler;
   /** The ops board's checklist states and history; absent where no store is open. */
   checklist?: ChecklistStore;
+  /** Each migration file's runs per environment (promotion checks); absent where no store is open. */
+  migrationHistory?: MigrationHistoryStore;
 }
 
 /**
@@ -82,7 +85,11 @@ export function createAdapters(options: AdapterOptions = {}): Adapter[] {
     ...common,
     ...(options.baseUrls?.digitalocean ? { apiUrl: options.baseUrls.digitalocean } : {}),
   };
-  const postgres: PostgresAdapterOptions = options.baseDir ? { baseDir: options.baseDir } : {};
+  const postgres: PostgresAdapterOptions = {
+    ...(options.baseDir ? { baseDir: options.baseDir } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    migrationHistory: options.migrationHistory,
+  };
   return [
     createHttpAdapter({
       ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -70,6 +70,12 @@ export interface StepResult {
   /** Structured output later steps may reference as `steps.<id>.data`. */
   readonly data?: unknown;
   readonly artifacts?: readonly Artifact[];
+  /**
+   * What stands against going ahead that an approver may override by giving a reason (a Blocked ops
+   * board verdict, a migration that never succeeded on staging). A plan whose preflight says this can
+   * only be approved with a reason, and a run whose approvals gave none stops before it changes anything.
+   */
+  readonly override?: string;
 }
 
 /** Keeps the args type of an action tied to its schema. */

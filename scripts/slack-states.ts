@@ -294,6 +294,7 @@ export function slackStates(now: Date): SlackState[] {
   const approvalAt = (minutesAgo: number): Approval => ({
     runId: "",
     approver: USERS.bob,
+    overrideReason: null,
     decision: "approve",
     counts: true,
     planHash: deployPlan.hash,

@@ -76,7 +76,8 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   let processes: RunningProcesses | undefined;
   let config: Config;
   // Triage reads opsroom's own run history through the store, which is still opening while adapters are built.
-  const opened: { history?: Store["incidents"]; rollouts?: Store["rollouts"]; board?: Store["board"] } = {};
+  const opened: { history?: Store["incidents"]; rollouts?: Store["rollouts"]; board?: Store["board"]; migrations?: Store["migrations"] } =
+    {};
   const history = {
     listRunHistory: (query: Parameters<Store["incidents"]["listRunHistory"]>[0]) => {
       if (!opened.history) throw new OpsError("STORE_NOT_OPEN", "opsroom's run history is not open yet.");
@@ -102,6 +103,16 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     listChecklistHistory: (stepId, limit) => boardStore().listChecklistHistory(stepId, limit),
     latestBoardData: (env) => boardStore().latestBoardData(env),
   };
+  // Each migration file's runs per environment (promotion checks), likewise.
+  const migrationStore = (): Store["migrations"] => {
+    if (!opened.migrations) throw new OpsError("STORE_NOT_OPEN", "opsroom's store is not open yet.");
+    return opened.migrations;
+  };
+  const migrationHistory: AdapterOptions["migrationHistory"] = {
+    recordMigrationFiles: (rows) => migrationStore().recordMigrationFiles(rows),
+    migrationFileRuns: (names) => migrationStore().migrationFileRuns(names),
+    latestDryRun: (env) => migrationStore().latestDryRun(env),
+  };
   let store: Store;
   let parts: Awaited<ReturnType<typeof loadParts>>;
   let runboardSettings: ReturnType<typeof resolveRunboardSettings>;
@@ -114,7 +125,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
     // The processes' variables (the dev environment's URLs) read like environment variables; set ones win.
     config = Object.keys(processes.variables).length ? loadConfig({ ...processes.variables, ...io.env }) : bootConfig;
     runboardSettings = resolveRunboardSettings(config);
-    [parts, store] = await Promise.all([loadParts(config, { history, rollouts, checklist }), opening]);
+    [parts, store] = await Promise.all([loadParts(config, { history, rollouts, checklist, migrationHistory }), opening]);
   } catch (error) {
     await opening.then((opened) => opened.close()).catch(() => {});
     await processes?.stop();
@@ -130,6 +141,7 @@ export async function createApp(io: Io, options: { worker: boolean; health: bool
   opened.history = store.incidents;
   opened.rollouts = store.rollouts;
   opened.board = store.board;
+  opened.migrations = store.migrations;
   const worker = options.worker
     ? await modules.worker.startWorker({
         store,
@@ -245,7 +257,7 @@ export function adapterOptions(config: Config): AdapterOptions {
 }
 
 /** Adapters, runbooks and the modules that run them, loaded and checked while the database opens. */
-async function loadParts(config: Config, stores: Pick<AdapterOptions, "history" | "rollouts" | "checklist">) {
+async function loadParts(config: Config, stores: Pick<AdapterOptions, "history" | "rollouts" | "checklist" | "migrationHistory">) {
   const [adapters, catalog, runbookLoader, wire, executeRun, worker, health, metrics, runboard, rollout] = await Promise.all([
     import("../adapters/index.js"),
     import("./executor/action-catalog.js"),

@@ -22,8 +22,9 @@ interface StoredBlock {
 
 /**
  * For a deploy's or flag change's preflight: the latest ops board of the env, read for the blocks the config
- * names, so approvers see "migrations: no — 2 pending" before they decide. It reports; it never refuses (a
- * board may be hours old): approving a change over a "no" is the approvers' call, made with it in sight.
+ * names, so approvers see "migrations: no — 2 pending" before they decide. It never fails the step (a board
+ * may be hours old): a "no" asks for an override instead, so approving over it is the approvers' call, made
+ * with it in sight and a reason on record. "unknown" is only shown.
  */
 export function createBlockVerdicts(store: ChecklistStore | undefined, clock: Clock): AdapterAction {
   return adapterAction("board", "blockVerdicts", {
@@ -55,9 +56,12 @@ export function createBlockVerdicts(store: ChecklistStore | undefined, clock: Cl
             : `${v.block}: ${v.verdict}`,
       );
       const blocked = verdicts.some((v) => v.verdict === "no");
+      // Only a "no" asks the approver for a reason; "unknown" (inputs or credentials missing) is shown, never blocks.
+      const noes = text.filter((_, i) => verdicts[i]!.verdict === "no");
       return {
         summary: `${blocked ? "⛔ " : ""}ops board of ${args.env} (${age} ago): ${text.join("; ")}`,
         data: { env: args.env, verdicts, boardAt: new Date(readAt).toISOString(), blocked },
+        ...(blocked ? { override: `the ops board of ${args.env} says Blocked: ${noes.join("; ")}` } : {}),
       };
     },
   });

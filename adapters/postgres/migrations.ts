@@ -1,13 +1,15 @@
 import type pg from "pg";
 import { z } from "zod";
-import { AdapterError } from "../../src/errors.js";
+import { AdapterError, OpsError } from "../../src/errors.js";
 import type { AdapterAction, Artifact, CredentialSpec } from "../types.js";
 import { adapterAction, type ActionContext } from "../shared/action.js";
-import { boolArg, envNameArg, optionalInt } from "../shared/args.js";
+import { boolArg, envNameArg, optionalInt, optionalText } from "../shared/args.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 import { schemasArg, snapshotSchema } from "./catalog.js";
 import { sqlErrorText, withDatabase } from "./connect.js";
 import { erDiagram } from "./er-diagram.js";
 import { readMigrations, transactionControl, type MigrationFile } from "./migration-files.js";
+import type { MigrationHistoryStore } from "./promotion.js";
 import { describeChanges, diffSchemas } from "./schema-diff-sql.js";
 
 /** The bookkeeping table opsroom keeps in each target database. */
@@ -96,14 +98,47 @@ export const migrateArgs = statusArgs.extend({
   /** How long a DDL statement may wait for a table lock before the migration gives up; default 15 s. */
   lockTimeoutSeconds: optionalInt(1, 600),
   schemas: schemasArg,
+  /** The opsroom environment, so each file's outcome is recorded in opsroom's migration history (promotion checks). */
+  env: optionalText(),
 });
+
+/** Each pending file of one attempt as far as it got: its SQL ran (ok) or raised (failed). */
+type Tried = { file: MigrationFile; outcome: "ok" | "failed" }[];
 
 /**
  * Applies pending migration files in one transaction under an advisory lock, recording each in
  * opsroom_target_migrations. With dryRun (the default) the same transaction is rolled back at the end,
  * so a dry run proves the files apply and reports the schema they would produce, and writes nothing.
  */
-export function createMigrate(baseDir: string): AdapterAction {
+export function createMigrate(baseDir: string, history?: MigrationHistoryStore, clock: Clock = systemClock): AdapterAction {
+  /**
+   * Records what happened to each file, when the step names its env: a file that ran before another
+   * failed is "rolled_back" (nothing of the attempt was kept). A record that cannot be written does not
+   * change the migration's result (it is logged); the next plan then simply knows less.
+   */
+  const record = async (args: z.output<typeof migrateArgs>, ctx: ActionContext, tried: Tried, startedMs: number, error?: string) => {
+    if (!history || !args.env || tried.length === 0) return;
+    const failed = tried.some((t) => t.outcome === "failed");
+    const at = new Date(clock.now());
+    const durationMs = Math.max(0, Math.round(performance.now() - startedMs));
+    try {
+      await history.recordMigrationFiles(
+        tried.map(({ file, outcome }) => ({
+          env: args.env!,
+          fileName: file.name,
+          checksum: file.checksum,
+          outcome: outcome === "failed" ? "failed" : failed || error ? "rolled_back" : "ok",
+          dryRun: args.dryRun,
+          durationMs,
+          error: outcome === "failed" && error ? error.slice(0, 1000) : null,
+          runId: ctx.runId ?? null,
+          at,
+        })),
+      );
+    } catch (err) {
+      ctx.log.warn({ err }, "could not record the migration files' outcome in opsroom's history");
+    }
+  };
   return adapterAction("postgres", "migrate", {
     description: "Apply pending SQL migrations in one transaction (dryRun: apply, report the schema change, roll back).",
     args: migrateArgs,
@@ -123,17 +158,27 @@ export function createMigrate(baseDir: string): AdapterAction {
     },
     async run(args, ctx) {
       const { files } = await readMigrations(baseDir, args.migrationsDir, "migrate");
-      return withDatabase(ctx, args.databaseUrlEnv, async (client, where) => {
-        await client.query("BEGIN");
-        try {
-          const result = await migrateInTransaction(client, ctx, args, files, where);
-          await client.query(args.dryRun ? "ROLLBACK" : "COMMIT");
-          return result;
-        } catch (err) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          throw err;
-        }
-      });
+      const tried: Tried = [];
+      const startedMs = performance.now();
+      let result;
+      try {
+        result = await withDatabase(ctx, args.databaseUrlEnv, async (client, where) => {
+          await client.query("BEGIN");
+          try {
+            const result = await migrateInTransaction(client, ctx, args, files, where, tried);
+            await client.query(args.dryRun ? "ROLLBACK" : "COMMIT");
+            return result;
+          } catch (err) {
+            await client.query("ROLLBACK").catch(() => undefined);
+            throw err;
+          }
+        });
+      } catch (err) {
+        await record(args, ctx, tried, startedMs, err instanceof OpsError ? err.userMessage : ctx.scrub.text(String(err)));
+        throw err;
+      }
+      await record(args, ctx, tried, startedMs);
+      return result;
     },
   });
 }
@@ -144,6 +189,7 @@ async function migrateInTransaction(
   args: z.output<typeof migrateArgs>,
   files: readonly MigrationFile[],
   where: string,
+  tried: Tried,
 ) {
   await client.query(`SET LOCAL lock_timeout = '${(args.lockTimeoutSeconds ?? 15) * 1000}ms'`);
   const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1, $2) AS locked", [LOCK_CLASS, LOCK_OBJECT]);
@@ -185,7 +231,9 @@ async function migrateInTransaction(
     ctx.log.info({ migration: file.name, dry_run: args.dryRun }, "applying migration");
     try {
       await client.query(file.sql);
+      tried.push({ file, outcome: "ok" });
     } catch (err) {
+      tried.push({ file, outcome: "failed" });
       if (ctx.signal.aborted) throw err;
       throw new AdapterError(
         "postgres",

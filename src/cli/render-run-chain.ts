@@ -30,7 +30,10 @@ export function renderChainText(chain: RunChain): string {
     "approvals:",
     ...(chain.approvals.length === 0
       ? ["  (none)"]
-      : chain.approvals.map((a) => `  ${iso(a.createdAt)}  ${a.decision.padEnd(7)} ${a.approver}  plan ${a.planHash.slice(0, 8)}`)),
+      : chain.approvals.map(
+          (a) =>
+            `  ${iso(a.createdAt)}  ${a.decision.padEnd(7)} ${a.approver}  plan ${a.planHash.slice(0, 8)}${a.overrideReason ? `  override: ${a.overrideReason}` : ""}`,
+        )),
     "events:",
     ...chain.events.map(
       (e) =>

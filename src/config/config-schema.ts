@@ -73,6 +73,11 @@ export const TargetSettingsSchema = z
     digitaloceanComponent: z.string().optional(),
     databaseUrlEnv: EnvName.optional().describe("name of the environment variable holding this environment's database URL"),
     migrationsDir: z.string().optional(),
+    /**
+     * The environment whose migrations come first (prod: staging): a migration plan here shows, per pending
+     * file, whether that exact file succeeded there, and one that never did needs an approver's override reason.
+     */
+    promotesFrom: z.string().min(1).optional().describe("environment whose successful migrations this one's must follow, e.g. staging"),
     /** Where the feature_flags table is read: Supabase's REST API (SUPABASE_URL), or databaseUrlEnv's database. */
     flagsVia: z.enum(["supabase", "database"]).optional(),
     logSource: LogSourceSchema.optional(),
@@ -304,6 +309,19 @@ export const ConfigFileSchema = z
           });
         }
       }
+    }
+    // A misspelt promotesFrom would ask for an override on every prod migration: named at start instead.
+    for (const [env, def] of Object.entries(config.environments)) {
+      const from = def.settings.promotesFrom;
+      if (from !== undefined && (!envNames.has(from) || from === env))
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", env, "settings", "promotesFrom"],
+          message:
+            from === env
+              ? `an environment cannot promote from itself`
+              : `unknown environment "${from}" (known: ${[...envNames].join(", ")})`,
+        });
     }
     (config.board.envs ?? []).forEach((env, i) => {
       if (!envNames.has(env)) ctx.addIssue({ code: "custom", path: ["board", "envs", i], message: `unknown environment "${env}"` });

@@ -8,7 +8,7 @@ import { scheduleReplyText } from "../service/schedule-text.js";
 import { renderDryRunText, renderOutcomeText, renderPlanText } from "./render-text.js";
 
 export const CONSOLE_HELP =
-  "Console commands: `approve [id]`, `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `postmortem`, `list schedules`, `stop schedule <id>`, `approve schedule <id>`, `rollouts`, `rollout status|pause|resume|skip|abort|rollback <flag>`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
+  "Console commands: `approve [id]`, `approve [id] because <reason>` (when a check asks for an override), `reject [id]`, `cancel [id]`, `dry run <request>`, `runs`, `artifact <id>`, `postmortem`, `list schedules`, `stop schedule <id>`, `approve schedule <id>`, `rollouts`, `rollout status|pause|resume|skip|abort|rollback <flag>`, `help`, `exit` (or Ctrl-D). Anything else is read as a request.";
 
 const ROLLOUT_ACTIONS = ["status", "pause", "resume", "skip", "abort", "rollback"] as const;
 
@@ -48,14 +48,15 @@ export function createConsoleCommands(ctx: ConsoleCommandContext): (line: string
     return runs.find((r) => r.status !== "pending_approval" || !r.expiresAt || r.expiresAt.getTime() > now);
   };
 
-  const decide = async (decision: "approve" | "reject", arg: string | undefined) => {
+  const decide = async (decision: "approve" | "reject", arg: string | undefined, reason?: string) => {
     const run = arg ? await findRun(arg) : await latestOfMine(["pending_approval"]);
     if (!run) return print("Nothing is waiting for approval.");
     // Progress starts after what was already shown with the plan (its preflight).
     const shownUpTo = (await service.listEvents(run.id)).at(-1)?.id ?? 0;
-    const result = decision === "approve" ? await service.approve(run.id, user) : await service.reject(run.id, user);
+    const result = decision === "approve" ? await service.approve(run.id, user, undefined, reason) : await service.reject(run.id, user);
     if (result.outcome === "queued") {
-      print(`Approved by ${user}. Running ${result.run.title}…`);
+      const overridden = (await service.listApprovals(run.id)).find((a) => a.approver === user)?.overrideReason;
+      print(`Approved by ${user}${overridden ? ` with an override (because ${overridden})` : ""}. Running ${result.run.title}…`);
       await ctx.follow(result.run, shownUpTo);
     } else if (result.outcome === "recorded") {
       print(`Approval recorded (${result.approvals} of ${result.run.requiredApprovals}).`);
@@ -182,7 +183,10 @@ export function createConsoleCommands(ctx: ConsoleCommandContext): (line: string
         }
       }
       const dry = /^dry[- ]?run\s+(.+)$/i.exec(text);
+      // `approve [id] because <reason>`: the reason an override needs (see plan-preflight.ts overrideOf).
+      const approval = /^approve(?:\s+(?!because\b)(\S+))?(?:\s+because\b\s*(.*))?$/is.exec(text);
       if (command === "help" || command === "?") print(`${helpText(service.runbooks)}\n${CONSOLE_HELP}`);
+      else if (command === "approve" && approval) await decide("approve", approval[1], approval[2] ?? undefined);
       else if (command === "approve" || command === "reject") await decide(command, arg);
       else if (command === "cancel") await cancel(arg);
       else if (dry) await dryRun(dry[1]!);

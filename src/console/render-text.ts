@@ -35,6 +35,10 @@ export function renderPlanText(d: RunDescription, artifacts: readonly StoredArti
   const passed = preflight.checks.filter((c) => c.ok);
   if (passed.length > 0) lines.push(`│ checks: ✓ ${passed.length} passed (${passed.map((c) => c.label).join(", ")})`);
   if (preflight.failure) lines.push(`│ checks: ✗ ${preflight.failure.label} — ${preflight.failure.detail}`);
+  // The ops board's verdicts are shown whatever they say ("unknown" only informs); a Blocked one asks for an override.
+  const boardSteps = new Set(plan.steps.filter((s) => s.uses === "board.blockVerdicts").map((s) => s.id));
+  for (const c of passed.filter((c) => boardSteps.has(c.stepId))) lines.push(`│ ${c.detail}`);
+  for (const c of preflight.overrides) lines.push(`│ ⛔ needs an override: ${c.override}`);
   const acting = plan.steps.filter((s) => s.phase !== "validate" && s.phase !== "preflight");
   if (acting.length > 0) lines.push("│ steps:");
   for (const s of acting) lines.push(`│   ${s.phase.padEnd(9)} ${s.description} — ${s.uses}`);
@@ -53,6 +57,12 @@ export function renderPlanText(d: RunDescription, artifacts: readonly StoredArti
   }
   const needs = plan.approval.required === 1 ? "1 approval" : `${plan.approval.required} approvals`;
   const self = plan.approval.selfApproval ? "" : " from someone other than you";
+  if (preflight.overrides.length > 0) {
+    lines.push(
+      `└ needs ${needs}${self}, each with a reason for the override. Type \`approve ${run.id.slice(0, 8)} because <reason>\` to run it or \`reject\` to drop it${expires}.`,
+    );
+    return lines.join("\n");
+  }
   lines.push(`└ needs ${needs}${self}. Type \`approve\` to run it or \`reject\` to drop it${expires}.`);
   return lines.join("\n");
 }
@@ -77,6 +87,8 @@ export function renderEventText(event: RunEvent): string | undefined {
       return `  – ${event.stepId} skipped: ${event.message}`;
     case "rollback_started":
       return `▸ rollback — ${event.message}`;
+    case "approval_override":
+      return `⚑ override: ${event.message}`;
     case "cancel_requested":
     case "run_requeued":
     case "lease_lost":

@@ -76,6 +76,7 @@ export async function executeRun(run: Run, workerId: string, deps: ExecutorDeps,
           if (summary) summaries.push(summary);
         }
         await recorder.event({ kind: "phase_finished", phase });
+        if (phase === "preflight") await assertOverridden(run, outputs, deps);
       }
       const summary = deps.redactor.redactText(
         [`${run.title}${run.env ? ` (${run.env})` : ""} succeeded in ${seconds(started)}.`, ...summaries.map((s) => `• ${s}`)].join("\n"),
@@ -119,6 +120,24 @@ export async function executeRun(run: Run, workerId: string, deps: ExecutorDeps,
     clearInterval(cancelWatch);
     clearTimeout(runTimer);
   }
+}
+
+/**
+ * A check that says something stands against the change (StepResult.override) stops a mutating run before
+ * its action unless an approval that counts gave a reason: the plan-time preflight asked the approver for
+ * one, and this holds when that preflight never reported back, the plan needed no approval, or things
+ * changed between the approval and the run.
+ */
+async function assertOverridden(run: Run, outputs: StepOutputs, deps: ExecutorDeps): Promise<void> {
+  if (!run.mutating) return;
+  const against = Object.entries(outputs).filter(([, o]) => o.override !== undefined);
+  if (against.length === 0) return;
+  const approvals = await deps.store.listApprovals(run.id);
+  if (approvals.some((a) => a.counts && a.overrideReason)) return;
+  throw new StepFailure(
+    against[0]![0],
+    `${against.map(([, o]) => o.override).join("; ")} — going ahead needs an approver's override reason, and no approval of this run gave one. Nothing was changed; ask again and approve with a reason.`,
+  );
 }
 
 /** What the worker's abort means for the run: a person's cancel, a lost lease, or the worker shutting down. */

@@ -31,7 +31,10 @@ export interface StepDeps {
  * A `continueOnError` step that could not run leaves `error` and the settings it was `missing` (when that
  * was why), so a report can say "not checked — set X" rather than "failed".
  */
-export type StepOutputs = Record<string, { data: unknown; summary: string; error?: string; uses?: string; missing?: string[] }>;
+export type StepOutputs = Record<
+  string,
+  { data: unknown; summary: string; error?: string; uses?: string; missing?: string[]; override?: string }
+>;
 
 /** A step that failed for good (after its retries); carries the reason people read. */
 export class StepFailure extends Error {
@@ -166,7 +169,12 @@ export async function runStep(
       });
       throw new StepFailure(step.id, reason);
     }
-    outputs[step.id] = { data: result.data, summary: result.summary, uses: step.uses };
+    outputs[step.id] = {
+      data: result.data,
+      summary: result.summary,
+      uses: step.uses,
+      ...(result.override ? { override: result.override } : {}),
+    };
     recorder.stepEnded(step, result.summary);
     await recorder.artifacts(step.id, result.artifacts ?? []);
     await recorder.event({
@@ -174,7 +182,11 @@ export async function runStep(
       phase: step.phase,
       stepId: step.id,
       message: result.summary,
-      data: { duration_ms: Date.now() - started, artifacts: result.artifacts?.length ?? 0 },
+      data: {
+        duration_ms: Date.now() - started,
+        artifacts: result.artifacts?.length ?? 0,
+        ...(result.override ? { override: result.override } : {}),
+      },
     });
     return result.summary;
   }

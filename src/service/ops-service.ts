@@ -13,7 +13,7 @@ import type { DecisionResult, RunFilter, Store } from "../store/store.js";
 import type { NewRun, Run, RunOrigin } from "../store/types.js";
 import { createChatUseCases } from "./chat-use-cases.js";
 import { helpText, notACommandReply } from "./help-text.js";
-import { assertPreflightAllowsApproval, runAndRecordPreflight } from "./plan-preflight.js";
+import { assertPreflightAllowsApproval, NO_PREFLIGHT, overrideOf, preflightStateOf, runAndRecordPreflight } from "./plan-preflight.js";
 import { createRunBoard } from "./run-board.js";
 import { createRunChains, type StoredRequest } from "./run-chain.js";
 import { exportRunChains } from "./run-chain-export.js";
@@ -156,11 +156,38 @@ export function createOpsService(deps: OpsServiceDeps) {
       return { kind: "dry-run", intent, plan, steps: deps.describeCalls ? await deps.describeCalls(plan) : [] };
     },
 
-    async approve(runId: string, user: string, planHash?: string): Promise<DecisionResult> {
+    /**
+     * Approves a plan. `overrideReason` is the approver's why when the preflight reported something that
+     * stands against it (a Blocked board verdict, a migration never run on staging): required then, and
+     * kept with the approval and as a run event. It never replaces an approver: who may approve, and
+     * whether the approval counts (no requester's own when self-approval is off), stay as they are.
+     */
+    async approve(runId: string, user: string, planHash?: string, overrideReason?: string): Promise<DecisionResult> {
       const run = await requireRun(store, runId);
       await permissions.assertMayApprove(run, user);
-      if (deps.preflight) await assertPreflightAllowsApproval(store, run, deps.clock());
-      return store.recordDecision({ runId, approver: user, decision: "approve", planHash: planHash ?? run.planHash });
+      const preflight = deps.preflight ? await assertPreflightAllowsApproval(store, run, deps.clock()) : undefined;
+      // A reason is typed text: a secret pasted into it is masked before it is kept, like a request's text.
+      const given = overrideOf(run, preflight ?? NO_PREFLIGHT, overrideReason);
+      const reason = given && deps.redactor ? deps.redactor.redactText(given) : given;
+      return store.recordDecision({
+        runId,
+        approver: user,
+        decision: "approve",
+        planHash: planHash ?? run.planHash,
+        ...(reason ? { override: { reason, overrides: (preflight?.overrides ?? []).map((c) => c.override!) } } : {}),
+      });
+    },
+
+    /**
+     * What `user`'s approval of a plan would have to override (empty: a plain approval will do), for front
+     * ends that ask for the reason first. Someone who may not approve it is told so before being asked.
+     */
+    async overridesToApprove(runId: string, user: string): Promise<string[]> {
+      const run = await requireRun(store, runId);
+      if (run.status !== "pending_approval" || !run.mutating || !deps.preflight) return [];
+      const overrides = preflightStateOf(run, await store.listEvents(run.id), deps.clock()).overrides.map((c) => c.override!);
+      if (overrides.length > 0) await permissions.assertMayApprove(run, user);
+      return overrides;
     },
 
     async reject(runId: string, user: string, planHash?: string): Promise<DecisionResult> {

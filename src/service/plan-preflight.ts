@@ -1,4 +1,4 @@
-import { OpsError, PolicyError } from "../errors.js";
+import { InputError, OpsError, PolicyError } from "../errors.js";
 import type { PreflightResult } from "../executor/run-preflight.js";
 import type { Store } from "../store/store.js";
 import type { Run, RunEvent, StoredArtifact } from "../store/types.js";
@@ -11,6 +11,8 @@ export interface PreflightCheck {
   ok: boolean;
   /** What the step reported, or why it failed. */
   detail: string;
+  /** What stands against going ahead, which an approver may override with a reason (see StepResult.override). */
+  override?: string;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface PreflightState {
   checks: PreflightCheck[];
   /** The check that failed (it blocks approval: the run would fail the same way). */
   failure?: PreflightCheck;
+  /** Checks that passed but say something stands against the change: approving them needs a reason. */
+  overrides: PreflightCheck[];
 }
 
 /**
@@ -36,7 +40,7 @@ export interface PreflightRecord {
   result?: PreflightResult;
 }
 
-export const NO_PREFLIGHT: PreflightState = { state: "none", ok: true, checks: [] };
+export const NO_PREFLIGHT: PreflightState = { state: "none", ok: true, checks: [], overrides: [] };
 
 // The executor gives a preflight 20 s; after this long without a result nobody waits for it any longer.
 const PREFLIGHT_WAIT_MS = 30_000;
@@ -80,23 +84,31 @@ export function preflightStateOf(run: Run, events: readonly RunEvent[], now: Dat
   for (const e of before) {
     if (e.id <= (record?.afterEventId ?? 0) || !e.stepId) continue;
     if (e.kind !== "step_succeeded" && e.kind !== "step_failed") continue;
-    checks.push({ stepId: e.stepId, label: labels.get(e.stepId) ?? e.stepId, ok: e.kind === "step_succeeded", detail: e.message });
+    const override = e.kind === "step_succeeded" && typeof e.data.override === "string" ? e.data.override : undefined;
+    checks.push({
+      stepId: e.stepId,
+      label: labels.get(e.stepId) ?? e.stepId,
+      ok: e.kind === "step_succeeded",
+      detail: e.message,
+      ...(override ? { override } : {}),
+    });
   }
+  const overrides = checks.filter((c) => c.ok && c.override !== undefined);
   const result = record?.result;
   if (result) {
-    if (result.ok) return { state: "done", ok: true, checks: checks.filter((c) => c.ok) };
+    if (result.ok) return { state: "done", ok: true, checks: checks.filter((c) => c.ok), overrides };
     const failure = checks.find((c) => !c.ok && c.stepId === result.stepId) ?? {
       stepId: result.stepId,
       label: result.stepId === "credentials" ? "Credentials" : (labels.get(result.stepId) ?? "Preflight"),
       ok: false,
       detail: result.reason,
     };
-    return { state: "done", ok: false, checks: [...checks.filter((c) => c.ok), failure], failure };
+    return { state: "done", ok: false, checks: [...checks.filter((c) => c.ok), failure], failure, overrides };
   }
   // Past the plan's life as a plan (approved, rejected, expired): what ran is all there is.
-  if (run.status !== "pending_approval") return { state: "done", ok: checks.every((c) => c.ok), checks };
+  if (run.status !== "pending_approval") return { state: "done", ok: checks.every((c) => c.ok), checks, overrides };
   const since = record ? Date.parse(record.startedAt) : run.createdAt.getTime();
-  return { state: now.getTime() - since < PREFLIGHT_WAIT_MS ? "running" : "timed-out", ok: true, checks };
+  return { state: now.getTime() - since < PREFLIGHT_WAIT_MS ? "running" : "timed-out", ok: true, checks, overrides };
 }
 
 function readRecord(value: unknown): PreflightRecord | undefined {
@@ -128,10 +140,39 @@ export function approveBlockOf(run: Run, preflight: PreflightState, now: Date): 
   return undefined;
 }
 
+/** The longest override reason kept (a sentence or two; the run's events carry it whole). */
+export const OVERRIDE_REASON_MAX = 500;
+
+/**
+ * The override an approval gives, checked: undefined when the preflight asks for none, the trimmed
+ * reason when it asks for one, else a refusal that says
+ * what blocks and how to approve with a reason. A reason never stands in for an approver: the store
+ * still decides whether the approval counts.
+ */
+export function overrideOf(run: Run, preflight: PreflightState, reason: string | undefined): string | undefined {
+  const given = reason?.trim().replace(/\s+/g, " ") ?? "";
+  if (given.length > OVERRIDE_REASON_MAX)
+    throw new InputError(
+      "OVERRIDE_REASON_TOO_LONG",
+      `The override reason is ${given.length} characters; keep it under ${OVERRIDE_REASON_MAX}.`,
+    );
+  // Nothing to override: a reason given anyway is not an override, and is not recorded as one.
+  if (preflight.overrides.length === 0) return undefined;
+  if (given.length >= 3) return given;
+  throw new PolicyError(
+    "POLICY_OVERRIDE_REASON_REQUIRED",
+    `Approving ${run.title}${run.env ? ` in ${run.env}` : ""} needs an override reason: ${preflight.overrides.map((c) => c.override).join("; ")}.`,
+    {
+      hint: `Say why it should go ahead anyway, e.g. \`approve ${run.id.slice(0, 8)} because <reason>\` (in Slack, Approve asks for the reason).`,
+    },
+  );
+}
+
 /** Refuses an approval that the plan's preflight blocks (still running, or failed); other refusals are the store's. */
-export async function assertPreflightAllowsApproval(store: Store, run: Run, now: Date): Promise<void> {
-  if (run.status !== "pending_approval" || !run.mutating) return;
-  const block = approveBlockOf(run, preflightStateOf(run, await store.listEvents(run.id), now), now);
+export async function assertPreflightAllowsApproval(store: Store, run: Run, now: Date): Promise<PreflightState | undefined> {
+  if (run.status !== "pending_approval" || !run.mutating) return undefined;
+  const preflight = preflightStateOf(run, await store.listEvents(run.id), now);
+  const block = approveBlockOf(run, preflight, now);
   if (block?.kind === "preflight-running")
     throw new PolicyError("POLICY_PREFLIGHT_RUNNING", `You can't approve ${run.title} yet: its preflight is still running.`, {
       hint: "Approve once its result is on the plan.",
@@ -141,6 +182,7 @@ export async function assertPreflightAllowsApproval(store: Store, run: Run, now:
     throw new PolicyError("POLICY_PREFLIGHT_FAILED", `You can't approve ${run.title} yet: ${block.reason}.`, {
       hint: "Fix it, then re-check the plan (Re-check on its card) or ask again.",
     });
+  return preflight;
 }
 
 /** What a plan's card shows under "what changes": the checks that reported it, a list excerpt, links. */

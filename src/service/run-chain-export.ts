@@ -105,7 +105,7 @@ export const CSV_COLUMNS = [
   "artifacts",
 ] as const;
 
-/** One CSV row per run (RFC 4180 quoting); approvals as `approver:decision@time` joined by `; `. */
+/** One CSV row per run (RFC 4180 quoting); approvals as `approver:decision@time` (with ` (override: reason)`) joined by `; `. */
 export function renderChainCsvRow(chain: RunChain): string {
   const { run } = chain;
   const values: Record<(typeof CSV_COLUMNS)[number], string> = {
@@ -121,7 +121,9 @@ export function renderChainCsvRow(chain: RunChain): string {
     parsed_runbook: chain.parse?.runbook ?? "",
     parse_confidence: chain.parse ? String(chain.parse.confidence) : "",
     plan_hash: chain.planHash,
-    approvals: chain.approvals.map((a) => `${a.approver}:${a.decision}@${iso(a.createdAt)}`).join("; "),
+    approvals: chain.approvals
+      .map((a) => `${a.approver}:${a.decision}@${iso(a.createdAt)}${a.overrideReason ? ` (override: ${a.overrideReason})` : ""}`)
+      .join("; "),
     status: run.status,
     started_at: iso(run.startedAt),
     finished_at: iso(run.finishedAt),

@@ -41,7 +41,39 @@ export const VIEW = {
   planForm: "opsroom.plan_form",
   /** The plan's steps, read-only. */
   planDetails: "opsroom.plan_details",
+  /** Approve over what the preflight reported against the plan: asks the approver's reason (private_metadata: a RunRef). */
+  overrideReason: "opsroom.override_reason",
 } as const;
+
+/** The override form's one input (block and action ids). */
+export const OVERRIDE_REASON_BLOCK = "override_reason";
+export const OVERRIDE_REASON_ACTION = "reason";
+
+/** What the override form carries between opening and submitting: the plan, and where to answer. */
+export interface OverrideMeta extends RunRef {
+  channel?: string;
+  threadTs?: string;
+}
+
+export function encodeOverrideMeta(meta: OverrideMeta): string {
+  return JSON.stringify({
+    r: meta.runId,
+    h: meta.planHash,
+    ...(meta.channel ? { c: meta.channel } : {}),
+    ...(meta.threadTs ? { t: meta.threadTs } : {}),
+  });
+}
+
+export function decodeOverrideMeta(value: string | undefined): OverrideMeta | undefined {
+  const parsed = parse(value);
+  if (typeof parsed?.r !== "string" || typeof parsed.h !== "string") return undefined;
+  return {
+    runId: parsed.r,
+    planHash: parsed.h,
+    ...(typeof parsed.c === "string" ? { channel: parsed.c } : {}),
+    ...(typeof parsed.t === "string" ? { threadTs: parsed.t } : {}),
+  };
+}
 
 /** Identifies a run and the exact plan the person was looking at. */
 export interface RunRef {

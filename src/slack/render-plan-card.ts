@@ -180,6 +180,12 @@ function checkBlocks(d: RunDescription, lockAhead: number | undefined): Block[] 
     case "none":
       break;
   }
+  // The ops board's verdicts always show ("unknown" only informs); what stands against the change asks for a reason.
+  const boardSteps = new Set(run.plan.steps.filter((s) => s.uses === "board.blockVerdicts").map((s) => s.id));
+  for (const c of passed.filter((c) => boardSteps.has(c.stepId))) lines.push(`🧭 ${escapeMrkdwn(clamp(c.detail, 700))}`);
+  for (const c of preflight.overrides) lines.push(`⛔ *Blocked:* ${escapeMrkdwn(clamp(c.override ?? c.detail, 700))}`);
+  if (preflight.overrides.length > 0 && !preflight.failure)
+    lines.push("*Approving needs a reason for the override:* Approve asks for it, and it is kept with the approval.");
   const target = [intentOf(run.plan).subject, run.env].filter(Boolean).join(" → ");
   if (run.lockKey && lockAhead !== undefined && target)
     lines.push(
@@ -218,17 +224,20 @@ function decisionLines(approvals: readonly Approval[], planHash: string, timeZon
   return approvals.map((a) => {
     const verb = a.decision === "approve" ? "✅ Approved" : "🚫 Rejected";
     const stale = a.planHash !== planHash ? " (an earlier plan — void)" : "";
-    return `${verb} by <@${a.approver}> at ${timeOfDay(a.createdAt, timeZone, now)}${stale}`;
+    const override = a.overrideReason ? ` — override: “${escapeMrkdwn(clamp(a.overrideReason, 300))}”` : "";
+    return `${verb} by <@${a.approver}> at ${timeOfDay(a.createdAt, timeZone, now)}${stale}${override}`;
   });
 }
 
 /** Approve: the one primary button; protected environments ask "are you sure?" first. */
 export function approveButton(d: RunDescription): Record<string, unknown> {
   const { run } = d;
-  return button("Approve", ACTION.approve, {
+  // An override opens a form asking for the reason, which is confirmation enough.
+  const override = d.preflight.overrides.length > 0;
+  return button(override ? "Approve with reason…" : "Approve", ACTION.approve, {
     style: "primary",
     value: encodeRunRef({ runId: run.id, planHash: run.planHash }),
-    ...(d.confirmApprove
+    ...(d.confirmApprove && !override
       ? {
           confirm: {
             title: `Approve in ${run.env ?? "production"}?`,

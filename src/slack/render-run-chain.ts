@@ -23,7 +23,7 @@ export function renderRunChain(chain: RunChain): SlackMessage {
     chain.request ? `*Asked:* “${escapeMrkdwn(chain.request.text)}”` : "*Asked:* from a button or form",
     ...(chain.parse ? [`*Understood as:* ${chain.parse.runbook ?? "nothing"} ${escapeMrkdwn(JSON.stringify(chain.parse.params))}`] : []),
     `*Plan* \`${chain.planHash.slice(0, 12)}\`: ${chain.plan.steps.map((s) => `${s.phase}/${escapeMrkdwn(s.id)}`).join(", ")}`,
-    `*Approvals:* ${chain.approvals.length === 0 ? "none" : chain.approvals.map((a) => `${a.decision === "approve" ? "✅" : "❌"} <@${a.approver}> ${when(a.createdAt)}`).join(", ")}`,
+    `*Approvals:* ${chain.approvals.length === 0 ? "none" : chain.approvals.map((a) => `${a.decision === "approve" ? "✅" : "❌"} <@${a.approver}> ${when(a.createdAt)}${a.overrideReason ? ` (override: “${escapeMrkdwn(a.overrideReason)}”)` : ""}`).join(", ")}`,
     "*Events:*",
     ...chain.events.map(
       (e) => `${when(e.at)} ${e.kind}${e.stepId ? ` ${escapeMrkdwn(e.stepId)}` : ""}${e.message ? ` — ${escapeMrkdwn(e.message)}` : ""}`,

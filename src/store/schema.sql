@@ -9,7 +9,9 @@ CREATE TABLE public.approvals (
     decision text NOT NULL,
     plan_hash text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT approvals_decision_check CHECK ((decision = ANY (ARRAY['approve'::text, 'reject'::text])))
+    override_reason text,
+    CONSTRAINT approvals_decision_check CHECK ((decision = ANY (ARRAY['approve'::text, 'reject'::text]))),
+    CONSTRAINT approvals_override_reason_given CHECK (((override_reason IS NULL) OR ((decision = 'approve'::text) AND (length(btrim(override_reason)) > 0))))
 );
 
 CREATE TABLE public.runs (
@@ -275,6 +277,30 @@ CREATE TABLE public.incident_summaries (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.migration_file_runs (
+    id bigint NOT NULL,
+    env text NOT NULL,
+    file_name text NOT NULL,
+    checksum text NOT NULL,
+    outcome text NOT NULL,
+    dry_run boolean NOT NULL,
+    duration_ms integer NOT NULL,
+    error text,
+    run_id uuid,
+    at timestamp with time zone NOT NULL,
+    CONSTRAINT migration_file_runs_duration_ms_check CHECK ((duration_ms >= 0)),
+    CONSTRAINT migration_file_runs_outcome_check CHECK ((outcome = ANY (ARRAY['ok'::text, 'failed'::text, 'rolled_back'::text])))
+);
+
+CREATE SEQUENCE public.migration_file_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.migration_file_runs_id_seq OWNED BY public.migration_file_runs.id;
+
 CREATE TABLE public.rollouts (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     run_id uuid NOT NULL,
@@ -442,6 +468,8 @@ ALTER TABLE ONLY public.artifacts ALTER COLUMN id SET DEFAULT nextval('public.ar
 
 ALTER TABLE ONLY public.checklist_history ALTER COLUMN id SET DEFAULT nextval('public.checklist_history_id_seq'::regclass);
 
+ALTER TABLE ONLY public.migration_file_runs ALTER COLUMN id SET DEFAULT nextval('public.migration_file_runs_id_seq'::regclass);
+
 ALTER TABLE ONLY public.run_events ALTER COLUMN id SET DEFAULT nextval('public.run_events_id_seq'::regclass);
 
 ALTER TABLE ONLY public.runs ALTER COLUMN seq SET DEFAULT nextval('public.runs_seq_seq'::regclass);
@@ -471,6 +499,9 @@ ALTER TABLE ONLY public.incident_messages
 
 ALTER TABLE ONLY public.incident_summaries
     ADD CONSTRAINT incident_summaries_pkey PRIMARY KEY (channel);
+
+ALTER TABLE ONLY public.migration_file_runs
+    ADD CONSTRAINT migration_file_runs_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.rollouts
     ADD CONSTRAINT rollouts_pkey PRIMARY KEY (id);
@@ -526,6 +557,10 @@ ALTER TABLE ONLY public.workers
 CREATE INDEX artifacts_by_run ON public.artifacts USING btree (run_id, id);
 
 CREATE INDEX checklist_history_by_step ON public.checklist_history USING btree (step_id, changed_at DESC, id DESC);
+
+CREATE INDEX migration_file_runs_by_env ON public.migration_file_runs USING btree (env, dry_run, at DESC);
+
+CREATE INDEX migration_file_runs_by_file ON public.migration_file_runs USING btree (file_name, env, at DESC);
 
 CREATE INDEX rollouts_by_flag ON public.rollouts USING btree (flag, env, created_at);
 

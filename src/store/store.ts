@@ -3,6 +3,7 @@ import { createBatcher } from "./batcher.js";
 import type { Db, Queryable } from "./db.js";
 import { createQueueQueries, RELAXED_COMMIT } from "./queue-queries.js";
 import { createBoardRecords, type BoardRecords } from "./board-records.js";
+import { createMigrationHistory, type MigrationHistory } from "./migration-history.js";
 import { createIncidentRecords, type IncidentRecords } from "./incident-records.js";
 import { createRolloutRecords, type RolloutRecords } from "./rollouts.js";
 import { camelRow, toNumber, toRun, triggerHint } from "./rows.js";
@@ -38,7 +39,14 @@ export interface Store {
   /** Runs matching every given filter, newest first. */
   listRuns(filter?: RunFilter): Promise<Run[]>;
   setRunOrigin(id: string, origin: Run["origin"]): Promise<void>;
-  recordDecision(input: { runId: string; approver: string; decision: "approve" | "reject"; planHash: string }): Promise<DecisionResult>;
+  recordDecision(input: {
+    runId: string;
+    approver: string;
+    decision: "approve" | "reject";
+    planHash: string;
+    /** An approval's override of what its preflight reported (the approver's reason, and what it overrides). */
+    override?: { reason: string; overrides: string[] };
+  }): Promise<DecisionResult>;
   /**
    * An edit: cancels the plan `runId` and creates `next` (whose requesters are the old plan's plus
    * `next.requestedBy`) in one transaction, only while the old plan still waits for approval;
@@ -100,6 +108,8 @@ export interface Store {
   readonly rollouts: RolloutRecords;
   /** The ops board: checklist step states and history, board messages (board-records.ts, migration 018). */
   readonly board: BoardRecords;
+  /** Each target-database migration file's runs per environment, dry runs included (migration-history.ts, migration 023). */
+  readonly migrations: MigrationHistory;
 }
 
 /**
@@ -198,6 +208,7 @@ export function createStore(db: Db): Store {
     schedules: createScheduleRecords(db),
     rollouts: createRolloutRecords(db),
     board: createBoardRecords(db),
+    migrations: createMigrationHistory(db),
 
     // The run and its run_created event go in one statement: no run without its first event, and
     // one round trip. A repeated idempotency key inserts nothing and returns the existing run.
@@ -325,7 +336,7 @@ export function createStore(db: Db): Store {
     // the run row is locked first, so fifty concurrent clicks queue exactly one run. Whether an
     // approval counts is the database's rule (approval_counts, migration 011): one that does not is
     // a requester's own, and is refused rather than stored.
-    recordDecision({ runId, approver, decision, planHash }) {
+    recordDecision({ runId, approver, decision, planHash, override }) {
       return db
         .transaction(async (tx): Promise<DecisionResult> => {
           const run = await lockRun(tx, runId);
@@ -348,10 +359,10 @@ export function createStore(db: Db): Store {
             );
           }
           const { rows: inserted } = await tx.query<{ counts: boolean }>(
-            `INSERT INTO approvals (run_id, approver, decision, plan_hash) VALUES ($1, $2, $3, $4)
+            `INSERT INTO approvals (run_id, approver, decision, plan_hash, override_reason) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (run_id, approver) DO NOTHING
              RETURNING (SELECT approval_counts(approvals, r) FROM runs r WHERE r.id = approvals.run_id) AS counts`,
-            [runId, approver, decision, planHash],
+            [runId, approver, decision, planHash, decision === "approve" ? (override?.reason ?? null) : null],
           );
           if (!inserted[0]) return { outcome: "duplicate", run, approvals: await countApprovals(tx, runId) };
           if (decision === "approve" && !inserted[0].counts) {
@@ -370,6 +381,13 @@ export function createStore(db: Db): Store {
             return { outcome: "rejected", run: toRun(updated.rows[0]!) };
           }
           const approvals = await countApprovals(tx, runId);
+          // Recorded only for an approval that counts (a refused one rolled back above), before the approval itself.
+          if (override)
+            await insertEvent(tx, runId, {
+              kind: "approval_override",
+              message: `${approver} overrode: ${override.overrides.join("; ") || "(nothing reported)"} — because ${override.reason}`,
+              data: { approver, reason: override.reason, overrides: override.overrides },
+            });
           await insertEvent(tx, runId, {
             kind: "run_approved",
             message: `approved by ${approver}`,
@@ -419,7 +437,7 @@ export function createStore(db: Db): Store {
 
     async listApprovals(runId) {
       const { rows } = await db.query(
-        `SELECT a.run_id, a.approver, a.decision, a.plan_hash, approval_counts(a, r) AS counts, a.created_at
+        `SELECT a.run_id, a.approver, a.decision, a.plan_hash, approval_counts(a, r) AS counts, a.override_reason, a.created_at
          FROM approvals a JOIN runs r ON r.id = a.run_id WHERE a.run_id = $1 ORDER BY a.id`,
         [runId],
       );

@@ -73,6 +73,7 @@ export interface NewRun {
 export type RunEventKind =
   | "run_created"
   | "run_approved"
+  | "approval_override"
   | "run_rejected"
   | "run_started"
   | "phase_started"
@@ -125,6 +126,8 @@ export interface Approval {
   planHash: string;
   /** Whether it counts toward the plan's required approvals (the database decides: approval_counts). */
   counts: boolean;
+  /** The approver's reason for going ahead over what the preflight reported (a Blocked board verdict …). */
+  overrideReason: string | null;
   createdAt: Date;
 }
 

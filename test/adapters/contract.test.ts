@@ -6,7 +6,13 @@
  */
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createAdapters, type ChecklistStore, type RolloutScheduler, type RunHistoryReader } from "../../adapters/index.js";
+import {
+  createAdapters,
+  type ChecklistStore,
+  type MigrationHistoryStore,
+  type RolloutScheduler,
+  type RunHistoryReader,
+} from "../../adapters/index.js";
 import type { AdapterAction } from "../../adapters/types.js";
 import { createActionLookup } from "../../src/executor/action-catalog.js";
 import {
@@ -91,6 +97,23 @@ const checklistStore: ChecklistStore = {
 const CHECKLIST = [
   { id: "backfill", title: "Backfill & reconciliation", lane: "Supabase", status: "blocked", owner: "Ops", block: "dual-write" },
 ];
+/** opsroom's migration history, in memory: every file failed on staging once, with a planted secret in its error. */
+const migrationHistory: MigrationHistoryStore = {
+  recordMigrationFiles: async () => {},
+  migrationFileRuns: async (names) =>
+    names.map((fileName) => ({
+      env: "staging",
+      fileName,
+      checksum: "0".repeat(64),
+      outcome: "failed" as const,
+      dryRun: false,
+      durationMs: 1200,
+      error: `boom ${LEAK}`,
+      runId: null,
+      at: new Date("2026-01-07T09:00:00Z"),
+    })),
+  latestDryRun: async () => [],
+};
 const adapters = createAdapters({
   clock: fakeClock(),
   baseDir: fixturePath("postgres"),
@@ -98,6 +121,7 @@ const adapters = createAdapters({
   history,
   rollouts,
   checklist: checklistStore,
+  migrationHistory,
 });
 const lookup = createActionLookup(adapters);
 
@@ -596,6 +620,11 @@ const scenarios: Record<string, Scenario> = {
       abortMidCall: "covered against real PostgreSQL in postgres.test.ts",
       secrets: "covered against real PostgreSQL in postgres.test.ts",
     },
+  },
+  "postgres.promotion": {
+    args: { env: "prod", promotesFrom: "staging", migrationsDir: "migrations", pending: ["20260103120000_create_feature_flags.sql"] },
+    bad: { args: { env: "", migrationsDir: "", pending: 3 }, fields: ["env", "migrationsDir", "pending"] },
+    skip: { abortMidCall: "reads opsroom's own store through the reader and a local folder, no network" },
   },
   "postgres.schemaDiff": {
     args: { fromUrlEnv: "PROD_DATABASE_URL", toUrlEnv: "STAGING_DATABASE_URL" },

@@ -79,6 +79,18 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("names a promotesFrom that is not a configured environment, so prod migrations never wait on a typo", () => {
+    const file = writeConfig(["environments:", "  staging: {}", "  prod:", "    settings:", "      promotesFrom: stagign"].join("\n"));
+    const error = configErrorOf(() => loadConfig({ OPSROOM_CONFIG: file }));
+    expect(error.issues).toEqual([
+      expect.objectContaining({
+        field: "environments.prod.settings.promotesFrom",
+        line: 5,
+        message: 'unknown environment "stagign" (known: staging, prod)',
+      }),
+    ]);
+  });
+
   it("reports a YAML syntax error with its line", () => {
     const file = writeConfig("environments:\n  dev: {\n  staging: [\n");
     const error = configErrorOf(() => loadConfig({ OPSROOM_CONFIG: file }));

@@ -5,7 +5,7 @@
  * Each scenario then reads every run back and counts bypasses and false records (run-audit.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACTION, VIEW } from "../../src/slack/action-ids.js";
+import { ACTION, OVERRIDE_REASON_ACTION, OVERRIDE_REASON_BLOCK, VIEW } from "../../src/slack/action-ids.js";
 import type { Run } from "../../src/store/types.js";
 import { gate } from "../slack/support/gate.js";
 import {
@@ -92,6 +92,43 @@ describe("no side door around approvals through Slack", () => {
     const audit = await auditRuns(h.store, [USERS.carol]);
     expect(audit.findings).toEqual([]);
     recordFaultTally(ctx, { bypasses: audit.bypasses, falseRecords: audit.falseRecords });
+  });
+
+  it("an override reason is no side door: a non-approver's, the requester's and an empty one are refused; an approver's reason is kept", async (ctx) => {
+    const blocked = "the ops board of prod says Blocked: dual-write: no — Dual-write queue: Convex: waiting on API";
+    const compare = h.behaviours.get("github.compareRefs")!;
+    h.behaviours.set("github.compareRefs", async () => ({ summary: `⛔ ops board of prod: dual-write: no`, override: blocked }));
+    const reasonForm = (user: string) =>
+      h.slack.waitFor((s) => s.views({ user, openOnly: true }).find((v) => v.view.callback_id === VIEW.overrideReason), 5000);
+    const submitReason = (viewId: string, reason: string) =>
+      h.slack.submitView({ viewId, values: { [OVERRIDE_REASON_BLOCK]: { [OVERRIDE_REASON_ACTION]: reason } } });
+    try {
+      const { card, run } = await request("deploy api to prod", USERS.alice);
+      await click(USERS.carol, card.ts, ACTION.approve);
+      await refusalTo(USERS.carol, "can't approve Deploy in prod");
+      expect(h.slack.views({ user: USERS.carol })).toHaveLength(0);
+
+      await click(USERS.alice, card.ts, ACTION.approve);
+      const own = await submitReason((await reasonForm(USERS.alice)).id, "it is my call");
+      expect(JSON.stringify(own.errors)).toContain("You requested this prod plan, so someone else has to approve it.");
+      await click(USERS.bob, card.ts, ACTION.approve);
+      const form = await reasonForm(USERS.bob);
+      const empty = await submitReason(form.id, "");
+      expect(JSON.stringify(empty.errors)).toContain("needs an override reason");
+      expect(await h.service.getRun(run.id)).toMatchObject({ status: "pending_approval" });
+      expect(await h.service.listApprovals(run.id)).toEqual([]);
+
+      expect((await submitReason(form.id, "API fix is live behind the flag")).responseAction).toBeUndefined();
+      await eventually(async () => ((await h.service.getRun(run.id))?.status === "succeeded" ? true : undefined), 15_000);
+      expect(await h.service.listApprovals(run.id)).toMatchObject([
+        { approver: USERS.bob, overrideReason: "API fix is live behind the flag" },
+      ]);
+      const audit = await auditRuns(h.store, [USERS.carol]);
+      expect(audit.findings).toEqual([]);
+      recordFaultTally(ctx, { bypasses: audit.bypasses, falseRecords: audit.falseRecords });
+    } finally {
+      h.behaviours.set("github.compareRefs", compare);
+    }
   });
 
   it("refuses a non-approver's Cancel of a prod run in its action phase; an admin's cancel is taken and the card names her", async (ctx) => {

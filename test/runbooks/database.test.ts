@@ -43,6 +43,7 @@ describe("migrate runbook without a database", () => {
     expect(steps.map((s) => [s.phase, s.id, s.risk])).toEqual([
       ["validate", "settings", "read"],
       ["preflight", "pending", "read"],
+      ["preflight", "promotion", "read"],
       ["action", "apply", "write"],
       ["verify", "status", "read"],
       ["verify", "nothing-pending", "read"],
@@ -51,6 +52,7 @@ describe("migrate runbook without a database", () => {
       databaseUrlEnv: "PROD_DATABASE_URL",
       migrationsDir: "migrations",
       dryRun: false,
+      env: "prod",
     });
   });
 
@@ -103,7 +105,7 @@ describe("database runbooks against real PostgreSQL", NEEDS_POSTGRES, () => {
     expect(p.mutating).toBe(false);
     const { outcome, events, artifacts, succeeded } = await h.run(p, { credentials: { ...CREDENTIALS, STAGING_DATABASE_URL: staging } });
     expect(outcome.status).toBe("succeeded");
-    expect(succeeded).toEqual(["settings", "pending", "apply"]);
+    expect(succeeded).toEqual(["settings", "pending", "promotion", "apply"]);
     expect(stepEvent(events, "step_succeeded", "pending")?.message).toBe(
       "STAGING_DATABASE_URL: 2 of 2 migrations pending: 20260103120000_create_feature_flags.sql, 20260104090000_create_user_migrations.sql",
     );
@@ -111,6 +113,11 @@ describe("database runbooks against real PostgreSQL", NEEDS_POSTGRES, () => {
       /^dry run \(rolled back\): would apply 2 migrations to STAGING_DATABASE_URL: \+table public\.feature_flags/,
     );
     expect(artifacts.map((a) => a.filename).filter(Boolean)).toEqual(["schema-change.sql", "changed-tables.mmd", "migrations.sql"]);
+    // Each file's dry run is kept in opsroom's store (here PGlite), for the next plan's promotion check.
+    expect((await h.store().migrations.latestDryRun("staging")).map((r) => [r.fileName, r.outcome, r.dryRun])).toEqual([
+      ["20260103120000_create_feature_flags.sql", "ok", true],
+      ["20260104090000_create_user_migrations.sql", "ok", true],
+    ]);
     expect(
       await query(staging, "SELECT to_regclass('public.feature_flags') AS t, to_regclass('public.opsroom_target_migrations') AS m"),
     ).toEqual([{ t: null, m: null }]);

@@ -105,6 +105,7 @@ export function useRunbookHarness() {
         requestTimeoutMs: 5000,
         history: t.store.incidents,
         checklist: t.store.board,
+        migrationHistory: t.store.migrations,
       }),
     );
     const { run: created } = await t.store.createRun({ plan: p, status: "queued", requestedBy: "U1", source: "test" });

@@ -71,6 +71,7 @@ const approval: Approval = {
   decision: "approve",
   planHash: "h",
   counts: true,
+  overrideReason: null,
   createdAt: at("10:09"),
 };
 

@@ -69,6 +69,7 @@ export function renderRunLive(ctx: PageContext, chain: RunChain, links: RunPageL
                         ${a.decision === "approve" ? "approved" : "rejected"} by ${a.approver} at ${time(ctx, a.createdAt)}
                         ${a.counts ? "" : html`<span class="muted">(does not count)</span>`}
                         <span class="muted">plan ${a.planHash.slice(0, 12)}</span>
+                        ${a.overrideReason ? html`<br />override: “${a.overrideReason}”` : ""}
                       </li>`,
                   )}
                 </ul>`

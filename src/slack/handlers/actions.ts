@@ -7,6 +7,7 @@ import { timeOfDay } from "../../service/time-text.js";
 import { ACTION, decodeDraft, decodeRunRef, type DraftRef, type FormMeta } from "../action-ids.js";
 import type { SlackMessage } from "../block-kit.js";
 import { renderPlanDetails } from "../render-plan-details.js";
+import { renderOverrideForm } from "../render-override-form.js";
 import { renderPlanForm } from "../render-plan-form.js";
 import { renderScheduleReply } from "../schedule-notifier.js";
 import { renderDryRun, renderError, renderQuestion, renderText } from "../render-replies.js";
@@ -81,7 +82,24 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
         : await ctx.service.reject(ref.runId, body.user.id, ref.planHash);
     if (result.outcome !== "duplicate") ctx.reporter.nudge(ref.runId, { urgent: true });
   };
-  onClick(ACTION.approve, (body, action) => decide("approve", body, action));
+  onClick(ACTION.approve, async (body, action) => {
+    const ref = decodeRunRef(action.value);
+    if (!ref) return;
+    // A plan whose preflight reported something against it is approved with a reason: Approve asks for it
+    // (the service refuses an approval without one anyway, whatever the card showed when it was clicked).
+    const overrides = await ctx.service.overridesToApprove(ref.runId, body.user.id);
+    if (overrides.length === 0) return decide("approve", body, action);
+    const run = await ctx.service.getRun(ref.runId);
+    if (!run) return;
+    const surface = surfaceOf(body);
+    await ctx.poster.openView(
+      body.trigger_id,
+      renderOverrideForm({ ...run, planHash: ref.planHash }, overrides, {
+        ...(surface.channel ? { channel: surface.channel } : {}),
+        ...(surface.threadTs ? { threadTs: surface.threadTs } : {}),
+      }),
+    );
+  });
 
   // A rollout's controls: the service decides who may (skip needs an approver); the status message follows.
   const rolloutMessages = createRolloutMessages(ctx);

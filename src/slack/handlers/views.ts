@@ -1,7 +1,7 @@
 import type { App } from "@slack/bolt";
-import { InputError } from "../../errors.js";
+import { InputError, OpsError } from "../../errors.js";
 import type { ParamValue } from "../../parser/intent.js";
-import { decodeFormMeta, VIEW, type FormMeta } from "../action-ids.js";
+import { decodeFormMeta, decodeOverrideMeta, OVERRIDE_REASON_ACTION, OVERRIDE_REASON_BLOCK, VIEW, type FormMeta } from "../action-ids.js";
 import { FORM_BLOCK_PREFIX, readFormValues } from "../render-plan-form.js";
 import { postRunCard, replaceWithRunCard, userFacingError, type SlackContext } from "./slack-context.js";
 
@@ -12,6 +12,38 @@ import { postRunCard, replaceWithRunCard, userFacingError, type SlackContext } f
  * the old one are void: the old card says it was cancelled and the new card follows in the thread.
  */
 export function registerViewHandlers(app: App, ctx: SlackContext): void {
+  // Approve with an override reason: the approval is recorded before the ack (one transaction, well
+  // within Slack's 3 s), so a refusal (no reason, not an approver, the requester's own plan) shows in the
+  // form itself and the form stays open.
+  app.view(VIEW.overrideReason, async ({ ack, view, body }) => {
+    const meta = decodeOverrideMeta(view.private_metadata);
+    if (!meta) {
+      await ack();
+      return;
+    }
+    const values = view.state.values as Record<string, Record<string, { value?: string | null }>>;
+    const reason = values[OVERRIDE_REASON_BLOCK]?.[OVERRIDE_REASON_ACTION]?.value ?? "";
+    const log = ctx.log.child({ slack_user: body.user.id, ...(meta.channel ? { slack_channel: meta.channel } : {}) });
+    try {
+      const result = await ctx.service.approve(meta.runId, body.user.id, meta.planHash, reason);
+      await ack();
+      if (result.outcome !== "duplicate") ctx.reporter.nudge(meta.runId, { urgent: true });
+    } catch (error) {
+      const message = error instanceof OpsError ? [error.userMessage, error.hint].filter(Boolean).join(" ") : undefined;
+      if (message) {
+        await ack({ response_action: "errors", errors: { [OVERRIDE_REASON_BLOCK]: message.slice(0, 1900) } });
+        return;
+      }
+      await ack();
+      const reply = userFacingError(error, log);
+      await (
+        meta.channel
+          ? ctx.poster.ephemeral(meta.channel, body.user.id, reply, meta.threadTs ? { threadTs: meta.threadTs } : {})
+          : ctx.poster.post(body.user.id, reply)
+      ).catch((e: unknown) => log.error({ err: e }, "could not report an override error"));
+    }
+  });
+
   app.view(VIEW.planForm, async ({ ack, view, body }) => {
     const meta = decodeFormMeta(view.private_metadata);
     const user = body.user.id;

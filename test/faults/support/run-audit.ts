@@ -3,7 +3,11 @@ import type { Run, RunEvent } from "../../../src/store/types.js";
 
 /** What every run in the database says, checked against what its events and approvals show happened. */
 export interface RunAudit {
-  /** Plans changed by someone not allowed to: a run requested, edited, approved or cancelled by an outsider, or one that left approval without the approvals that count. */
+  /**
+   * Plans changed by someone not allowed to: a run requested, edited, approved or cancelled by an outsider, one
+   * that left approval without the approvals that count, or one that changed things over a check that needed an
+   * override without an approver's reason.
+   */
   bypasses: number;
   /** Runs whose recorded status disagrees with their history (an edit that cancelled a started run, a status without its event). */
   falseRecords: number;
@@ -51,6 +55,12 @@ export async function auditRuns(store: Store, outsiders: readonly string[]): Pro
     const leftApproval = run.status !== "pending_approval" && !["cancelled", "rejected", "expired"].includes(run.status);
     if (run.requiredApprovals > 0 && (leftApproval || started) && counted < run.requiredApprovals)
       bypass(run, `${run.status} with ${counted} of ${run.requiredApprovals} approvals that count`);
+
+    // A check said something stands against the change: it may only have been changed over an approver's reason.
+    const against = events.some((e) => e.kind === "step_succeeded" && typeof e.data.override === "string");
+    const changing = run.mutationStarted || events.some((e) => e.kind === "step_started" && e.phase === "action");
+    if (against && changing && !approvals.some((a) => a.counts && a.overrideReason))
+      bypass(run, "changed things over a check that needed an override, with no approver's reason");
 
     const final = FINAL_EVENT[run.status];
     if (final && !kinds.has(final)) untrue(run, `${run.status} without a ${final} event`);
