@@ -34,6 +34,8 @@ export const ACTION = {
   rolloutResume: "opsroom.rollout_resume",
   rolloutSkip: "opsroom.rollout_skip",
   rolloutAbort: "opsroom.rollout_abort",
+  /** App Home: the whole ops board in a modal; the value is the board's env. */
+  showBoard: "opsroom.show_board",
 } as const;
 
 export const VIEW = {
@@ -41,6 +43,8 @@ export const VIEW = {
   planForm: "opsroom.plan_form",
   /** The plan's steps, read-only. */
   planDetails: "opsroom.plan_details",
+  /** The whole ops board, read-only (from App Home). */
+  opsBoard: "opsroom.ops_board",
 } as const;
 
 /** Identifies a run and the exact plan the person was looking at. */
