@@ -12,7 +12,7 @@ export type HomeBoard =
   | { kind: "pending"; env: string; runId: string }
   | { kind: "failed"; env: string; runId: string; reason: string };
 
-/** Sections per list (the checklist, the feeds): App Home has room for 100 blocks, the board takes at most 9. */
+/** Sections per list (blocks, the checklist, the feeds): App Home has room for 100 blocks, the board takes at most 9. */
 const MAX_LIST_BLOCKS = 2;
 const e = escapeMrkdwn;
 
@@ -41,7 +41,10 @@ export function renderHomeBoard(home: HomeBoard, options: { timeZone: string; no
       `Read ${timeAgo(new Date(board.generatedAt), options.timeZone, options.now)} by run \`${board.runId.slice(0, 8)}\`${board.checklistLive ? " · checklist as it stands now" : ""}`,
     ]),
   ];
-  if (board.blocks.length) blocks.push(section(board.blocks.map(blockLine).join("\n")));
+  if (board.blocks.length)
+    blocks.push(
+      ...sectionsFromLines(board.blocks.map(blockLine), MAX_LIST_BLOCKS, (hidden) => `_…and ${hidden} more blocks: Show full board_`),
+    );
   const list = (heading: string, items: readonly BoardItem[], line: (i: BoardItem) => string) => {
     if (!items.length) return;
     blocks.push(
