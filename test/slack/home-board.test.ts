@@ -136,4 +136,30 @@ describe("the ops board in App Home and in every channel", () => {
       `🔴 *Backfill &amp; reconciliation* · Blocked · Owner: @dana · _updated 0 min ago by <@${USERS.dave}>_`,
     );
   });
+
+  it("a board read in one channel updates the board message of every other channel", async () => {
+    const OTHER = "C0OPS0002";
+    h.slack.addChannel({ id: OTHER, name: "ops-two" });
+    const mention = (channel: string) =>
+      h.slack.sendEvent({
+        type: "app_mention",
+        channel,
+        user: USERS.carol,
+        text: `<@${h.slack.identity.botUserId}> show me the ops board`,
+      });
+    await mention(OTHER);
+    const other = await h.slack.waitFor(
+      (s) => s.messages({ channel: OTHER }).find((m) => !m.thread_ts && m.text.startsWith("Ops board · prod")),
+      15_000,
+    );
+    const readings = (await boardRuns()).length;
+
+    await mention(OPS_CHANNEL);
+    const newest = await eventually(async () => {
+      const runs = await boardRuns();
+      return runs.length > readings ? runs.sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime())[0] : undefined;
+    }, 15_000);
+    await h.slack.waitFor(() => textOf(other).includes(`by run \`${newest.id.slice(0, 8)}\``), 15_000);
+    expect(h.slack.messages({ channel: OTHER }).filter((m) => !m.thread_ts && m.text.startsWith("Ops board"))).toHaveLength(1);
+  });
 });
