@@ -1,6 +1,7 @@
 import { currentChecklist } from "../../adapters/board/checklist.js";
 import { checklistItem } from "../../adapters/report/board-items.js";
 import { boardVerdicts, type BlockVerdict, type BoardItem } from "../../adapters/report/ops-board.js";
+import { OpsError } from "../errors.js";
 import type { ParamValue } from "../parser/intent.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
 import { TERMINAL_STATUSES, type Run, type StoredArtifact } from "../store/types.js";
@@ -137,24 +138,33 @@ export function createBoardUseCases(deps: OpsServiceDeps, planRun: PlanRun) {
       return undefined;
     },
 
-    /** The env whose board App Home shows: the first of the config's board.envs, else prod. */
-    homeBoardEnv: () => config.board.envs?.[0] ?? DEFAULT_BOARD_ENV,
-
-    /** Whether an ops board runbook is loaded (App Home shows the board only then). */
-    hasBoardRunbook: () => deps.runbooks.some((r) => r.id === BOARD_RUNBOOK),
+    /**
+     * The env whose board App Home shows: the first of the config's board.envs, else prod; undefined when the
+     * ops board runbook is not loaded or the config has no such env (App Home then shows no board).
+     */
+    homeBoardEnv(): string | undefined {
+      const env = config.board.envs?.[0] ?? DEFAULT_BOARD_ENV;
+      return deps.runbooks.some((r) => r.id === BOARD_RUNBOOK) && env in config.environments ? env : undefined;
+    },
 
     /**
      * For App Home when no board is on record: reads one now (an ops-board run, the one already on its way
      * or a new one shared by everyone opening App Home in the next minutes) and waits up to `timeoutMs`.
      */
-    async readBoardNow(user: string, timeoutMs: number, env = DEFAULT_BOARD_ENV): Promise<BoardReading> {
+    async readBoardNow(user: string, timeoutMs: number, env: string): Promise<BoardReading> {
       const open = await store.listRuns({ statuses: ["queued", "running"], limit: 40 });
       let run = open.find((r) => r.runbook === BOARD_RUNBOOK && (r.env ?? DEFAULT_BOARD_ENV) === env);
       const runbook = deps.runbooks.find((r) => r.id === BOARD_RUNBOOK);
       if (!run && runbook) {
         const bucket = Math.floor(deps.clock().getTime() / READ_BUCKET_MS);
         const requester = { user, source: "slack", idempotencyKey: `app-home:ops-board:${env}:${bucket}`, request: { text: "ops board" } };
-        run = (await planRun(runbook, { env }, requester)).run;
+        try {
+          run = (await planRun(runbook, { env }, requester)).run;
+        } catch (error) {
+          const reason = error instanceof OpsError ? error.userMessage : "it could not be planned";
+          deps.log.warn({ err: error, env }, "reading the ops board for App Home could not be planned");
+          return { kind: "failed", runId: "", reason };
+        }
       }
       if (!run) return { kind: "failed", runId: "", reason: `no ${BOARD_RUNBOOK} runbook is loaded` };
       if (run.status === "pending_approval") return { kind: "failed", runId: run.id, reason: "reading the board waits for an approval" };

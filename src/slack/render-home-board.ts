@@ -29,7 +29,7 @@ export function renderHomeBoard(home: HomeBoard, options: { timeZone: string; no
         ? `${title} — no board on record yet; reading it now…`
         : home.kind === "pending"
           ? `${title} — no board on record yet; its reading (run \`${home.runId.slice(0, 8)}\`) is taking longer than App Home waits. Open App Home again in a minute.`
-          : `${title} — no board on record, and reading one failed (run \`${home.runId.slice(0, 8)}\`): ${e(home.reason)}`;
+          : `${title} — no board on record, and reading one failed${home.runId ? ` (run \`${home.runId.slice(0, 8)}\`)` : ""}: ${e(home.reason)}`;
     return [section(text), divider()];
   }
   const { board } = home;

@@ -135,7 +135,8 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
 
   // App Home's "Show full board": the board on record (with the checklist as it stands) in a modal.
   onClick(ACTION.showBoard, async (body, action, _log, respond) => {
-    const board = await ctx.service.currentBoard(action.value ?? ctx.service.homeBoardEnv());
+    const env = action.value ?? ctx.service.homeBoardEnv();
+    const board = env ? await ctx.service.currentBoard(env) : undefined;
     if (!board) {
       await tellClicker(
         body,

@@ -27,8 +27,8 @@ export function registerAppHome(app: App, ctx: SlackContext): void {
 export async function publishHome(ctx: SlackContext, user: string, boardReadMs = ctx.homeBoardReadMs ?? HOME_BOARD_READ_MS): Promise<void> {
   const { service } = ctx;
   const env = service.homeBoardEnv();
-  const stored: OpsBoardView | undefined = service.hasBoardRunbook() ? await service.currentBoard(env) : undefined;
-  if (!service.hasBoardRunbook() || stored) {
+  const stored: OpsBoardView | undefined = env ? await service.currentBoard(env) : undefined;
+  if (!env || stored) {
     await publish(ctx, user, stored ? { kind: "board", board: stored } : undefined);
     return;
   }
