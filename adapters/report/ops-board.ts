@@ -63,6 +63,30 @@ export function verdictOf(block: string, items: readonly BoardItem[]): BlockVerd
 }
 
 /**
+ * Per block and overall, from the board's items: the verdicts, the overall reasons and the counts. The board
+ * report computes them once; a stored board shown with the checklist as it stands now computes them again.
+ */
+export function boardVerdicts(items: readonly BoardItem[]) {
+  const blocks = [...new Set(items.map((i) => i.block))].map((b) =>
+    verdictOf(
+      b,
+      items.filter((i) => i.block === b),
+    ),
+  );
+  const overall = verdictOf("overall", items);
+  const count = (...s: BoardItem["status"][]) => items.filter((i) => s.includes(i.status)).length;
+  const counts = { healthy: count("Healthy", "Done"), warning: count("Warning"), blocked: count("Blocked"), unknown: count("Unknown") };
+  const reasons = [
+    ...overall.blocking,
+    ...(overall.missing.length ? [`unknown until set: ${overall.missing.join(", ")}`] : []),
+    ...(overall.verdict === "yes"
+      ? [`nothing is blocked${counts.warning ? `; ${counts.warning} warning${counts.warning === 1 ? "" : "s"} to read first` : ""}`]
+      : []),
+  ];
+  return { blocks, overall, reasons, counts };
+}
+
+/**
  * The ops & telemetry board (seed 000): feature-flag telemetry, the cut-over checklist, telemetry feeds and
  * each service's latest deploy, each item Healthy / Warning / Blocked (or Unknown when a setting is missing),
  * and per Phase-0 block and overall whether it is safe to cut over: yes, no with the blocking items, or
@@ -77,22 +101,7 @@ export function createOpsBoard(clock: Clock): AdapterAction {
     async run(args) {
       const now = clock.now();
       const items = boardItems(args, now);
-      const blocks = [...new Set(items.map((i) => i.block))].map((b) =>
-        verdictOf(
-          b,
-          items.filter((i) => i.block === b),
-        ),
-      );
-      const overall = verdictOf("overall", items);
-      const count = (...s: BoardItem["status"][]) => items.filter((i) => s.includes(i.status)).length;
-      const counts = { healthy: count("Healthy", "Done"), warning: count("Warning"), blocked: count("Blocked"), unknown: count("Unknown") };
-      const reasons = [
-        ...overall.blocking,
-        ...(overall.missing.length ? [`unknown until set: ${overall.missing.join(", ")}`] : []),
-        ...(overall.verdict === "yes"
-          ? [`nothing is blocked${counts.warning ? `; ${counts.warning} warning${counts.warning === 1 ? "" : "s"} to read first` : ""}`]
-          : []),
-      ];
+      const { blocks, overall, reasons, counts } = boardVerdicts(items);
       const perBlock = blocks.map((b) => `${b.block} ${b.verdict}`).join(", ");
       const summary = `Safe to cut over in ${args.env}: ${overall.verdict}: ${reasons.join("; ")} [${perBlock}] (${counts.healthy} healthy, ${counts.warning} warning, ${counts.blocked} blocked, ${counts.unknown} unknown)`;
       const data = {

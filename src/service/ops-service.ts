@@ -242,7 +242,7 @@ export function createOpsService(deps: OpsServiceDeps) {
     // Staged rollouts: status, pause, resume, skip, abort, "roll back the rollout" (rollout-use-cases.ts).
     ...createRolloutUseCases(deps, planRun, permissions),
     // The ops board's one message per Slack channel (board-use-cases.ts).
-    ...createBoardUseCases(deps),
+    ...createBoardUseCases(deps, planRun),
   };
 }
 

@@ -34,6 +34,8 @@ export const ACTION = {
   rolloutResume: "opsroom.rollout_resume",
   rolloutSkip: "opsroom.rollout_skip",
   rolloutAbort: "opsroom.rollout_abort",
+  /** App Home: the whole ops board in a modal; the value is the board's env. */
+  showBoard: "opsroom.show_board",
 } as const;
 
 export const VIEW = {
@@ -43,6 +45,8 @@ export const VIEW = {
   planDetails: "opsroom.plan_details",
   /** Approve over what the preflight reported against the plan: asks the approver's reason (private_metadata: a RunRef). */
   overrideReason: "opsroom.override_reason",
+  /** The whole ops board, read-only (from App Home). */
+  opsBoard: "opsroom.ops_board",
 } as const;
 
 /** The override form's one input (block and action ids). */

@@ -18,8 +18,9 @@ import { registerMessageHandlers } from "./handlers/messages.js";
 import type { SlackContext } from "./handlers/slack-context.js";
 import { registerSlashCommand } from "./handlers/slash-command.js";
 import { registerViewHandlers } from "./handlers/views.js";
-import { BOARD_RUNBOOK } from "../service/board-use-cases.js";
+import { BOARD_RUNBOOK, CHECKLIST_RUNBOOK } from "../service/board-use-cases.js";
 import { createBoardMessages } from "./board-message.js";
+import { followBoardChanges } from "./board-refresh.js";
 import { createIncidentSummaries } from "./incident-summary.js";
 import { startRunReporter, type RunReporter } from "./run-reporter.js";
 import { createSlackDirectory } from "./slack-directory.js";
@@ -36,6 +37,8 @@ export const SLACK_EVENTS_PATH = "/slack/events";
 
 /** How long stop() waits for listeners that are still working. */
 const STOP_GRACE_MS = 10_000;
+/** How long stop() waits for the runs' last card updates (sent at once, not at their paced turn). */
+const FINAL_UPDATES_MS = 5_000;
 
 export interface SlackAppOptions {
   service: OpsService;
@@ -65,6 +68,10 @@ export interface SlackAppOptions {
   /** The slash command this app answers (the manifest declares `/ops`). */
   command?: string;
   now?: () => Date;
+  /** App Home: how long an opening waits for the ops board to be read when none is on record (default 10 s). */
+  homeBoardReadMs?: number;
+  /** Backstop poll for ops board changes made by other processes (default 30 s; run events wake it sooner). */
+  boardPollMs?: number;
   /** Stops the wait for an unreachable Slack at start (SIGTERM while retrying). */
   signal?: AbortSignal;
   /** Waits between start attempts while Slack is unreachable. */
@@ -82,6 +89,9 @@ export interface SlackApp {
   scheduleNotifier: ScheduleNotifier;
   /** Socket Mode: the WebSocket is open; HTTP mode: listening. False once stopped. */
   connected(): boolean;
+  /** Looks for ops board changes now (run events and a slow poll do it anyway); resolves once the messages are updated. */
+  followBoard(): Promise<void>;
+  /** Stops once; later calls wait for the same stop. */
   stop(): Promise<void>;
 }
 
@@ -164,6 +174,13 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const now = options.now ?? (() => new Date());
   const incidents = createIncidentSummaries({ service: options.service, poster, directory, log, timeZone: options.config.timeZone, now });
   const boards = createBoardMessages({ service: options.service, poster, log, timeZone: options.config.timeZone, now });
+  // Every channel's board message follows a new reading or a checklist change (once, across processes).
+  const boardFollower = await followBoardChanges({
+    service: options.service,
+    boards,
+    log,
+    ...(options.boardPollMs !== undefined ? { pollMs: options.boardPollMs } : {}),
+  });
   const reporter = await startRunReporter({
     service: options.service,
     poster,
@@ -176,8 +193,12 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     onRunFinished: (run) => {
       if (typeof run.origin.channel === "string") void incidents.refresh(run.origin.channel);
       if (run.runbook === BOARD_RUNBOOK && typeof run.origin.channel === "string") void boards.refresh(run.origin.channel);
+      if (run.runbook === BOARD_RUNBOOK || run.runbook === CHECKLIST_RUNBOOK) void boardFollower.check();
     },
     ...options.reporter,
+  }).catch(async (error: unknown) => {
+    await boardFollower.stop();
+    throw error;
   });
   // Listeners still working when the app stops (a card posted but not yet handed to the reporter)
   // are waited for, up to a bound, so a clean shutdown never leaves a card nobody updates.
@@ -202,6 +223,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     timeZone: options.config.timeZone,
     now,
     ...(options.runLink ? { runLink: options.runLink } : {}),
+    ...(options.homeBoardReadMs !== undefined ? { homeBoardReadMs: options.homeBoardReadMs } : {}),
   };
   registerMessageHandlers(app, ctx);
   registerSlashCommand(app, ctx, options.redactor, options.command ?? "/ops");
@@ -229,12 +251,28 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     }
   } catch (error) {
     reconnects?.stop();
+    await boardFollower.stop();
     outbox.close();
     await reporter.stop();
     throw mode === "socket" ? socketStartError(error, slackApiUrl) : error;
   }
   connected = true;
   log.info({ mode, slack_api_url: slackApiUrl, ...(requestUrl ? { request_url: requestUrl } : {}) }, "connected to Slack");
+
+  const stopOnce = async (): Promise<void> => {
+    connected = false;
+    unfollowRollouts();
+    reconnects?.stop();
+    await app.stop().catch((error: unknown) => log.warn({ err: error }, "stopping the Slack receiver failed"));
+    await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+    await boardFollower.stop();
+    // Cards whose update waits for its paced turn get their last state now, once, within a bound.
+    await reporter.flushPending(FINAL_UPDATES_MS);
+    // Queued calls fail fast, so the reporter's last flushes end; unfinished runs are released to other processes.
+    outbox.close();
+    await reporter.stop();
+  };
+  let stopping: Promise<void> | undefined;
 
   return {
     mode,
@@ -250,16 +288,8 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       silenceMinutes: options.config.schedules?.silenceMinutes ?? 60,
     }),
     connected: () => connected,
-    async stop() {
-      connected = false;
-      unfollowRollouts();
-      reconnects?.stop();
-      await app.stop().catch((error: unknown) => log.warn({ err: error }, "stopping the Slack receiver failed"));
-      await Promise.race([Promise.allSettled([...inflight]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
-      // Queued calls fail fast, so the reporter's last flushes end; unfinished runs are released to other processes.
-      outbox.close();
-      await reporter.stop();
-    },
+    followBoard: () => boardFollower.check(),
+    stop: () => (stopping ??= stopOnce()),
   };
 }
 

@@ -3,6 +3,7 @@ import { formatDuration, timeOfDay } from "../service/time-text.js";
 import type { Run } from "../store/types.js";
 import { ACTION, encodeRunRef } from "./action-ids.js";
 import { actions, button, context, divider, escapeMrkdwn, header, LIMITS, section, timeAgo, type Block } from "./block-kit.js";
+import { renderHomeBoard, type HomeBoard } from "./render-home-board.js";
 import { approveButton, plainIntent } from "./render-plan-card.js";
 
 const STATUS_MARK: Record<Run["status"], string> = {
@@ -20,7 +21,7 @@ const WORKER_MARK: Record<WorkerStatus["status"], string> = { healthy: "🟢", l
 const MAX_LISTED = 15;
 
 /**
- * App Home: others' plans waiting for my approval (with their risk, a link to the card, and Approve
+ * App Home: first the ops board at a glance (render-home-board.ts) when there is one, then others' plans waiting for my approval (with their risk, a link to the card, and Approve
  * only when the plan may be approved now), my own plans waiting for others, what runs, waits and
  * ran, and the workers by host. `links` maps run ids to their card's permalink.
  */
@@ -29,12 +30,14 @@ export function renderAppHome(
   now: Date,
   timeZone: string,
   links: ReadonlyMap<string, string> = new Map(),
+  board?: HomeBoard,
 ): Record<string, unknown> {
   const open = (run: Run, label: string) => {
     const url = links.get(run.id);
     return url ? ` · <${url}|${label}>` : typeof run.origin.channel === "string" ? ` · in <#${run.origin.channel}>` : "";
   };
   const blocks: Block[] = [header("opsroom"), context([`Updated ${timeOfDay(now, timeZone, now)}`])];
+  if (board) blocks.push(...renderHomeBoard(board, { timeZone, now }));
 
   blocks.push(section(`*Waiting for your approval* (${snapshot.pendingForMe.length})`));
   if (snapshot.pendingForMe.length === 0) blocks.push(context(["Nothing waits for you."]));

@@ -2,23 +2,23 @@ import type { BoardItem, BoardStatus } from "../../adapters/report/ops-board.js"
 import type { OpsBoardView } from "../service/board-use-cases.js";
 import { context, divider, escapeMrkdwn, section, sectionsFromLines, timeAgo, type Block, type SlackMessage } from "./block-kit.js";
 
-const MARK: Readonly<Record<BoardStatus, string>> = { Healthy: "🟢", Done: "✅", Warning: "🟡", Blocked: "🔴", Unknown: "⚪" };
-const VERDICT: Readonly<Record<OpsBoardView["verdict"], string>> = { yes: "✅ yes", no: "⛔ no", unknown: "❔ unknown" };
+export const BOARD_MARK: Readonly<Record<BoardStatus, string>> = { Healthy: "🟢", Done: "✅", Warning: "🟡", Blocked: "🔴", Unknown: "⚪" };
+export const BOARD_VERDICT: Readonly<Record<OpsBoardView["verdict"], string>> = { yes: "✅ yes", no: "⛔ no", unknown: "❔ unknown" };
 /** Blocks per board section; the message stays under Slack's 50. */
 const MAX_SECTION_BLOCKS = 4;
 
 const e = escapeMrkdwn;
 /** "updated 3 h ago by U0ALICE01" → a mention people can click. */
-const withMention = (text: string) => e(text).replace(/\bby ([UW][A-Z0-9]{2,})$/, "by <@$1>");
+export const boardMention = (text: string) => e(text).replace(/\bby ([UW][A-Z0-9]{2,})$/, "by <@$1>");
 
 function line(i: BoardItem): string {
-  const parts = [`${MARK[i.status]} *${e(i.name)}*`];
+  const parts = [`${BOARD_MARK[i.status]} *${e(i.name)}*`];
   if (i.lane) parts.push(e(i.lane));
   if (i.metric) parts.push(`${e(i.metric)}: ${e(i.value ?? i.detail)}`);
   else if (i.section !== "checklist" && i.detail) parts.push(e(i.detail));
   parts.push(`Owner: ${e(i.owner ?? "Unassigned")}`);
   const why = [...i.reasons, ...(i.notes && !i.reasons.some((r) => r.includes(i.notes!)) ? [i.notes] : [])].join("; ");
-  return `${parts.join(" · ")}${why ? ` — ${e(why)}` : ""}${i.updated ? ` · _${withMention(i.updated)}_` : ""}`;
+  return `${parts.join(" · ")}${why ? ` — ${e(why)}` : ""}${i.updated ? ` · _${boardMention(i.updated)}_` : ""}`;
 }
 
 /**
@@ -29,13 +29,13 @@ function line(i: BoardItem): string {
 export function renderBoardMessage(board: OpsBoardView, options: { timeZone: string; now: Date }): SlackMessage {
   const headline = `Ops board · ${board.env} — safe to cut over: ${board.verdict}`;
   const blocks: Block[] = [
-    section(`🛫 *Ops board · ${e(board.env)}* — safe to cut over: *${VERDICT[board.verdict]}*`),
+    section(`🛫 *Ops board · ${e(board.env)}* — safe to cut over: *${BOARD_VERDICT[board.verdict]}*`),
     context([
-      `Updated ${timeAgo(new Date(board.generatedAt), options.timeZone, options.now)} from run \`${board.run.id.slice(0, 8)}\` · ask "show me the ops board" to refresh`,
+      `Read ${timeAgo(new Date(board.generatedAt), options.timeZone, options.now)} by run \`${board.runId.slice(0, 8)}\`${board.checklistLive ? " · checklist as it stands now" : ""} · ask "show me the ops board" to read the feeds again`,
     ]),
   ];
   if (board.reasons.length) blocks.push(section(board.reasons.map((r) => `• ${e(r)}`).join("\n")));
-  blocks.push(context([board.blocks.map((b) => `${e(b.block)}: ${VERDICT[b.verdict]}`).join("  ·  ")]));
+  blocks.push(context([board.blocks.map((b) => `${e(b.block)}: ${BOARD_VERDICT[b.verdict]}`).join("  ·  ")]));
   const part = (section: BoardItem["section"], heading: string) => {
     const items = board.items.filter((i) => i.section === section);
     if (!items.length) return;

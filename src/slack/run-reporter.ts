@@ -38,6 +38,12 @@ export interface RunReporter {
   nudge(runId: string, options?: { urgent?: boolean }): void;
   /** Runs this process is reporting right now. */
   readonly tracking: number;
+  /**
+   * Shutdown, before the outbox closes: each run's update still waiting for its paced turn is sent now, once,
+   * ahead of the pace (a card must not keep showing an older state because the process stopped). Resolves
+   * when they are sent or after `withinMs`, whichever comes first; nothing is scheduled after it.
+   */
+  flushPending(withinMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -399,6 +405,25 @@ export async function startRunReporter(deps: RunReporterDeps): Promise<RunReport
     nudge,
     get tracking() {
       return tracked.size;
+    },
+    async flushPending(withinMs) {
+      stopping = true;
+      const finals = [...tracked.values()].map(async (t) => {
+        const due = t.timer !== undefined;
+        if (t.timer) clearTimeout(t.timer);
+        t.timer = undefined;
+        // An update on its way finishes first; what changed meanwhile left the run dirty.
+        await t.flushing;
+        if (t.done || !(due || t.dirty)) return;
+        t.dirty = false;
+        t.flushing = flush(t, true)
+          .catch((error: unknown) => log.warn({ err: error, run_id: t.run.id }, "a run's last Slack update at shutdown failed"))
+          .finally(() => (t.flushing = undefined));
+        await t.flushing;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(finals), new Promise((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+      clearTimeout(timer);
     },
     async stop() {
       stopping = true;

@@ -52,7 +52,14 @@ export interface BoardRecords {
    * The newest finished board of `env` as its run recorded it (the `ops-board.json` artifact) and when it
    * finished; a board run that named no env is prod's (the runbook's default).
    */
-  latestBoardData(env: string): Promise<{ content: string; finishedAt: Date } | undefined>;
+  latestBoardData(env: string): Promise<{ content: string; finishedAt: Date; runId: string } | undefined>;
+  /**
+   * What the board shows has changed when this has: the newest checklist change and the newest finished board
+   * run, as one string (ids, not clocks). Empty parts before any.
+   */
+  boardVersion(): Promise<string>;
+  /** Channels whose board message is posted, to update them all when the board changes. */
+  listBoardMessageChannels(): Promise<string[]>;
   /** True for the one caller that may post the channel's board message (none exists yet). */
   claimBoardMessage(channel: string): Promise<boolean>;
   setBoardMessage(channel: string, messageTs: string): Promise<void>;
@@ -119,15 +126,29 @@ export function createBoardRecords(db: Queryable): BoardRecords {
       return rows.map(toChange);
     },
     async latestBoardData(env) {
-      const { rows } = await db.query<{ content: string; finished_at: Date | string }>(
-        `SELECT a.content, r.finished_at FROM runs r JOIN artifacts a ON a.run_id = r.id
+      const { rows } = await db.query<{ content: string; finished_at: Date | string; id: string }>(
+        `SELECT a.content, r.finished_at, r.id FROM runs r JOIN artifacts a ON a.run_id = r.id
          WHERE r.runbook = 'ops-board' AND r.status = 'succeeded' AND coalesce(r.env, 'prod') = $1
            AND a.kind = 'json' AND a.filename = 'ops-board.json'
          ORDER BY r.finished_at DESC, a.id DESC LIMIT 1`,
         [env],
       );
       const row = rows[0];
-      return row ? { content: row.content, finishedAt: new Date(row.finished_at) } : undefined;
+      return row ? { content: row.content, finishedAt: new Date(row.finished_at), runId: row.id } : undefined;
+    },
+    async boardVersion() {
+      const { rows } = await db.query<{ change: string | null; board: string | null }>(
+        `SELECT (SELECT max(id)::text FROM checklist_history) AS change,
+                (SELECT id::text FROM runs WHERE runbook = 'ops-board' AND status = 'succeeded'
+                 ORDER BY finished_at DESC LIMIT 1) AS board`,
+      );
+      return `checklist:${rows[0]?.change ?? ""};board:${rows[0]?.board ?? ""}`;
+    },
+    async listBoardMessageChannels() {
+      const { rows } = await db.query<{ channel: string }>(
+        "SELECT channel FROM board_messages WHERE message_ts IS NOT NULL ORDER BY channel",
+      );
+      return rows.map((r) => r.channel);
     },
     async claimBoardMessage(channel) {
       const { rowCount } = await db.query("INSERT INTO board_messages (channel) VALUES ($1) ON CONFLICT DO NOTHING", [channel]);

@@ -594,6 +594,8 @@ CREATE INDEX runs_running_by_worker ON public.runs USING btree (worker_id) WHERE
 
 CREATE INDEX runs_running_lease ON public.runs USING btree (lease_expires_at) WHERE (status = 'running'::text);
 
+CREATE INDEX runs_succeeded_by_runbook ON public.runs USING btree (runbook, finished_at DESC) WHERE (status = 'succeeded'::text);
+
 CREATE INDEX schedule_occurrences_unread ON public.schedule_occurrences USING btree (run_id) WHERE ((run_id IS NOT NULL) AND (read_at IS NULL));
 
 CREATE INDEX schedule_occurrences_unreported ON public.schedule_occurrences USING btree (created_at) WHERE ((skipped > 0) AND (skip_reported_at IS NULL));

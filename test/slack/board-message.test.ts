@@ -1,7 +1,7 @@
 /**
  * The ops board in Slack, against the loopback Slack API: "show me the ops board" posts the channel's one board
- * message; a checklist change from chat (planned, approved, stored with who and when) and the next showing
- * update that same message in place. The checklist and the board report are the real actions on the real
+ * message; a checklist change from chat (planned, approved, stored with who and when) updates that same message
+ * in place at once, and so does the next showing. The checklist and the board report are the real actions on the real
  * store; the other evidence steps are fakes with nothing to say.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +53,10 @@ describe("the ops board message", () => {
       return history.length ? history : undefined;
     }, 15_000);
     expect(change).toMatchObject({ owner: "@dana", changedBy: USERS.dave, previous: null });
+    // The message follows the change by itself, from the reading on record: nobody asked, nothing was read again.
+    await h.slack.waitFor(() => textOf(message).includes("Owner: @dana"), 15_000);
+    expect(textOf(message)).toContain("checklist as it stands now");
+    expect(await boardRuns()).toHaveLength(1);
 
     await say("show me the ops board");
     await eventually(async () => ((await boardRuns()).length === 2 ? true : undefined), 15_000);

@@ -1,7 +1,7 @@
 /**
  * A person's click is answered on its card at once; the run's own progress keeps the pace that
  * Slack's limits need. The reporter's interval is set far above any wait here, so a card that only
- * changed at its paced turn would never show the click within the test.
+ * changed at its paced turn would never show the click within the test. Closing the app sends what waits.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ACTION } from "../../src/slack/action-ids.js";
@@ -17,8 +17,7 @@ describe("clicks on a run's card", () => {
   beforeAll(async () => {
     h = await startHarness({ mode: "socket", reporter: { minUpdateIntervalMs: PACE_MS } });
   });
-  // A paced card update (PACE_MS) may still be due when the harness closes; close waits for it.
-  afterAll(() => h.close(), PACE_MS + 60_000);
+  afterAll(() => h.close());
   afterEach(() => h.behaviours.delete("github.dispatchWorkflow"));
 
   const planCard = async () => {
@@ -61,5 +60,45 @@ describe("clicks on a run's card", () => {
     await action.entered;
     await h.slack.clickButton({ user: USERS.dave, channel: OPS_CHANNEL, messageTs: card.ts, actionId: ACTION.cancel });
     await h.slack.waitFor(() => textOf(card).includes(`<@${USERS.dave}>`) && /[Cc]ancel/.test(textOf(card)), 10_000);
+    // The cancelled run's rollback dispatches the workflow again, through this same gate: open, so the rollback
+    // ends now rather than at its step's timeout (the harness's close waits for the worker's runs).
+    action.open();
+    await eventually(async () => (await h.service.listRuns({ limit: 1 }))[0]?.status === "cancelled", 15_000);
+  });
+});
+
+describe("closing the app", () => {
+  it("sends a card's update still waiting for its paced turn at once: the final state and the summary", async () => {
+    const h = await startHarness({ mode: "socket", reporter: { minUpdateIntervalMs: PACE_MS } });
+    try {
+      const action = gate();
+      h.behaviours.set("github.dispatchWorkflow", action.behaviour);
+      const delivery = await h.slack.sendEvent({
+        type: "app_mention",
+        user: USERS.dave,
+        channel: OPS_CHANNEL,
+        text: `<@${h.slack.identity.botUserId}> deploy api to staging`,
+      });
+      const ts = (delivery.payload.event as { ts: string }).ts;
+      const card = await h.slack.waitFor((s) => findInThread(s, OPS_CHANNEL, ts, ACTION.approve), 10_000);
+      await h.slack.clickButton({ user: USERS.alice, channel: OPS_CHANNEL, messageTs: card.ts, actionId: ACTION.approve });
+      await h.slack.waitFor(() => /Approved by <@U0ALICE01>/.test(textOf(card)), 10_000);
+      action.open();
+      await eventually(async () => (await h.service.listRuns({ limit: 1 }))[0]?.status === "succeeded", 15_000);
+      // Finished, but the card waits for its paced turn, minutes away.
+      expect(textOf(card)).not.toContain("Succeeded*");
+      const updates = card.updateCount;
+
+      const stopping = Date.now();
+      await h.bots[0]!.app.stop();
+      // Far sooner than the pace: the update was sent, not waited for.
+      expect(Date.now() - stopping).toBeLessThan(PACE_MS / 4);
+      expect(textOf(card)).toContain("Succeeded*");
+      expect(card.updateCount).toBe(updates + 1);
+      const summaries = h.slack.messages({ channel: OPS_CHANNEL, threadTs: ts }).filter((m) => m.text.includes("succeeded in"));
+      expect(summaries).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -12,6 +12,9 @@ import { approveBlockOf, preflightStateOf } from "../../src/service/plan-preflig
 import { paramFields } from "../../src/service/param-fields.js";
 import { ACTION, decodeDraft } from "../../src/slack/action-ids.js";
 import { renderAppHome } from "../../src/slack/render-app-home.js";
+import { renderBoardModal } from "../../src/slack/render-board-modal.js";
+import type { OpsBoardView } from "../../src/service/board-use-cases.js";
+import type { BoardItem } from "../../adapters/report/ops-board.js";
 import { previewRunOf, renderRunCard } from "../../src/slack/render-plan-card.js";
 import { renderPlanDetails } from "../../src/slack/render-plan-details.js";
 import { renderPlanForm } from "../../src/slack/render-plan-form.js";
@@ -338,5 +341,65 @@ describe("Block Kit renderings", () => {
       "UTC",
     );
     expect(validateView(home)).toEqual([]);
+  });
+
+  it("App Home's ops board and its full-board modal keep Slack's limits, however big the board", () => {
+    const long = "x".repeat(400);
+    const step = (i: number): BoardItem => ({
+      section: "checklist",
+      name: `Step ${i} ${long}`,
+      block: `block-${i % 30}`,
+      status: i % 2 ? "Blocked" : "Done",
+      reasons: i % 2 ? [`Supabase: ${long}`] : [],
+      missing: [],
+      owner: "@dana",
+      detail: long,
+      lane: "Supabase",
+      notes: long,
+      updated: "updated 3 h ago by U0DAVE001",
+    });
+    const feed = (i: number): BoardItem => ({
+      section: "feed",
+      name: `Feed ${i}`,
+      block: "seeds",
+      status: "Warning",
+      reasons: [`stale: last modified 3 d ago, over its limit of 1d ${long}`],
+      missing: [],
+      owner: null,
+      detail: "3 d ago",
+      metric: "Last modified",
+      value: "2026-11-30T00:00:00.000Z",
+    });
+    const items = [...Array.from({ length: 150 }, (_, i) => step(i)), ...Array.from({ length: 60 }, (_, i) => feed(i))];
+    const board: OpsBoardView = {
+      env: "production-eu-west-with-a-long-name",
+      verdict: "no",
+      reasons: items.map((i) => i.name),
+      missing: [],
+      blocks: Array.from({ length: 30 }, (_, i) => ({
+        block: `block-${i}`,
+        verdict: "no" as const,
+        blocking: [long, long, long],
+        missing: [],
+      })),
+      items,
+      generatedAt: NOW.toISOString(),
+      runId: "00000000-0000-4000-8000-000000000001",
+      checklistLive: true,
+    };
+    const home = renderAppHome(
+      { pendingForMe: [], mine: [], running: [], queued: [], scheduled: [], recent: [], workers: [] },
+      NOW,
+      "UTC",
+      new Map(),
+      { kind: "board", board },
+    );
+    expect(validateView(home)).toEqual([]);
+    const blocks = home.blocks as { type: string; text?: { text: string } }[];
+    // The board comes first, right under the title, and says where the rest is.
+    expect(blocks[2]!.text!.text).toContain("safe to cut over: *⛔ no*");
+    expect(JSON.stringify(blocks)).toContain("more: Show full board");
+    expect(JSON.stringify(blocks)).toContain("_updated 3 h ago by <@U0DAVE001>_");
+    expect(validateView(renderBoardModal(board, { timeZone: "UTC", now: NOW }))).toEqual([]);
   });
 });

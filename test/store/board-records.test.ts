@@ -97,4 +97,21 @@ describe.each(STORE_BACKENDS)("board records on %s", (backend) => {
     await store.board.releaseBoardMessage("C2");
     expect(await store.board.getBoardMessage("C2")).toBeUndefined();
   });
+
+  it("lists the channels whose board message is posted, and has a new board version after each checklist change", async () => {
+    await store.board.claimBoardMessage("C1");
+    await store.board.setBoardMessage("C1", "1700000000.000100");
+    await store.board.claimBoardMessage("C2");
+    expect(await store.board.listBoardMessageChannels()).toEqual(["C1"]);
+
+    const before = await store.board.boardVersion();
+    expect(await store.board.boardVersion()).toBe(before);
+    const at = new Date("2026-01-07T07:00:00Z");
+    await store.board.updateChecklistStep({ stepId: "backfill", owner: "@dana", defaults: DEFAULTS, runId: await runBy("U_DANA"), at });
+    const after = await store.board.boardVersion();
+    expect(after).not.toBe(before);
+    // Same time, same content: still a change of its own.
+    await store.board.updateChecklistStep({ stepId: "backfill", owner: "@dana", defaults: DEFAULTS, runId: await runBy("U_DANA"), at });
+    expect(await store.board.boardVersion()).not.toBe(after);
+  });
 });

@@ -6,6 +6,7 @@ import type { Requester } from "../../service/ops-service.js";
 import { timeOfDay } from "../../service/time-text.js";
 import { ACTION, decodeDraft, decodeRunRef, type DraftRef, type FormMeta } from "../action-ids.js";
 import type { SlackMessage } from "../block-kit.js";
+import { renderBoardModal } from "../render-board-modal.js";
 import { renderPlanDetails } from "../render-plan-details.js";
 import { renderOverrideForm } from "../render-override-form.js";
 import { renderPlanForm } from "../render-plan-form.js";
@@ -148,6 +149,21 @@ export function registerActionHandlers(app: App, ctx: SlackContext, redactor: Re
     const bucket = Math.floor(Date.now() / 10_000);
     if (!(await ctx.service.deliveries.claim(`slack:recheck:${ref.runId}:${bucket}`))) return;
     await runDeferredPreflight(ctx, run);
+  });
+
+  // App Home's "Show full board": the board on record (with the checklist as it stands) in a modal.
+  onClick(ACTION.showBoard, async (body, action, _log, respond) => {
+    const env = action.value ?? ctx.service.homeBoardEnv();
+    const board = env ? await ctx.service.currentBoard(env) : undefined;
+    if (!board) {
+      await tellClicker(
+        body,
+        respond,
+        renderError(`There is no ops board of ${action.value ?? "this env"} on record yet.`, 'Ask "show me the ops board".'),
+      );
+      return;
+    }
+    await ctx.poster.openView(body.trigger_id, renderBoardModal(board, { timeZone: ctx.timeZone, now: ctx.now() }));
   });
 
   onClick(ACTION.details, async (body, action) => {

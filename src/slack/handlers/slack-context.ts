@@ -29,6 +29,8 @@ export interface SlackContext {
   now: () => Date;
   /** A run's View run link on the Runboard, when it has a public URL. */
   runLink?: (run: Run) => string;
+  /** App Home: how long an opening waits for the ops board to be read when none is on record. */
+  homeBoardReadMs?: number;
 }
 
 /** Where a reply goes: a channel, and the thread in it (absent: a new top-level message). */
