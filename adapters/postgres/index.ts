@@ -2,6 +2,7 @@ import type { Adapter } from "../types.js";
 import { createMigrate, createMigrationStatus } from "./migrations.js";
 import { createQueryTime } from "./query-time.js";
 import { createSchemaDiff } from "./schema-diff.js";
+import { createSqlGate } from "./sql-gate.js";
 
 export interface PostgresAdapterOptions {
   /** Folder relative migrationsDir values are resolved from; the bot's working directory by default. */
@@ -17,12 +18,13 @@ export function createPostgresAdapter(options: PostgresAdapterOptions = {}): Ada
   const baseDir = options.baseDir ?? process.cwd();
   return {
     id: "postgres",
-    description: "Target databases: pending migrations, migrate (with a rolled-back dry run), schema diff.",
+    description: "Target databases: pending migrations, migrate (with a rolled-back dry run), schema diff, SQL gates.",
     actions: {
       migrationStatus: createMigrationStatus(baseDir),
       migrate: createMigrate(baseDir),
       schemaDiff: createSchemaDiff(),
       queryTime: createQueryTime(),
+      gate: createSqlGate(),
     },
   };
 }
