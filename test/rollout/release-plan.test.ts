@@ -5,6 +5,8 @@
  * clock moved by the test (no real waits).
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -20,6 +22,9 @@ const MINUTE = 60_000;
 describe("the release plan as a staged run", NEEDS_POSTGRES, () => {
   const names = { staging: `opsroom_rel_stg_${randomBytes(4).toString("hex")}`, prod: `opsroom_rel_prd_${randomBytes(4).toString("hex")}` };
   const urls: Record<string, string> = {};
+  // What the fake deploy path (test/fixtures/release/fake-deploy.mjs) says runs where.
+  const deployState = path.join(mkdtempSync(path.join(tmpdir(), "opsroom-release-")), "deployed.json");
+  const deployed = () => JSON.parse(readFileSync(deployState, "utf8")) as Record<string, { ref: string }>;
   let admin: pg.Client;
   let t: TestStore;
 
@@ -71,16 +76,16 @@ describe("the release plan as a staged run", NEEDS_POSTGRES, () => {
     // a stage's wait is read from the status and then skipped (an approver's skip), never waited out.
     createRig(t.store, Date.now() - 1000, {
       configPath: CONFIG,
-      credentials: { STAGING_DATABASE_URL: urls.staging!, PROD_DATABASE_URL: urls.prod! },
+      credentials: { STAGING_DATABASE_URL: urls.staging!, PROD_DATABASE_URL: urls.prod!, FAKE_DEPLOY_STATE: deployState },
     });
 
   /** "start the legacy migration release" as dave, approved by alice: the plan shows the stages and gates. */
-  async function startRelease(rig: Rig) {
-    const planned = await rig.service.submitPlan(
-      "release",
-      { release: "legacy migration" },
-      { user: USERS.dave, source: "test", origin: { channel: "C0OPS0001", threadTs: "1767780000.000100" } },
-    );
+  async function startRelease(rig: Rig, params: Record<string, string> = { release: "legacy migration" }) {
+    const planned = await rig.service.submitPlan("release", params, {
+      user: USERS.dave,
+      source: "test",
+      origin: { channel: "C0OPS0001", threadTs: "1767780000.000100" },
+    });
     expect(planned.run.status).toBe("pending_approval");
     const decision = await rig.service.approve(planned.run.id, USERS.alice);
     expect(decision.outcome).toBe("queued");
@@ -206,5 +211,35 @@ describe("the release plan as a staged run", NEEDS_POSTGRES, () => {
     const view = await restarted.service.rolloutStatus("legacy-migration");
     expect(view.rollout.stage).toBe(2);
     expect(view.rollout.status).toBe("reverted");
+  });
+
+  it("records the release live before each deploy, so rolling the release back deploys exactly those, last stage first", async () => {
+    writeFileSync(deployState, JSON.stringify({ staging: { ref: "v1.9.0", sha: "9f1c2ab" }, prod: { ref: "v1.8.2", sha: "77e0d41" } }));
+    const rig = rigAt();
+    await startRelease(rig, { release: "api-release" });
+    const [toStaging] = await step(rig);
+    const [toProd] = await step(rig);
+    expect([toStaging!.status, toProd!.status]).toEqual(["succeeded", "succeeded"]);
+    expect(deployed()).toMatchObject({ staging: { ref: "v2.0.0" }, prod: { ref: "v2.0.0" } });
+    expect(
+      (await rig.service.rolloutStatus("api-release")).rollout.changes.map((c) => [c.stage, c.kind, c.subject, c.env, c.before.sha]),
+    ).toEqual([
+      [1, "deploy", "api", "staging", "9f1c2ab"],
+      [2, "deploy", "api", "prod", "77e0d41"],
+    ]);
+
+    // "roll back the api-release rollout": a plan of its own, pre-filled, waiting for approval.
+    const back = await rig.service.planRolloutRollback("api-release", { user: USERS.dave, source: "test" });
+    expect(back.run.status).toBe("pending_approval");
+    const artifacts = await rig.service.listArtifacts(back.run.id);
+    expect(artifacts.map((a) => a.content).join("\n")).toContain(
+      "1. api in prod back to 77e0d41 (stage 2) (prod)\n2. api in staging back to 9f1c2ab (stage 1) (staging)",
+    );
+    expect((await rig.service.approve(back.run.id, USERS.alice)).outcome).toBe("queued");
+    await rig.drain();
+    const [prodBack] = await step(rig);
+    const [stagingBack] = await step(rig);
+    expect([prodBack!.env, prodBack!.status, stagingBack!.env, stagingBack!.status]).toEqual(["prod", "succeeded", "staging", "succeeded"]);
+    expect(deployed()).toMatchObject({ staging: { ref: "9f1c2ab" }, prod: { ref: "77e0d41" } });
   });
 });
