@@ -212,9 +212,9 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
       }
       if (rollout.kind === "release" || rollout.changes.length > 0) {
         // What the stages recorded before they changed anything, reversed: a release plan of its own.
-        const releaseRunbook = runbooks.find((r) => r.id === "release");
+        const releaseRunbook = runbooks.find((r) => r.id === "release-reverse");
         if (!releaseRunbook)
-          throw new InputError("PLAN_UNKNOWN_RUNBOOK", 'The "release" runbook is not loaded, so the way back cannot be planned.');
+          throw new InputError("PLAN_UNKNOWN_RUNBOOK", 'The "release-reverse" runbook is not loaded, so the way back cannot be planned.');
         return { ...(await planRun(releaseRunbook, { reverseOf: rollout.id }, requester)), rollout };
       }
       const flagRunbook = requireFlagRunbook();
