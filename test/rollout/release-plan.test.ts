@@ -242,4 +242,22 @@ describe("the release plan as a staged run", NEEDS_POSTGRES, () => {
     expect([prodBack!.env, prodBack!.status, stagingBack!.env, stagingBack!.status]).toEqual(["prod", "succeeded", "staging", "succeeded"]);
     expect(deployed()).toMatchObject({ staging: { ref: "9f1c2ab" }, prod: { ref: "77e0d41" } });
   });
+
+  it("pauses, resumes and aborts between stages like a flag rollout; abort queues no flag revert", async () => {
+    const rig = rigAt();
+    await startRelease(rig);
+    await step(rig);
+    const paused = await rig.service.controlRollout("legacy-migration", "pause", USERS.dave);
+    expect(paused.rollout.status).toBe("paused");
+    rig.advance(60 * MINUTE);
+    expect(await step(rig)).toEqual([]);
+    const resumed = await rig.service.controlRollout("legacy-migration", "resume", USERS.dave);
+    expect(resumed.rollout.status).toBe("active");
+    const aborted = await rig.service.controlRollout("legacy-migration", "abort", USERS.dave);
+    expect(aborted.rollout.status).toBe("aborted");
+    expect(aborted.rollout.reason).toBe(`aborted by ${USERS.dave}; a stage in flight is cancelled, which rolls it back`);
+    expect(await step(rig)).toEqual([]);
+    // Only the dry run ever ran: the parity run never touched the legacy rows.
+    expect(await sql("staging", "SELECT count(*)::int AS n FROM casfolio_portfolios")).toEqual([{ n: 2 }]);
+  });
 });
