@@ -260,4 +260,17 @@ describe("the release plan as a staged run", NEEDS_POSTGRES, () => {
     // Only the dry run ever ran: the parity run never touched the legacy rows.
     expect(await sql("staging", "SELECT count(*)::int AS n FROM casfolio_portfolios")).toEqual([{ n: 2 }]);
   });
+
+  it("a gate failing after a deploy stage runs the deploy's rollback: the release live before is back", async () => {
+    writeFileSync(deployState, JSON.stringify({ staging: { ref: "v1.9.0", sha: "9f1c2ab" }, prod: { ref: "v1.8.2", sha: "77e0d41" } }));
+    await sql("staging", "INSERT INTO user_migrations (user_id, status) VALUES ('u-8f1', 'failed')");
+    const rig = rigAt();
+    await startRelease(rig, { release: "api-gated" });
+    const [toStaging] = await step(rig);
+    expect(toStaging).toMatchObject({ status: "failed", failedStep: "gate-no-failed-migrations" });
+    expect(toStaging!.summary).toContain("shell-redeploy-previous");
+    expect(deployed()).toMatchObject({ staging: { ref: "9f1c2ab" }, prod: { ref: "v1.8.2" } });
+    expect(await step(rig)).toEqual([]);
+    expect((await rig.service.rolloutStatus("api-gated")).rollout.status).toBe("reverted");
+  });
 });
