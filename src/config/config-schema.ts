@@ -109,23 +109,26 @@ const GateName = z.string().regex(/^[a-z][a-z0-9-]*$/, "must be lowercase letter
  * query runs in a READ ONLY transaction with a statement timeout; `{{ stage.startedAt }}` (and
  * `{{ rollout.startedAt }}`) are bound as parameters.
  */
-export const GateSchema = z.union([
-  z
-    .object({
-      name: GateName,
-      url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }),
-      expectBody: z.string().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      name: GateName,
-      sql: z.string().min(1, "must be a SELECT returning the rows that are wrong"),
-      databaseUrlEnv: EnvName.optional().describe("the database to ask; the environment's databaseUrlEnv when not given"),
-      timeoutSeconds: z.number().int().min(1).max(300).default(15),
-    })
-    .strict(),
-]);
+export const GateSchema = z.union(
+  [
+    z
+      .object({
+        name: GateName,
+        url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }),
+        expectBody: z.string().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        name: GateName,
+        sql: z.string().min(1, "must be a SELECT returning the rows that are wrong"),
+        databaseUrlEnv: EnvName.optional().describe("the database to ask; the environment's databaseUrlEnv when not given"),
+        timeoutSeconds: z.number().int().min(1).max(300).default(15),
+      })
+      .strict(),
+  ],
+  { error: "must be an HTTP gate { name, url, expectBody? } or a SQL gate { name, sql, databaseUrlEnv?, timeoutSeconds? }" },
+);
 export type GateConfig = z.output<typeof GateSchema>;
 
 export const FlagSchema = z
