@@ -13,6 +13,8 @@ export interface ReleaseStagePlan {
   runbook?: string | undefined;
   params?: Record<string, string | number | boolean | string[]> | undefined;
   steps?: Array<Record<string, unknown>> | undefined;
+  /** What undoes `steps` when the stage fails. */
+  rollback?: Array<Record<string, unknown>> | undefined;
   gates: Array<Record<string, unknown> & { name: string }>;
   waitSeconds: number;
 }
@@ -50,7 +52,7 @@ const releaseConfig = z
           runbook: z.string().optional(),
           params: z.record(z.string(), z.unknown()).default({}),
           steps: z.array(z.record(z.string(), z.unknown())).default([]),
-          rollback: z.array(z.unknown()).default([]),
+          rollback: z.array(z.record(z.string(), z.unknown())).default([]),
           gates: z.array(z.record(z.string(), z.unknown()).and(z.object({ name: z.string() }))).default([]),
           wait: z.string().optional(),
         })
@@ -88,7 +90,7 @@ const slug = (text: string) =>
     .replace(/[\s_]+/g, "-");
 
 export function createReleaseActions(scheduler: Partial<ReleaseScheduler> | undefined, now: () => number): Record<string, AdapterAction> {
-  const require = (action: string): ReleaseScheduler => {
+  const requireScheduler = (action: string): ReleaseScheduler => {
     const s = scheduler;
     if (s?.startRelease && s.recordChange && s.changesOf) return s as ReleaseScheduler;
     throw new AdapterError("rollout", action, "ROLLOUT_UNAVAILABLE", "opsroom's rollout schedule is not open in this process.");
@@ -100,7 +102,7 @@ export function createReleaseActions(scheduler: Partial<ReleaseScheduler> | unde
       risk: "read",
       async run(args) {
         const { name, stages } = args.reverseOf
-          ? await reverseStages(require("planRelease"), args.reverseOf)
+          ? await reverseStages(requireScheduler("planRelease"), args.reverseOf)
           : configuredStages(args.release, args.releases);
         const lines = stages.map(
           (s, i) => `${i + 1}. ${s.title} (${s.env})${s.gates.length ? ` — gates: ${s.gates.map((g) => g.name).join(", ")}` : ""}`,
@@ -120,7 +122,7 @@ export function createReleaseActions(scheduler: Partial<ReleaseScheduler> | unde
         return { calls: [], summary: `would schedule the ${args.stages.length} stages of ${args.release}` };
       },
       async run(args, ctx) {
-        const { id, firstAt } = await require("startRelease").startRelease({
+        const { id, firstAt } = await requireScheduler("startRelease").startRelease({
           runId: ctx.runId,
           release: args.release,
           stages: args.stages as unknown as ReleaseStagePlan[],
@@ -146,7 +148,7 @@ export function createReleaseActions(scheduler: Partial<ReleaseScheduler> | unde
             `cannot tell what release of ${args.subject} is live in ${args.env}, so there would be no way back; the stage does not deploy.`,
           );
         }
-        await require("recordChange").recordChange(args.rollout, {
+        await requireScheduler("recordChange").recordChange(args.rollout, {
           stage: args.stage,
           kind: args.kind,
           env: args.env,
@@ -199,7 +201,7 @@ function configuredStages(wanted: string | undefined, releases: Record<string, z
     name: s.name,
     title: s.title ?? s.name,
     env: s.env,
-    ...(s.runbook ? { runbook: s.runbook, params: s.params as ReleaseStagePlan["params"] } : { steps: s.steps }),
+    ...(s.runbook ? { runbook: s.runbook, params: s.params as ReleaseStagePlan["params"] } : { steps: s.steps, rollback: s.rollback }),
     gates: s.gates,
     waitSeconds: s.wait ? durationSeconds(s.wait) : 0,
   }));

@@ -81,7 +81,7 @@ function ownSteps(stage: ReleaseStage, rollout: Rollout): Runbook {
     lockKey: `release:${rollout.flag}`,
     timeoutSeconds: 3600,
     phases: { validate: [], preflight: [], action: (stage.steps ?? []) as RunbookStep[], verify: [], summarize: [] },
-    rollback: [],
+    rollback: (stage.rollback ?? []) as RunbookStep[],
   };
 }
 

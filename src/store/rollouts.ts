@@ -24,6 +24,7 @@ export interface ReleaseStage {
   runbook?: string | undefined;
   params?: Record<string, string | number | boolean | string[]> | undefined;
   steps?: Array<Record<string, unknown>> | undefined;
+  rollback?: Array<Record<string, unknown>> | undefined;
   gates: ReleaseGate[];
   waitSeconds: number;
 }

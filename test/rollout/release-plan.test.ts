@@ -167,6 +167,8 @@ describe("the release plan as a staged run", NEEDS_POSTGRES, () => {
     expect(parity!.error).toContain("gate no-failed-migrations failed on STAGING_DATABASE_URL");
     expect(parity!.error).toContain("1 row where none may be: user_id=u-8f1, status=failed");
     expect(parity!.summary).toContain("@migrations-team");
+    // The stage's own rollback ran.
+    expect(parity!.summary).toContain("dry-run-back-on: LEGACY_MIGRATION_DRY_RUN back on");
 
     const printed: string[] = [];
     const console = createConsoleCommands({
