@@ -5,9 +5,10 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { AdapterOptions } from "../adapters/index.js";
 import { loadConfig, type Config } from "./config/load-config.js";
+import { releaseIssues } from "./runbook/check-releases.js";
 import type { Worker } from "./executor/worker.js";
 import type { HealthChecks } from "./health-server.js";
-import { OpsError } from "./errors.js";
+import { ConfigError, OpsError } from "./errors.js";
 import { createLogger } from "./log.js";
 import type { OpsMetrics } from "./metrics/prometheus.js";
 import type { Scheduler, ScheduleNotifier } from "./schedules/scheduler.js";
@@ -272,6 +273,8 @@ async function loadParts(config: Config, stores: Pick<AdapterOptions, "history" 
   ]);
   const actions = catalog.createActionLookup(adapters.createAdapters({ ...adapterOptions(config), shellEnv: config.shellEnv, ...stores }));
   const runbooks = runbookLoader.loadRunbooks(config.runbooksDir, actions.catalog);
+  const releaseProblems = releaseIssues(config, config.configPath, runbooks, actions.catalog);
+  if (releaseProblems.length > 0) throw new ConfigError(releaseProblems);
   return { actions, runbooks, modules: { wire, executeRun, worker, health, metrics, runboard, rollout } };
 }
 

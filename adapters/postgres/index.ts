@@ -4,6 +4,7 @@ import { createPromotionCheck, type MigrationHistoryStore } from "./promotion.js
 import { systemClock, type Clock } from "../shared/clock.js";
 import { createQueryTime } from "./query-time.js";
 import { createSchemaDiff } from "./schema-diff.js";
+import { createSqlGate } from "./sql-gate.js";
 
 export interface PostgresAdapterOptions {
   /** Folder relative migrationsDir values are resolved from; the bot's working directory by default. */
@@ -24,13 +25,15 @@ export function createPostgresAdapter(options: PostgresAdapterOptions = {}): Ada
   const baseDir = options.baseDir ?? process.cwd();
   return {
     id: "postgres",
-    description: "Target databases: pending migrations, promotion from staging, migrate (with a rolled-back dry run), schema diff.",
+    description:
+      "Target databases: pending migrations, promotion from staging, migrate (with a rolled-back dry run), schema diff, SQL gates.",
     actions: {
       migrationStatus: createMigrationStatus(baseDir),
       migrate: createMigrate(baseDir, options.migrationHistory, options.clock ?? systemClock),
       promotion: createPromotionCheck(baseDir, options.migrationHistory, options.clock ?? systemClock),
       schemaDiff: createSchemaDiff(),
       queryTime: createQueryTime(),
+      gate: createSqlGate(),
     },
   };
 }

@@ -6,6 +6,9 @@ import { intArg, listArg, optionalArg, optionalText } from "../shared/args.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { flagRow } from "../report/evidence.js";
 import { durationSeconds, durationText, ladderText, planStages, type StagePlan } from "./stages.js";
+import { createReleaseActions, type ReleaseScheduler } from "./release.js";
+
+export type { ReleaseScheduler, ReleaseStagePlan, ChangeRecord } from "./release.js";
 
 export { durationSeconds, durationText, ladderText, planStages } from "./stages.js";
 export type { StagePlan } from "./stages.js";
@@ -22,7 +25,7 @@ export interface LiveRollout {
  * Where approved rollouts are kept: the composition root gives the adapter this port onto opsroom's
  * store (the adapter itself never touches it), like the history adapter's reader.
  */
-export interface RolloutScheduler {
+export interface RolloutScheduler extends Partial<ReleaseScheduler> {
   /** The live (active or paused) rollout of this flag in this env, if any. */
   liveRollout(flag: string, env: string): Promise<LiveRollout | undefined>;
   /** Records the schedule of the approved rollout run `runId`; refuses when one is live already. */
@@ -90,8 +93,9 @@ export function createRolloutAdapter(options: RolloutAdapterOptions = {}): Adapt
   };
   return {
     id: "rollout",
-    description: "Staged feature flag rollouts: the ladder of stages, and the approved schedule opsroom then drives.",
+    description: "Staged runs: flag rollouts (the ladder of stages) and release plans, and the approved schedule opsroom then drives.",
     actions: {
+      ...createReleaseActions(options.scheduler, () => clock.now()),
       plan: adapterAction("rollout", "plan", {
         description: "Turn a rollout request into its stages and interval; refuse a flag that already has a live rollout.",
         args: planArgs,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SchedulerSchema, WatchSchema } from "./schedules-schema.js";
 import { BoardSchema } from "./board-schema.js";
+import { StepSchema } from "../runbook/runbook-schema.js";
 
 /** A name people type: lowercase letters, digits, dashes and underscores. */
 const Name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must be a word of letters, digits, - or _");
@@ -103,6 +104,38 @@ export const ServiceSchema = TargetSettingsSchema.extend({
   environments: z.record(z.string(), TargetSettingsSchema).default({}),
 }).strict();
 
+const GateName = z.string().regex(/^[a-z][a-z0-9-]*$/, "must be lowercase letters, digits and dashes");
+
+/**
+ * A custom gate of a staged run (a flag rollout's `gates`, a release stage's `gates`), one of two kinds:
+ * an HTTP endpoint that answers 2xx (and contains `expectBody`, when given) when it is safe to go on, or a
+ * SQL query over the environment's database (its `databaseUrlEnv`, unless the gate names another) that
+ * **passes when it returns no rows**: each row it returns is something wrong, shown as the evidence. The
+ * query runs in a READ ONLY transaction with a statement timeout; `{{ stage.startedAt }}` (and
+ * `{{ rollout.startedAt }}`) are bound as parameters.
+ */
+export const GateSchema = z.union(
+  [
+    z
+      .object({
+        name: GateName,
+        url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }),
+        expectBody: z.string().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        name: GateName,
+        sql: z.string().min(1, "must be a SELECT returning the rows that are wrong"),
+        databaseUrlEnv: EnvName.optional().describe("the database to ask; the environment's databaseUrlEnv when not given"),
+        timeoutSeconds: z.number().int().min(1).max(300).default(15),
+      })
+      .strict(),
+  ],
+  { error: "must be an HTTP gate { name, url, expectBody? } or a SQL gate { name, sql, databaseUrlEnv?, timeoutSeconds? }" },
+);
+export type GateConfig = z.output<typeof GateSchema>;
+
 export const FlagSchema = z
   .object({
     description: z.string().optional(),
@@ -111,25 +144,50 @@ export const FlagSchema = z
     dependsOn: z.array(z.string()).default([]),
     /** Services that read the flag: triage counts a change of it as touching those only (every service when empty). */
     services: z.array(z.string()).default([]),
-    /**
-     * Custom gates of a staged rollout, checked before each stage beside health and errors: an HTTP endpoint
-     * that answers 2xx (and contains `expectBody`, when given) when it is safe to go on.
-     */
-    gates: z
-      .array(
-        z
-          .object({
-            name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must be lowercase letters, digits and dashes"),
-            url: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }),
-            expectBody: z.string().optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    /** Custom gates of a staged rollout, checked before each stage beside health and errors (see GateSchema). */
+    gates: z.array(GateSchema).default([]),
     /** Ops board blocks whose latest verdict a change of this flag shows in its preflight. */
     boardBlocks: z.array(z.string().min(1)).optional(),
   })
   .strict();
+
+/** An ISO 8601 duration like PT30M, PT2H, P1D. */
+const Duration = z.string().regex(/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/i, "must be an ISO 8601 duration like PT30M");
+
+/**
+ * One stage of a release plan: its action — an existing runbook with params (`runbook: flag`, `runbook:
+ * deploy`, …) or steps of its own (any adapter action, as in a runbook) — then its gates, checked after the
+ * action; `wait` before the next stage (whose run re-checks these gates before it changes anything).
+ */
+export const ReleaseStageSchema = z
+  .object({
+    name: GateName,
+    title: z.string().min(1).optional(),
+    env: z.string().min(1).describe("the environment the stage changes (its target settings, its databaseUrlEnv for SQL gates)"),
+    runbook: z.string().min(1).optional().describe("an existing runbook the stage runs, with `params`"),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).default({}),
+    steps: z.array(StepSchema).default([]).describe("the stage's own steps (action phase), instead of a runbook"),
+    rollback: z.array(StepSchema).default([]).describe("what undoes `steps` when the stage fails"),
+    gates: z.array(GateSchema).default([]),
+    wait: Duration.optional().describe("time before the next stage; none by default"),
+  })
+  .strict()
+  .refine((s) => (s.runbook === undefined) !== (s.steps.length === 0), {
+    message: "a stage runs either a `runbook` (with `params`) or its own `steps`, not both",
+  });
+
+/** A release plan: stages across environments, approved once, driven like a staged flag rollout. */
+export const ReleaseSchema = z
+  .object({
+    title: z.string().min(1).optional(),
+    description: z.string().optional(),
+    owner: z.string().optional().describe("paged when a stage fails"),
+    aliases: z.array(z.string().min(1)).default([]),
+    stages: z.array(ReleaseStageSchema).min(1, "needs at least one stage"),
+  })
+  .strict();
+export type ReleaseConfig = z.output<typeof ReleaseSchema>;
+export type ReleaseStageConfig = z.output<typeof ReleaseStageSchema>;
 
 /** A program opsroom starts with itself and stops with itself (see processes in the example config). */
 export const ProcessSchema = z
@@ -272,6 +330,8 @@ export const ConfigFileSchema = z
     environments: z.record(Name, EnvironmentSchema).refine((e) => Object.keys(e).length > 0, "needs at least one environment"),
     services: z.record(Name, ServiceSchema).default({}),
     flags: z.record(Name, FlagSchema).default({}),
+    /** Release plans: multi-stage runs with gates (runbooks/release.yml; see README, Release plans). */
+    releases: z.record(Name, ReleaseSchema).default({}),
     approvals: ApprovalPolicySchema.default({
       approvers: { users: [], groups: [] },
       required: 1,
@@ -332,6 +392,12 @@ export const ConfigFileSchema = z
         ctx.addIssue({ code: "custom", path: ["board", "feeds", id, "service"], message: `unknown service "${feed.service}"` });
       if (!envNames.has(feed.env))
         ctx.addIssue({ code: "custom", path: ["board", "feeds", id, "env"], message: `unknown environment "${feed.env}"` });
+    }
+    for (const [release, def] of Object.entries(config.releases)) {
+      def.stages.forEach((stage, i) => {
+        if (!envNames.has(stage.env))
+          ctx.addIssue({ code: "custom", path: ["releases", release, "stages", i, "env"], message: `unknown environment "${stage.env}"` });
+      });
     }
     for (const [flag, def] of Object.entries(config.flags)) {
       def.services.forEach((service, i) => {

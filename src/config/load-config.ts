@@ -89,6 +89,12 @@ function databaseUrlEnvNames(file: ConfigFile): string[] {
     ...Object.values(s.environments).map((e) => e.databaseUrlEnv),
   ]);
   names.push(...Object.values(file.environments).map((e) => e.settings.databaseUrlEnv));
+  // SQL gates may name a database of their own.
+  const gates = [
+    ...Object.values(file.flags).flatMap((f) => f.gates),
+    ...Object.values(file.releases).flatMap((r) => r.stages.flatMap((s) => s.gates)),
+  ];
+  names.push(...gates.map((g) => ("databaseUrlEnv" in g ? g.databaseUrlEnv : undefined)));
   return names.filter((n): n is string => !!n);
 }
 

@@ -2,6 +2,7 @@ import type { RolloutListener } from "../rollout/rollout-driver.js";
 import type { ScheduleNotifier } from "../schedules/scheduler.js";
 import { describeRollout, type RolloutView } from "../service/rollout-use-cases.js";
 import { skipNoticeText, watchAlertText } from "../service/schedule-text.js";
+import { stageLabel } from "../store/rollouts.js";
 
 /** What schedules do, printed in the console as it happens (runs are listed with `runs`). */
 export function createConsoleNotifier(options: { print: (text: string) => void; timeZone: string; now?: () => Date }): ScheduleNotifier {
@@ -32,7 +33,7 @@ export function followRolloutsInConsole(options: {
   return options.subscribe({
     onStageQueued: (rollout, run) =>
       options.print(
-        `🪜 Rollout ${rollout.id.slice(0, 8)} of ${rollout.flag} in ${rollout.env}: stage ${rollout.stage + 1} of ${rollout.stages.length} (${rollout.stages[rollout.stage]?.percent}%) queued (run ${run.id.slice(0, 8)}).`,
+        `🪜 Rollout ${rollout.id.slice(0, 8)} of ${rollout.flag} in ${rollout.env}: stage ${rollout.stage + 1} of ${rollout.stages.length} (${stageLabel(rollout.stages[rollout.stage])}) queued (run ${run.id.slice(0, 8)}).`,
       ),
     onRolloutChanged: (rollout) =>
       void options

@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import type { ConfigFile } from "../config/config-schema.js";
 import { buildPlan } from "../planner/build-plan.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
-import type { GateResult, Rollout } from "../store/rollouts.js";
+import { isReleaseStage, stageLabel, type FlagStage, type GateResult, type Rollout } from "../store/rollouts.js";
+import { releaseStagePlan } from "./release-stage-plan.js";
 import type { Store } from "../store/store.js";
 import type { Run, RunEvent } from "../store/types.js";
 
@@ -61,12 +62,22 @@ export function createRolloutDriver(deps: RolloutDriverDeps) {
     const gates = mergeGates(rollout.gates, gateResults(events));
     const now = clock();
     const done = rollout.stage + 1;
+    const finished = rollout.stages[done - 1];
+    // A release stage says how long to wait after it; a flag rollout waits its one interval.
+    const waitSeconds = isReleaseStage(finished) ? finished.waitSeconds : rollout.everySeconds;
     const patch = !["active", "paused"].includes(rollout.status)
       ? { gates } // aborted meanwhile: its revert is queued already
       : runStatus === "succeeded"
         ? done >= rollout.stages.length
-          ? { stage: done, status: "succeeded" as const, nextAt: null, gates, reason: `reached ${rollout.stages[done - 1]!.percent}%` }
-          : { stage: done, nextAt: new Date(now.getTime() + rollout.everySeconds * 1000), gates }
+          ? {
+              stage: done,
+              status: "succeeded" as const,
+              nextAt: null,
+              gates,
+              reason:
+                rollout.kind === "release" ? `every stage done, the last: ${stageLabel(finished)}` : `reached ${stageLabel(finished)}`,
+            }
+          : { stage: done, nextAt: new Date(now.getTime() + waitSeconds * 1000), gates }
         : runStatus === "cancelled"
           ? { status: "aborted" as const, nextAt: null, gates, reason: run?.summary ?? "the stage run was cancelled" }
           : { status: "reverted" as const, nextAt: null, gates, reason: run?.error ?? run?.summary ?? `the stage run ${runStatus}` };
@@ -76,13 +87,30 @@ export function createRolloutDriver(deps: RolloutDriverDeps) {
     emit((l) => l.onRolloutChanged?.(settled));
   }
 
+  /** The plan of a release's next stage; a stage that cannot be planned stops the release, saying why. */
+  async function releasePlan(rollout: Rollout) {
+    try {
+      return releaseStagePlan(rollout, deps.runbooks, config, clock());
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log.error({ rollout_id: rollout.id, err: error }, "a release stage could not be planned; the release stops");
+      const stopped = await store.rollouts.update(rollout.id, ["active"], { status: "reverted", nextAt: null, reason });
+      if (stopped) emit((l) => l.onRolloutChanged?.(stopped));
+      return undefined;
+    }
+  }
+
   async function queueStage(rollout: Rollout): Promise<void> {
+    if (rollout.kind === "release") {
+      const plan = await releasePlan(rollout);
+      if (plan) await createStageRun(rollout, plan);
+      return;
+    }
     if (!stageRunbook) {
       log.error({ rollout_id: rollout.id }, `the ${STAGE_RUNBOOK} runbook is not loaded; the rollout cannot go on`);
       return;
     }
-    const parent = await store.getRun(rollout.runId);
-    const stage = rollout.stages[rollout.stage]!;
+    const stage = rollout.stages[rollout.stage] as FlagStage;
     const owner = config.flags[rollout.flag]?.owner;
     // A failed stage pages the flag's owner: the plan's escalation contact is who the summary mentions.
     const runbook = owner ? { ...stageRunbook, escalation: owner } : stageRunbook;
@@ -102,10 +130,16 @@ export function createRolloutDriver(deps: RolloutDriverDeps) {
           originalCohorts: rollout.original.cohorts,
           startedAt: rollout.createdAt.toISOString(),
           baselineSince: new Date(rollout.createdAt.getTime() - BASELINE_MS).toISOString(),
+          stageStartedAt: (rollout.stageStartedAt ?? rollout.createdAt).toISOString(),
         },
       },
       config,
     );
+    await createStageRun(rollout, plan);
+  }
+
+  async function createStageRun(rollout: Rollout, plan: ReturnType<typeof buildPlan>): Promise<void> {
+    const parent = await store.getRun(rollout.runId);
     const { request: _request, preflight: _preflight, messageTs: _messageTs, ...origin } = parent?.origin ?? {};
     // Approved once: the rollout's plan was approved, so its stages are queued as they fall due.
     const { run } = await store.createRun({
@@ -116,7 +150,7 @@ export function createRolloutDriver(deps: RolloutDriverDeps) {
       origin: { ...origin, rollout: { id: rollout.id, stage: rollout.stage + 1 } },
       idempotencyKey: `rollout:${rollout.id}:stage:${rollout.stage + 1}`,
     });
-    if (!(await store.rollouts.setCurrentRun(rollout.id, rollout.stage, run.id))) return;
+    if (!(await store.rollouts.setCurrentRun(rollout.id, rollout.stage, run.id, clock()))) return;
     log.info({ rollout_id: rollout.id, run_id: run.id, stage: rollout.stage + 1 }, "rollout stage queued");
     const moved = await store.rollouts.get(rollout.id);
     emit((l) => l.onStageQueued?.(moved ?? rollout, run));

@@ -1,5 +1,5 @@
 import type { RolloutScheduler } from "../../adapters/rollout/index.js";
-import type { RolloutRecords } from "../store/rollouts.js";
+import type { ReleaseStage, RolloutRecords } from "../store/rollouts.js";
 
 /** The same key as the flag runbook's lockKey: one change of a flag in an env at a time. */
 export function rolloutLockKey(flag: string, env: string): string {
@@ -15,6 +15,30 @@ export function createRolloutScheduler(records: () => RolloutRecords, clock: () 
     async liveRollout(flag, env) {
       const live = await records().live(rolloutLockKey(flag, env));
       return live ? { id: live.id, status: live.status, stage: live.stage, stages: live.stages.length } : undefined;
+    },
+    async startRelease(input) {
+      const firstAt = clock();
+      const last = input.stages[input.stages.length - 1];
+      const rollout = await records().start({
+        kind: "release",
+        runId: input.runId,
+        flag: input.release,
+        env: last?.env ?? "",
+        lockKey: `release:${input.release}`,
+        stages: input.stages as ReleaseStage[],
+        everySeconds: 0,
+        // A release has no flag of its own to restore: its stages' runbooks undo what they change.
+        original: { enabled: false, rolloutPercentage: 0, cohorts: [] },
+        firstAt,
+      });
+      return { id: rollout.id, firstAt };
+    },
+    async recordChange(rolloutId, change) {
+      await records().recordChange(rolloutId, change);
+    },
+    async changesOf(rolloutId) {
+      const r = await records().get(rolloutId);
+      return r ? { name: r.flag, status: r.status, changes: r.changes } : undefined;
     },
     async startRollout(input) {
       const firstAt = clock();

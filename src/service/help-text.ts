@@ -2,11 +2,11 @@ import type { Runbook } from "../runbook/runbook-schema.js";
 
 /**
  * What the bot can do, one line per runbook with an example people can copy. Runbooks opsroom only runs
- * itself (a staged rollout's stage) are left out.
+ * itself (a staged rollout's stage, the reverse of a staged run) are left out.
  */
 export function helpText(runbooks: readonly Runbook[]): string {
   const lines = runbooks
-    .filter((r) => r.id !== "help" && r.id !== "rollout-stage")
+    .filter((r) => r.id !== "help" && r.id !== "rollout-stage" && r.id !== "release-reverse")
     .map((r) => `• ${r.title}${r.risk === "write" ? " (needs approval)" : ""} — e.g. \`${r.examples[0] ?? r.triggers.verbs[0]}\``);
   return [
     "Here's what I can do:",

@@ -3,7 +3,7 @@ import { InputError, PolicyError } from "../errors.js";
 import type { ParamValue } from "../parser/intent.js";
 import { buildPlan } from "../planner/build-plan.js";
 import type { Runbook } from "../runbook/runbook-schema.js";
-import { LIVE_ROLLOUT_STATUSES, type Rollout, type RolloutStatus } from "../store/rollouts.js";
+import { LIVE_ROLLOUT_STATUSES, stageLabel, type FlagStage, type Rollout, type RolloutStatus } from "../store/rollouts.js";
 import type { Run } from "../store/types.js";
 import type { OpsServiceDeps, Requester } from "./ops-service.js";
 import type { PlannedRun } from "./chat-use-cases.js";
@@ -44,7 +44,8 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
       rollout.status === "active" && rollout.nextAt && !rollout.currentRunId
         ? Math.max(0, rollout.nextAt.getTime() - deps.clock().getTime())
         : null;
-    return { rollout, plan, current, nextInMs, owner: config.flags[rollout.flag]?.owner };
+    const owner = rollout.kind === "release" ? config.releases[rollout.flag]?.owner : config.flags[rollout.flag]?.owner;
+    return { rollout, plan, current, nextInMs, owner };
   };
 
   /** A rollout by its id (or first 8 characters) or by its flag: the live one, else the latest. */
@@ -54,7 +55,7 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
       const byId = await store.rollouts.get(text);
       if (byId) return byId;
     }
-    const flag = Object.keys(config.flags).find((f) => f.toLowerCase() === text.toLowerCase()) ?? text;
+    const flag = subjects().find((f) => f.toLowerCase() === text.toLowerCase().replace(/\s+/g, "-")) ?? text;
     const all = await store.rollouts.ofFlag(flag, env, 20);
     const found = all.find((r) => LIVE_ROLLOUT_STATUSES.includes(r.status)) ?? all[0] ?? (await findByPrefix(text));
     if (!found) {
@@ -68,12 +69,15 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
 
   const findByPrefix = async (prefix: string): Promise<Rollout | undefined> => {
     if (!/^[0-9a-f]{8}$/i.test(prefix)) return undefined;
-    for (const flag of Object.keys(config.flags)) {
+    for (const flag of subjects()) {
       const hit = (await store.rollouts.ofFlag(flag, undefined, 50)).find((r) => r.id.startsWith(prefix.toLowerCase()));
       if (hit) return hit;
     }
     return undefined;
   };
+
+  /** What staged runs are of: the config's flags and release plans. */
+  const subjects = () => [...Object.keys(config.flags), ...Object.keys(config.releases)];
 
   const requirePlanRun = async (rollout: Rollout): Promise<Run> => {
     const run = await store.getRun(rollout.runId);
@@ -115,7 +119,7 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
     /** Live rollouts (active or paused), newest first. */
     async liveRollouts(): Promise<RolloutView[]> {
       const views: RolloutView[] = [];
-      for (const flag of Object.keys(config.flags)) {
+      for (const flag of subjects()) {
         for (const r of await store.rollouts.ofFlag(flag, undefined, 5))
           if (LIVE_ROLLOUT_STATUSES.includes(r.status)) views.push(await view(r));
       }
@@ -173,19 +177,22 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
         }
         case "abort": {
           await permissions.assertMayCancel(plan, user);
-          requireFlagRunbook(); // before anything changes: the revert needs it
+          const release = rollout.kind === "release";
+          if (!release) requireFlagRunbook(); // before anything changes: the revert needs it
           const next = await store.rollouts.update(rollout.id, ["active", "paused"], {
             status: "aborted",
             nextAt: null,
             updatedBy: user,
-            reason: `aborted by ${user}; the flag goes back to its pre-rollout value`,
+            reason: release
+              ? `aborted by ${user}; a stage in flight is cancelled, which rolls it back`
+              : `aborted by ${user}; the flag goes back to its pre-rollout value`,
           });
           if (!next) return changed(next, rollout, "abort", ["active", "paused"]);
           if (rollout.currentRunId) {
             const current = await store.getRun(rollout.currentRunId);
             if (current && (current.status === "queued" || current.status === "running")) await store.requestCancel(current.id, user);
           }
-          await queueRevert(next, plan, user);
+          if (!release) await queueRevert(next, plan, user);
           return view(next);
         }
       }
@@ -197,13 +204,20 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
      */
     async planRolloutRollback(ref: string, requester: Requester): Promise<PlannedRun & { rollout: Rollout }> {
       const rollout = await find(ref);
-      const flagRunbook = requireFlagRunbook();
       if (LIVE_ROLLOUT_STATUSES.includes(rollout.status)) {
         throw new InputError(
           "ROLLOUT_STILL_LIVE",
-          `The rollout of ${rollout.flag} in ${rollout.env} is still ${rollout.status}: abort it instead (it reverts the flag).`,
+          `The rollout of ${rollout.flag} in ${rollout.env} is still ${rollout.status}: abort it instead (it reverts ${rollout.kind === "release" ? "the stage in flight" : "the flag"}).`,
         );
       }
+      if (rollout.kind === "release" || rollout.changes.length > 0) {
+        // What the stages recorded before they changed anything, reversed: a release plan of its own.
+        const releaseRunbook = runbooks.find((r) => r.id === "release-reverse");
+        if (!releaseRunbook)
+          throw new InputError("PLAN_UNKNOWN_RUNBOOK", 'The "release-reverse" runbook is not loaded, so the way back cannot be planned.');
+        return { ...(await planRun(releaseRunbook, { reverseOf: rollout.id }, requester)), rollout };
+      }
+      const flagRunbook = requireFlagRunbook();
       return { ...(await planRun(flagRunbook, reverseParams(rollout), requester)), rollout };
     },
   };
@@ -232,10 +246,11 @@ export function createRolloutUseCases(deps: OpsServiceDeps, planRun: PlanRun, pe
 /** The status lines of a rollout, for the console and Slack: the ladder, what is next, each gate's last result. */
 export function describeRollout(v: RolloutView, timeZone: string): { title: string; ladder: string; state: string; gates: string[] } {
   const { rollout } = v;
+  const release = rollout.kind === "release";
   const ladder = rollout.stages
     .map((s, i) => {
       const mark = i < rollout.stage ? "✓" : i === rollout.stage && v.current ? "▶" : "○";
-      return `${mark} ${s.percent}%`;
+      return `${mark} ${stageLabel(s)}`;
     })
     .join("  ");
   const nextStage = rollout.stages[rollout.stage];
@@ -244,24 +259,30 @@ export function describeRollout(v: RolloutView, timeZone: string): { title: stri
     switch (rollout.status) {
       case "active":
         if (v.current)
-          return `stage ${rollout.stage + 1} of ${rollout.stages.length} (${nextStage?.percent}%) running: gates, then the change`;
+          return release
+            ? `stage ${rollout.stage + 1} of ${rollout.stages.length} (${stageLabel(nextStage)}) running: its change, then its gates`
+            : `stage ${rollout.stage + 1} of ${rollout.stages.length} (${stageLabel(nextStage)}) running: gates, then the change`;
         return v.nextInMs === null || !nextStage
           ? "active"
           : v.nextInMs === 0
-            ? `stage ${rollout.stage + 1} (${nextStage.percent}%) due now`
-            : `next: ${nextStage.percent}% in ${durationText(Math.ceil(v.nextInMs / 1000))}${rollout.nextAt ? ` (${at(rollout.nextAt)})` : ""}, after its gates`;
+            ? `stage ${rollout.stage + 1} (${stageLabel(nextStage)}) due now`
+            : `next: ${stageLabel(nextStage)} in ${durationText(Math.ceil(v.nextInMs / 1000))}${rollout.nextAt ? ` (${at(rollout.nextAt)})` : ""}, after its gates`;
       case "paused":
         return `paused${rollout.updatedBy ? ` by ${rollout.updatedBy}` : ""} after stage ${rollout.stage} of ${rollout.stages.length}; resume re-checks the gates first`;
       case "succeeded":
         return `done: ${rollout.reason ?? "every stage applied"}`;
       case "reverted":
+        if (release)
+          return `stopped at stage ${rollout.stage + 1} (${stageLabel(nextStage)}): ${rollout.reason ?? "a gate failed"}${v.owner ? ` · owner ${v.owner}` : ""}`;
         return `reverted to ${valueText(rollout)}: ${rollout.reason ?? "a gate failed"}${v.owner ? ` · owner ${v.owner}` : ""}`;
       case "aborted":
         return `aborted: ${rollout.reason ?? ""}`.trim();
     }
   })();
   return {
-    title: `Rollout ${rollout.id.slice(0, 8)} of ${rollout.flag} in ${rollout.env}: ${ladderText(rollout.stages)}, every ${durationText(rollout.everySeconds)}`,
+    title: release
+      ? `Release ${rollout.id.slice(0, 8)} of ${rollout.flag}: ${rollout.stages.map(stageLabel).join(" → ")}`
+      : `Rollout ${rollout.id.slice(0, 8)} of ${rollout.flag} in ${rollout.env}: ${ladderText(rollout.stages as FlagStage[])}, every ${durationText(rollout.everySeconds)}`,
     ladder,
     state,
     gates: rollout.gates.map((g) => `${g.ok ? "✓" : "✗"} ${g.gate} — ${g.summary} (${at(new Date(g.at))})`),

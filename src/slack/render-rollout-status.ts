@@ -34,8 +34,11 @@ export function renderRolloutStatus(view: RolloutView, timeZone: string): SlackM
         value: id,
         style: "danger",
         confirm: {
-          title: "Abort the rollout?",
-          text: `${view.rollout.flag} goes back to its value before the rollout, read back to check.`,
+          title: view.rollout.kind === "release" ? "Abort the release?" : "Abort the rollout?",
+          text:
+            view.rollout.kind === "release"
+              ? "No further stage runs; a stage in flight is cancelled, which runs its rollback."
+              : `${view.rollout.flag} goes back to its value before the rollout, read back to check.`,
           confirm: "Abort and revert",
           deny: "Keep going",
         },

@@ -2,10 +2,56 @@ import { PolicyError } from "../errors.js";
 import type { Queryable } from "./db.js";
 import { camelRow, isUniqueViolation } from "./rows.js";
 
-/** One step of a rollout's ladder. */
-export interface RolloutStage {
+/** One step of a flag rollout's ladder. */
+export interface FlagStage {
   percent: number;
   cohorts: string[];
+}
+
+/** A gate of a release stage, as approved (config GateSchema). */
+export type ReleaseGate =
+  | { name: string; url: string; expectBody?: string | undefined }
+  | { name: string; sql: string; databaseUrlEnv?: string | undefined; timeoutSeconds: number };
+
+/**
+ * One stage of a release plan, as approved: an existing runbook with its params, or steps of its own, then
+ * its gates; `waitSeconds` before the next stage.
+ */
+export interface ReleaseStage {
+  name: string;
+  title: string;
+  env: string;
+  runbook?: string | undefined;
+  params?: Record<string, string | number | boolean | string[]> | undefined;
+  steps?: Array<Record<string, unknown>> | undefined;
+  rollback?: Array<Record<string, unknown>> | undefined;
+  gates: ReleaseGate[];
+  waitSeconds: number;
+}
+
+export type RolloutStage = FlagStage | ReleaseStage;
+export type RolloutKind = "flag" | "release";
+
+export function isReleaseStage(stage: RolloutStage | undefined): stage is ReleaseStage {
+  return !!stage && "name" in stage;
+}
+
+/** "25%" for a flag stage, the title for a release stage. */
+export function stageLabel(stage: RolloutStage | undefined): string {
+  if (!stage) return "";
+  return isReleaseStage(stage) ? stage.title : `${stage.percent}%`;
+}
+
+/** What a stage changed, read before it changed it: what "roll back the X rollout" reverses. */
+export interface RecordedChange {
+  stage: number;
+  kind: "deploy" | "flag";
+  env: string;
+  /** The deployed service, or the flag. */
+  subject: string;
+  /** deploy: { ref, sha, version }; flag: { enabled, rolloutPercentage, cohorts }. */
+  before: Record<string, unknown>;
+  at: string;
 }
 
 /** A flag's value as a rollout reads and restores it. */
@@ -33,6 +79,8 @@ export const LIVE_ROLLOUT_STATUSES: readonly RolloutStatus[] = ["active", "pause
  */
 export interface Rollout {
   id: string;
+  /** A flag rollout, or a release plan (then `flag` is the release's name). */
+  kind: RolloutKind;
   runId: string;
   flag: string;
   env: string;
@@ -47,6 +95,9 @@ export interface Rollout {
   lastRunId: string | null;
   original: FlagValue;
   gates: GateResult[];
+  /** When the latest stage run was queued (its gates' stage.startedAt). */
+  stageStartedAt: Date | null;
+  changes: RecordedChange[];
   reason: string | null;
   updatedBy: string | null;
   /** Where its status message is in Slack, once posted. */
@@ -56,6 +107,7 @@ export interface Rollout {
 }
 
 export interface NewRollout {
+  kind?: RolloutKind;
   runId: string;
   flag: string;
   env: string;
@@ -91,8 +143,10 @@ export interface RolloutRecords {
   ofFlag(flag: string, env?: string, limit?: number): Promise<Rollout[]>;
   /** Rollouts the driver must look at: active and due with no stage in flight, or with a stage run that ended. */
   needingAttention(now: Date): Promise<{ due: Rollout[]; settled: Array<{ rollout: Rollout; runStatus: string }> }>;
-  /** Marks the stage run started for `stage`, only if no other process did. */
-  setCurrentRun(id: string, stage: number, runId: string): Promise<boolean>;
+  /** Marks the stage run started for `stage` at `at`, only if no other process did. */
+  setCurrentRun(id: string, stage: number, runId: string, at?: Date): Promise<boolean>;
+  /** Records what a stage is about to change (once per stage and subject: a retried step records it once). */
+  recordChange(id: string, change: RecordedChange): Promise<void>;
   /** Applies the outcome of the stage run `runId`, only if it is still the one in flight. */
   settle(id: string, runId: string, patch: RolloutPatch): Promise<Rollout | undefined>;
   /** Records where the rollout's status message was posted. */
@@ -125,8 +179,8 @@ export function createRolloutRecords(db: Queryable): RolloutRecords {
     async start(input) {
       try {
         const { rows } = await db.query(
-          `INSERT INTO rollouts (run_id, flag, env, lock_key, stages, every_seconds, original, next_at, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *`,
+          `INSERT INTO rollouts (run_id, flag, env, lock_key, stages, every_seconds, original, next_at, created_at, kind)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING *`,
           [
             input.runId,
             input.flag,
@@ -136,6 +190,7 @@ export function createRolloutRecords(db: Queryable): RolloutRecords {
             input.everySeconds,
             JSON.stringify(input.original),
             input.firstAt,
+            input.kind ?? "flag",
           ],
         );
         return toRollout(rows[0]!);
@@ -144,7 +199,7 @@ export function createRolloutRecords(db: Queryable): RolloutRecords {
         const existing = await this.live(input.lockKey);
         throw new PolicyError(
           "POLICY_ROLLOUT_RUNNING",
-          `A rollout of ${input.flag} in ${input.env} is already ${existing?.status ?? "live"}${existing ? ` (stage ${existing.stage} of ${existing.stages.length}, rollout ${existing.id.slice(0, 8)})` : ""}; two rollouts of one flag never overlap.`,
+          `A ${input.kind === "release" ? "release plan" : "rollout"} of ${input.flag} in ${input.env} is already ${existing?.status ?? "live"}${existing ? ` (stage ${existing.stage} of ${existing.stages.length}, rollout ${existing.id.slice(0, 8)})` : ""}; two rollouts of one flag never overlap.`,
           { hint: `Abort it first ("rollout abort ${input.flag}"), or wait for it to finish.` },
         );
       }
@@ -182,13 +237,21 @@ export function createRolloutRecords(db: Queryable): RolloutRecords {
       };
     },
 
-    async setCurrentRun(id, stage, runId) {
+    async setCurrentRun(id, stage, runId, at) {
       const { rowCount } = await db.query(
-        `UPDATE rollouts SET current_run_id = $3, last_run_id = $3, updated_at = now()
+        `UPDATE rollouts SET current_run_id = $3, last_run_id = $3, stage_started_at = COALESCE($4, now()), updated_at = now()
          WHERE id = $1 AND stage = $2 AND current_run_id IS NULL AND status = 'active'`,
-        [id, stage, runId],
+        [id, stage, runId, at ?? null],
       );
       return rowCount > 0;
+    },
+
+    async recordChange(id, change) {
+      await db.query(
+        `UPDATE rollouts SET changes = changes || $2::jsonb, updated_at = now()
+         WHERE id = $1 AND NOT changes @> $3::jsonb`,
+        [id, JSON.stringify([change]), JSON.stringify([{ stage: change.stage, kind: change.kind, subject: change.subject }])],
+      );
     },
 
     async settle(id, runId, patch) {

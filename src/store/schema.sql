@@ -321,7 +321,11 @@ CREATE TABLE public.rollouts (
     updated_by text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    kind text DEFAULT 'flag'::text NOT NULL,
+    stage_started_at timestamp with time zone,
+    changes jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT rollouts_every_seconds_check CHECK ((every_seconds >= 0)),
+    CONSTRAINT rollouts_kind_check CHECK ((kind = ANY (ARRAY['flag'::text, 'release'::text]))),
     CONSTRAINT rollouts_status_check CHECK ((status = ANY (ARRAY['active'::text, 'paused'::text, 'succeeded'::text, 'reverted'::text, 'aborted'::text])))
 );
 

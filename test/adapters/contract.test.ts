@@ -65,6 +65,15 @@ const history: RunHistoryReader = {
 const rollouts: RolloutScheduler = {
   liveRollout: async () => undefined,
   startRollout: async () => ({ id: "00000000-0000-4000-8000-0000000000aa", firstAt: new Date("2026-01-07T10:00:00Z") }),
+  startRelease: async () => ({ id: "00000000-0000-4000-8000-0000000000bb", firstAt: new Date("2026-01-07T10:00:00Z") }),
+  recordChange: async () => {},
+  changesOf: async () => ({
+    name: "legacy-migration",
+    status: "succeeded",
+    changes: [
+      { stage: 1, kind: "deploy", env: "prod", subject: "api", before: { sha: "abc1234", note: LEAK }, at: "2026-01-07T10:00:00Z" },
+    ],
+  }),
 };
 /** The checklist's store, in memory, with a planted secret in a step's notes. */
 const checklistStore: ChecklistStore = {
@@ -613,6 +622,14 @@ const scenarios: Record<string, Scenario> = {
       secrets: "covered against real PostgreSQL in board.test.ts",
     },
   },
+  "postgres.gate": {
+    args: { name: "no-failed", databaseUrlEnv: "STAGING_DATABASE_URL", sql: "SELECT 1 WHERE false" },
+    bad: { args: { name: "No Failed", databaseUrlEnv: "staging-db", sql: "" }, fields: ["name", "databaseUrlEnv", "sql"] },
+    skip: {
+      abortMidCall: "connects through withDatabase, whose abort is covered against real PostgreSQL in postgres.test.ts",
+      secrets: "covered against real PostgreSQL in sql-gate.test.ts",
+    },
+  },
   "postgres.migrate": {
     args: { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations", dryRun: false },
     bad: { args: { databaseUrlEnv: "STAGING_DATABASE_URL", migrationsDir: "migrations", dryRun: "maybe" }, fields: ["dryRun"] },
@@ -697,6 +714,10 @@ const scenarios: Record<string, Scenario> = {
     },
     bad: { args: { env: "", since: "yesterday-ish", evidence: [1] }, fields: ["env", "since", "evidence"] },
   },
+  "report.changeHistory": {
+    args: { service: "payments", env: "prod", runbook: "deploy", since: "2026-01-01T00:00:00Z", evidence: {} },
+    bad: { args: { since: "last-ish", limit: 0, evidence: [1] }, fields: ["since", "limit", "evidence"] },
+  },
   "report.triageWindow": {
     args: { env: "prod", since: "2026-01-07T10:00:00Z", evidence: {} },
     bad: { args: { env: "", lookbackMinutes: 0 }, fields: ["env", "lookbackMinutes"] },
@@ -762,6 +783,36 @@ const scenarios: Record<string, Scenario> = {
     },
     bad: { args: { flag: "", env: "prod", cohorts: ["no spaces"], current: {} }, fields: ["flag", "cohorts.0", "current"] },
     skip: { abortMidCall: "pure, or reads opsroom's own store through the scheduler, no network" },
+  },
+  "rollout.planRelease": {
+    args: {
+      release: "legacy migration",
+      releases: {
+        "legacy-migration": {
+          aliases: ["legacy migration"],
+          stages: [{ name: "dry-run", env: "staging", steps: [{ id: "run", uses: "shell.run", with: { command: ["echo", LEAK] } }] }],
+        },
+      },
+    },
+    bad: { args: { release: 5, releases: [] }, fields: ["release", "releases"] },
+    skip: { abortMidCall: "pure, or reads opsroom's own store through the scheduler, no network" },
+  },
+  "rollout.startRelease": {
+    args: { release: "legacy-migration", stages: [{ name: "dry-run", title: "Dry run", env: "staging", gates: [], waitSeconds: 0 }] },
+    bad: { args: { release: "", stages: "all" }, fields: ["release", "stages"] },
+    skip: { abortMidCall: "writes opsroom's own store through the scheduler, no network" },
+  },
+  "rollout.recordChange": {
+    args: {
+      rollout: "00000000-0000-4000-8000-0000000000bb",
+      stage: 1,
+      env: "prod",
+      kind: "deploy",
+      subject: "api",
+      before: { sha: "abc1234" },
+    },
+    bad: { args: { rollout: "", stage: 0, env: "prod", kind: "restart", subject: "api" }, fields: ["rollout", "stage", "kind"] },
+    skip: { abortMidCall: "writes opsroom's own store through the scheduler, no network" },
   },
   "rollout.start": {
     args: {

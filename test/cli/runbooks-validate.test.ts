@@ -23,6 +23,38 @@ describe("opsroom runbooks validate", () => {
     expect(stderr).toBe(`${file}:5: services.api.healthUrl: Invalid URL\n1 problem found\n`);
   });
 
+  it("says what a gate may be when one is neither an HTTP nor a SQL gate", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "opsroom-config-")), "opsroom.yml");
+    writeFileSync(file, 'environments: { staging: {} }\nflags:\n  X:\n    gates: [{ name: g1, query: "SELECT 1" }]\n');
+    const { code, stderr } = await validate([], { OPSROOM_CONFIG: file });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `${file}:4: flags.X.gates[0]: must be an HTTP gate { name, url, expectBody? } or a SQL gate { name, sql, databaseUrlEnv?, timeoutSeconds? }\n1 problem found\n`,
+    );
+  });
+
+  it("checks the config's release plans against the runbooks and actions that exist", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "opsroom-config-")), "opsroom.yml");
+    writeFileSync(
+      file,
+      [
+        "environments: { staging: {}, prod: {} }",
+        "releases:",
+        "  api-release:",
+        "    stages:",
+        "      - { name: staging, env: staging, runbook: deplyo, params: { service: api } }",
+        "      - name: smoke",
+        "        env: prod",
+        "        steps: [{ id: smoke, uses: http.check, with: { ur1: 'https://example.com' } }]",
+        "        gates: [{ name: no-failed, sql: SELECT 1 WHERE false }]",
+      ].join("\n"),
+    );
+    const { code, stderr } = await validate([], { OPSROOM_CONFIG: file });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}: releases.api-release.stages.0.runbook: unknown runbook "deplyo" (known: checklist, deploy,`);
+    expect(stderr).toContain(`${file}: releases.api-release.stages.1.steps.0.with.ur1: unknown argument of http.check`);
+  });
+
   it("names the misspelt argument of a step by file, line and field", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "opsroom-runbooks-"));
     writeFileSync(

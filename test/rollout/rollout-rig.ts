@@ -111,7 +111,14 @@ export interface Rig {
   restart(): Rig;
 }
 
-export function createRig(store: Store, clockStart = START): Rig {
+export interface RigOptions {
+  /** Another config than the rollout tests' (test/fixtures/release for release plans). */
+  configPath?: string;
+  /** More credentials (target database URLs). */
+  credentials?: Record<string, string>;
+}
+
+export function createRig(store: Store, clockStart = START, options: RigOptions = {}): Rig {
   let now = clockStart;
   const clock = () => new Date(now);
   const adapterClock = {
@@ -121,13 +128,22 @@ export function createRig(store: Store, clockStart = START): Rig {
       now += ms;
     },
   };
-  const credentials = { SUPABASE_URL: SB, SUPABASE_SERVICE_ROLE_KEY: CANARY.SUPABASE_SERVICE_ROLE_KEY };
-  const config = loadConfig({ OPSROOM_CONFIG: CONFIG, OPSROOM_RUNBOOKS_DIR: DEFAULT_RUNBOOKS_DIR, ...credentials });
+  const credentials: Record<string, string> = {
+    SUPABASE_URL: SB,
+    SUPABASE_SERVICE_ROLE_KEY: CANARY.SUPABASE_SERVICE_ROLE_KEY,
+    ...options.credentials,
+  };
+  const config = loadConfig({ OPSROOM_CONFIG: options.configPath ?? CONFIG, OPSROOM_RUNBOOKS_DIR: DEFAULT_RUNBOOKS_DIR, ...credentials });
   const log = pino({ level: "silent" });
   const redactor = createRedactor(Object.values(credentials));
   const build = (): Rig => {
     const actions = createActionLookup(
-      createAdapters({ clock: adapterClock, requestTimeoutMs: 5000, rollouts: createRolloutScheduler(() => store.rollouts, clock) }),
+      createAdapters({
+        clock: adapterClock,
+        requestTimeoutMs: 5000,
+        rollouts: createRolloutScheduler(() => store.rollouts, clock),
+        shellEnv: { PATH: process.env.PATH },
+      }),
     );
     const runbooks = loadRunbooks(DEFAULT_RUNBOOKS_DIR, actions.catalog);
     const service = wireService({ store, config, runbooks, actions, credentials, redactor, log, clock });

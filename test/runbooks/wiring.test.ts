@@ -54,6 +54,8 @@ function examplePlans(): Array<{ text: string; plan: Plan }> {
         baselineSince: "2026-01-07T09:00:00Z",
       },
     ],
+    // Planned by opsroom from a finished staged run ("roll back the X rollout"), not from a message.
+    ["release-reverse", { reverseOf: "00000000-0000-4000-8000-0000000000bb" }],
   ];
   for (const [id, params] of extra)
     out.push({ text: `${id} ${JSON.stringify(params)}`, plan: buildPlan({ runbook: runbooks.find((r) => r.id === id)!, params }, config) });

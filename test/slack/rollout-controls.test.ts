@@ -87,5 +87,25 @@ describe("a rollout's controls in its thread", () => {
     const revert = await eventually(async () => (await h.service.listRuns({ runbook: "flag", limit: 1 }))[0]);
     expect(revert).toMatchObject({ params: { flag: "featureMatrix", env: "staging", action: "disable", percent: 0, cohorts: ["ops"] } });
     expect(revert.origin).toMatchObject({ channel: OPS_CHANNEL, threadTs: THREAD });
+
+    // Once it has ended, "roll back the featureMatrix rollout" in a thread is the exact reverse as a plan card there.
+    const delivery = await h.slack.sendEvent({
+      type: "app_mention",
+      user: USERS.dave,
+      channel: OPS_CHANNEL,
+      text: `<@${h.slack.identity.botUserId}> roll back the featureMatrix rollout`,
+    });
+    const asked = (delivery.payload.event as { ts: string }).ts;
+    const card = await h.slack.waitFor(
+      (s) => s.messages({ channel: OPS_CHANNEL, threadTs: asked }).find((m) => textOf(m).includes("Requested by <@")),
+      10_000,
+    );
+    expect(textOf(card)).toContain("featureMatrix");
+    const planned = await eventually(async () => (await h.service.listRuns({ runbook: "flag", limit: 1 }))[0]);
+    expect(planned).toMatchObject({
+      status: "pending_approval",
+      params: { flag: "featureMatrix", env: "staging", action: "disable", percent: 0, cohorts: ["ops"] },
+    });
+    expect(planned.origin).toMatchObject({ channel: OPS_CHANNEL, threadTs: asked });
   });
 });

@@ -2,7 +2,8 @@ import { StoreUnavailableError } from "../../errors.js";
 import { renderScheduleReply } from "../schedule-notifier.js";
 import { channelMentions, stripSlackMarkup } from "../strip-slack-markup.js";
 import { renderQuestion, renderText } from "../render-replies.js";
-import { postPlanThenRecord, replyOnce, userFacingError, type Place, type SlackContext } from "./slack-context.js";
+import { rolloutRollbackRequest } from "../../service/rollout-use-cases.js";
+import { postPlanThenRecord, postRunCard, replyOnce, userFacingError, type Place, type SlackContext } from "./slack-context.js";
 
 /** A message addressed to the bot (a mention or a DM), as the handlers hand it over. */
 export interface IncomingRequest {
@@ -31,6 +32,20 @@ export async function handleRequest(ctx: SlackContext, request: IncomingRequest)
   try {
     if (text === "") {
       await replyOnce(ctx, `${key}:reply`, request.place, renderText(ctx.service.helpText()));
+      return;
+    }
+    // "roll back the FSYNC_USE_RPC rollout": the exact reverse of a recorded staged run, as a plan of its own.
+    const rollbackOf = rolloutRollbackRequest(text);
+    if (rollbackOf) {
+      const planned = await ctx.service.planRolloutRollback(rollbackOf, {
+        user: request.user,
+        source: "slack",
+        origin: { channel: request.place.channel, threadTs: request.place.threadTs },
+        idempotencyKey: key,
+        deferPreflight: true,
+        request: { text },
+      });
+      if (planned.created) await postRunCard(ctx, planned.run, request.place);
       return;
     }
     const scheduled = await ctx.service.scheduleText(text, {
