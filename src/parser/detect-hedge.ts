@@ -15,7 +15,7 @@ export interface Hedge {
   insist: boolean;
   retract: boolean;
   /** The tokens that said so: the runbook chosen explains them. */
-  words: Set<number>;
+  words: ReadonlySet<number>;
 }
 
 /** Verbs of changing things: negated ("don't run them", "without applying"), they forbid the change. */
@@ -56,24 +56,30 @@ const RETRACT = ["never mind", "nevermind", "nvm", "scratch that", "ignore that"
   p.split(" "),
 );
 
+/** What most messages say: nothing about changing things. */
+const NO_HEDGE: Hedge = Object.freeze({ forbid: false, insist: false, retract: false, words: new Set<number>() });
+
 export function readHedge(tokens: readonly Token[]): Hedge {
-  const hedge: Hedge = { forbid: false, insist: false, retract: false, words: new Set() };
+  // Most messages hold no word a hedge starts with: one lookup per word, and nothing to read.
+  if (!tokens.some((t) => HEDGE_STARTS.has(t.lower))) return NO_HEDGE;
+  const words = new Set<number>();
+  const hedge = { forbid: false, insist: false, retract: false, words };
   for (let i = 0; i < tokens.length; i++) {
     const w = tokens[i]!.lower;
     // Taken back after the request ("restart worker? nah never mind"); at the start it answers someone else.
     if (i >= 2 && (w === "nah" || w === "nope" || at(tokens, i, RETRACT_BY_FIRST))) hedge.retract = true;
     if (
-      at(tokens, i, INSIST_BY_FIRST, hedge.words) &&
+      at(tokens, i, INSIST_BY_FIRST, words) &&
       !(w === "for" && i > 0 && (tokens[i - 1]!.lower === "nothing" || NEGATIONS.has(tokens[i - 1]!.lower)))
     )
       hedge.insist = true;
-    else if (at(tokens, i, FORBID_BY_FIRST, hedge.words)) hedge.forbid = true;
+    else if (at(tokens, i, FORBID_BY_FIRST, words)) hedge.forbid = true;
     // "don't run them", "do NOT apply anything", "without applying", "don't actually do it".
     if (NEGATIONS.has(w) && w !== "no") {
       for (let k = i + 1; k <= i + 2 && k < tokens.length && tokens[k]!.clause === tokens[i]!.clause; k++) {
         if (CHANGE_VERBS.has(tokens[k]!.lower)) {
           hedge.forbid = true;
-          for (let j = i; j <= k; j++) hedge.words.add(j);
+          for (let j = i; j <= k; j++) words.add(j);
           break;
         }
       }
@@ -94,6 +100,15 @@ function byFirst(phrases: readonly (readonly string[])[]): Map<string, (readonly
 const FORBID_BY_FIRST = byFirst(FORBID);
 const INSIST_BY_FIRST = byFirst(INSIST);
 const RETRACT_BY_FIRST = byFirst(RETRACT);
+/** Every word a hedge can start with: a phrase's first word, a negation, "nah", "nope". */
+const HEDGE_STARTS = new Set([
+  ...FORBID_BY_FIRST.keys(),
+  ...INSIST_BY_FIRST.keys(),
+  ...RETRACT_BY_FIRST.keys(),
+  ...NEGATIONS,
+  "nah",
+  "nope",
+]);
 
 /** Whether one of `phrases` starts at token i (a `*` skips up to three words). */
 function at(

@@ -38,11 +38,14 @@ const PAST_VERB = /^[a-z]{3,}ed$|^(?:ran|went|got|made|took|broke|did|done|gone)
 const PRIORITY = ["rollback", "migrate", "restart", "scale", "deploy", "flag", "rollout", "checklist"];
 const FILLERS = new Set(["hey", "hi", "so", "btw", "ok", "okay", "quick", "q", "question", "bot", "opsbot", "opsroom", "yo", "um", "hmm"]);
 
-/** The history question the message asks, or null when it asks none. */
+/**
+ * The history question the message asks, or null when it asks none. `entitiesOf` gives the message's
+ * entities; they are needed only once the message is found to ask (most past talk does not).
+ */
 export function readHistoryQuestion(
   tokens: readonly Token[],
   matches: readonly LexMatch[],
-  entities: readonly Entity[],
+  entitiesOf: () => readonly Entity[],
   lexicon: Lexicon,
   input: string,
 ): HistoryQuestion | null {
@@ -106,6 +109,7 @@ export function readHistoryQuestion(
   // "we shipped web yesterday?" is a report, even with a question mark: a subject right before the verb.
   if (!pastOpener && !WH.has(first) && first !== "how" && actionAt > 0 && SUBJECTS.has(tokens[actionAt - 1]!.lower)) return null;
 
+  const entities = entitiesOf();
   return { runbook: pickRunbook(runbooks, change, entities), requester: requesterOf(tokens, entities, lexicon) };
 }
 

@@ -70,9 +70,12 @@ function bareFlagValue(tokens: readonly Token[], entities: readonly Entity[], pa
   if (params.action === undefined) params.action = "rollout";
 }
 
-/** Words of a history question's window. */
+/**
+ * Words of a history question's window. After "at" they name the run asked about ("the deploy at
+ * yesterday 5pm"), not a window, like a time of day alone.
+ */
 const WINDOW_WORDS =
-  /\b(?:since|after|from|until|till|before|last|past|ago|today|yesterday|tonight|morning|afternoon|evening|night|week|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
+  /(?<!\bat\s+(?:the\s+)?)\b(?:since|after|from|until|till|before|last|past|ago|today|yesterday|tonight|morning|afternoon|evening|night|week|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
 
 /** Words that make a statement of trouble a standing opinion ("so flaky lately"). */
 const OPINION_TIME = new Set(["lately", "always", "usually", "generally", "forever", "constantly"]);
@@ -120,15 +123,22 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   }
   let entities: Entity[] | undefined;
   if (pastTalk || asksAboutThePast) {
-    entities = extractEntities(tokens, matches, lexicon, input);
-    const question = readHistoryQuestion(tokens, matches, entities, lexicon, input);
-    if (question)
+    const question = readHistoryQuestion(
+      tokens,
+      matches,
+      () => (entities ??= extractEntities(tokens, matches, lexicon, input)),
+      lexicon,
+      input,
+    );
+    if (question) {
+      entities ??= extractEntities(tokens, matches, lexicon, input);
       return historyIntent(text, question, { text: input, tokens, matches, entities, lexicon, now: ctx.now, timeZone: ctx.timeZone });
+    }
     // "I don't want anything applied, …": a participle under a negation forbids, it does not report.
     if (pastTalk && !hedge.forbid) return notACommand(text);
   }
   // "is everything healthy?", "any services down in prod?": a question about health is a health check.
-  if (isHealthQuestion(tokens, input)) {
+  if (isHealthQuestion(tokens, input) && mayHoldOnlyHealthWords(tokens, matches)) {
     entities ??= extractEntities(tokens, matches, lexicon, input);
     const info = lexicon.byId.get("healthcheck");
     if (info && onlyHealthWords(tokens, entities)) {
@@ -341,6 +351,27 @@ function isHealthQuestion(tokens: readonly Token[], input: string): boolean {
   const first = tokens[0]!;
   if (first.kind !== "word" || !HEALTH_OPENERS.has(first.lower)) return false;
   return first.lower === "is" || first.lower === "are" || /\?\s*$/.test(input);
+}
+
+/**
+ * A first look without entities: a state word, and every other word a health word or part of a matched
+ * env or service. Most questions fail here ("is the VPN flaky?"); a word joined to a ref ("api@v2",
+ * "web/fix") can make the words before it a service, and leaves the answer to the entities.
+ */
+function mayHoldOnlyHealthWords(tokens: readonly Token[], matches: readonly LexMatch[]): boolean {
+  if (tokens.some((t) => /[@#/]/.test(t.raw))) return true;
+  let state = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (HEALTH_STATES.has(t.lower)) state = true;
+    else if (i === 0 || HEALTH_SCOPE.has(t.lower) || HEALTH_OPENERS.has(t.lower) || t.lower === "is" || t.lower === "are") continue;
+    else if (!matches.some((m) => m.start <= i && i < m.end && m.entries.some(isPlace))) return false;
+  }
+  return state;
+}
+
+function isPlace(e: LexEntry): boolean {
+  return e.kind === "env" || e.kind === "service";
 }
 
 function onlyHealthWords(tokens: readonly Token[], entities: readonly Entity[]): boolean {
