@@ -60,8 +60,8 @@ const RETRACT = ["never mind", "nevermind", "nvm", "scratch that", "ignore that"
 const NO_HEDGE: Hedge = Object.freeze({ forbid: false, insist: false, retract: false, words: new Set<number>() });
 
 export function readHedge(tokens: readonly Token[]): Hedge {
-  // Most messages hold no word a hedge starts with: one lookup per word, and nothing to read.
-  if (!tokens.some((t) => HEDGE_STARTS.has(t.lower))) return NO_HEDGE;
+  // Most messages hold no word a hedge needs: one lookup per word, and nothing to read.
+  if (!tokens.some((t) => HEDGE_CUES.has(t.lower) || HEDGE_CUES.has(t.norm))) return NO_HEDGE;
   const words = new Set<number>();
   const hedge = { forbid: false, insist: false, retract: false, words };
   for (let i = 0; i < tokens.length; i++) {
@@ -100,15 +100,11 @@ function byFirst(phrases: readonly (readonly string[])[]): Map<string, (readonly
 const FORBID_BY_FIRST = byFirst(FORBID);
 const INSIST_BY_FIRST = byFirst(INSIST);
 const RETRACT_BY_FIRST = byFirst(RETRACT);
-/** Every word a hedge can start with: a phrase's first word, a negation, "nah", "nope". */
-const HEDGE_STARTS = new Set([
-  ...FORBID_BY_FIRST.keys(),
-  ...INSIST_BY_FIRST.keys(),
-  ...RETRACT_BY_FIRST.keys(),
-  ...NEGATIONS,
-  "nah",
-  "nope",
-]);
+/**
+ * Words without which no hedge can be read: the last word of each phrase, a change verb (a negation
+ * forbids only with one after it), "nah" and "nope". Most messages hold none.
+ */
+const HEDGE_CUES = new Set([...[...FORBID, ...INSIST, ...RETRACT].map((p) => p[p.length - 1]!), ...CHANGE_VERBS, "nah", "nope"]);
 
 /** Whether one of `phrases` starts at token i (a `*` skips up to three words). */
 function at(
