@@ -1,5 +1,5 @@
 import type { RunbookParam } from "../runbook/runbook-schema.js";
-import { FUNCTION_WORDS, NEGATIONS } from "./english.js";
+import { FUNCTION_WORDS, NEGATIONS, REQUEST_WORDS } from "./english.js";
 import type { Entity, EntityType } from "./extract-entities.js";
 import { extractTimes } from "./extract-times.js";
 import type { ParamValue } from "./intent.js";
@@ -94,7 +94,9 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
   for (let p = 0; p < info.integerParams.length; p++) {
     const name = info.integerParams[p]![0];
     const def = info.integerParams[p]![1];
-    const free = usedNumbers === undefined ? numbers : numbers.filter((e) => !usedNumbers!.has(e));
+    // A count is absolute: "2 more", "up by 2", "add 2 replicas" change it by 2, and the count itself is asked for.
+    const absolute = relativeCount(tokens) ? numbers.filter((e) => e.unit === "x") : numbers;
+    const free = usedNumbers === undefined ? absolute : absolute.filter((e) => !usedNumbers!.has(e));
     const cued = free.find((e) => (e.unit !== undefined && def.cues.includes(e.unit)) || hasCueBefore(tokens, e.start, def.cues));
     const pick = cued ?? (free.length === 1 ? free[0] : undefined);
     if (pick && inRange(Number(pick.value), def.min, def.max)) {
@@ -119,7 +121,7 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
     const name = info.choiceParams[p]![0];
     const def = info.choiceParams[p]![1];
     if (def.type === "list") {
-      const list = readList(tokens, entities, def.cues);
+      const list = def.of === "users" ? readUsers(tokens, entities) : readList(tokens, entities, def.cues);
       if (list.values.length > 0) params[name] = list.values;
       for (const k of list.read) consumed.add(k);
     } else {
@@ -248,6 +250,58 @@ function readList(tokens: readonly Token[], entities: readonly Entity[], cues: r
     const marker = tokens[i]!.lower;
     if (!LIST_MARKERS.has(marker) || !unknownWord(i - 1)) continue;
     if (marker === "cohort" || marker === "cohorts" || hasCueBefore(tokens, i - 1, cues)) add(tokens[i - 1]!.lower, i - 1, i + 1);
+  }
+  return { values, read };
+}
+
+/** Words that make a number a change of a count rather than the count ("2 more", "by 2", "add 2"). */
+const RELATIVE_AFTER = new Set(["more", "extra", "additional", "fewer", "less"]);
+const RELATIVE_VERBS = new Set(["add", "remove", "drop", "subtract"]);
+
+function relativeCount(tokens: readonly Token[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (RELATIVE_VERBS.has(t.lower) || ((t.lower === "by" || RELATIVE_AFTER.has(t.lower)) && i > 0 && tokens[i - 1]!.kind === "number"))
+      return true;
+    if (t.lower === "by" && tokens[i + 1]?.kind === "number") return true;
+  }
+  return false;
+}
+
+/** An app user id (UUID) or an email. */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
+const USER_WORDS = new Set(["user", "users"]);
+
+/**
+ * People a request names, as written: "@dana" and "@U0123ABC" (a kept Slack mention) anywhere but first
+ * (a first mention addresses someone), UUIDs and emails, and after "user"/"users" any id, with the ones
+ * listed after it ("for users u_123, u_456 and u_789"). Mapped to app user ids at plan time (flagUsers).
+ */
+function readUsers(tokens: readonly Token[], entities: readonly Entity[]): { values: string[]; read: number[] } {
+  const values: string[] = [];
+  const read: number[] = [];
+  let listing = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const mention = i > 0 && t.kind === "word" && t.sep.endsWith("@") && !REQUEST_WORDS.has(t.lower);
+    if (USER_WORDS.has(t.lower)) {
+      listing = true;
+      read.push(i);
+      continue;
+    }
+    const listed =
+      listing &&
+      (t.kind === "word" || t.kind === "number") &&
+      !FUNCTION_WORDS.has(t.lower) &&
+      !entities.some((e) => e.start <= i && i < e.end && e.type !== "ref" && e.type !== "number");
+    if (mention || USER_ID.test(t.raw) || listed) {
+      const value = mention ? `@${t.raw}` : t.raw;
+      if (!values.includes(value)) values.push(value);
+      read.push(i);
+      continue;
+    }
+    // A list goes on over "and" and commas; anything else ends it.
+    if (!(listing && LIST_JOINERS.has(t.lower))) listing = false;
   }
   return { values, read };
 }

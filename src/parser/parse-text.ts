@@ -99,7 +99,8 @@ const MIN_COVERAGE = { mutating: 0.6, read: 0.5 };
 export function parseText(text: string, ctx: ParseContext): Intent {
   const input = typeof text === "string" ? comparisons(cap(stripTerminalEscapes(text))) : "";
   const lexicon = getLexicon(ctx.runbooks, ctx.catalog);
-  if (!mightBeCommand(input, lexicon)) return notACommand(text);
+  // "all good in prod?" names no runbook word: a question that opens like one about health goes on.
+  if (!mightBeCommand(input, lexicon) && !mayAskAboutHealth(input)) return notACommand(text);
   const tokens = tokenize(input);
   if (tokens.length === 0) return notACommand(text);
   attachFacts(tokens, lexicon);
@@ -372,6 +373,13 @@ function mayHoldOnlyHealthWords(tokens: readonly Token[], matches: readonly LexM
 
 function isPlace(e: LexEntry): boolean {
   return e.kind === "env" || e.kind === "service";
+}
+
+/** Before tokenizing: a question ("…?") whose first word opens one about health ("all good in prod?", "we good?"). */
+function mayAskAboutHealth(input: string): boolean {
+  if (!/\?\s*$/.test(input)) return false;
+  const first = /^[a-z]+/i.exec(input);
+  return first !== null && HEALTH_OPENERS.has(first[0].toLowerCase());
 }
 
 function onlyHealthWords(tokens: readonly Token[], entities: readonly Entity[]): boolean {
