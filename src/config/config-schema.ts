@@ -267,6 +267,14 @@ export const ConfigFileSchema = z
     environments: z.record(Name, EnvironmentSchema).refine((e) => Object.keys(e).length > 0, "needs at least one environment"),
     services: z.record(Name, ServiceSchema).default({}),
     flags: z.record(Name, FlagSchema).default({}),
+    /**
+     * The people a flag request may name ("enable X for <@U0123ABC>", "add @dana to X"): a Slack user id, a
+     * name or an email → the app user id (a UUID) put in feature_flags.target_user_ids. A UUID needs no entry.
+     */
+    flagUsers: z
+      .record(z.string().min(1), z.uuid("must be an app user id (a UUID)"))
+      .default({})
+      .describe("Slack user ids (U0123ABC), names (dana) and emails → app user ids for a flag's targeted users"),
     approvals: ApprovalPolicySchema.default({
       approvers: { users: [], groups: [] },
       required: 1,

@@ -102,6 +102,8 @@ export function buildScope(
     services: Object.keys(config.services).map((name) => ({ ...resolveTarget(config, env, name), name })),
     environments: Object.fromEntries(Object.keys(config.environments).map((name) => [name, resolveTarget(config, name, service)])),
     flags: config.flags,
+    // Who a flag request may name, mapped to app user ids (the flag runbook's users).
+    flagUsers: config.flagUsers,
     // The ops board's checklist steps and feeds (each feed with its id as `name`, for forEach step ids), on
     // the boards of board.envs only (a board that names no env is prod's, where a cutover happens).
     board: boardScope(config, env),
