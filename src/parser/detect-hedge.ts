@@ -60,8 +60,7 @@ const RETRACT = ["never mind", "nevermind", "nvm", "scratch that", "ignore that"
 const NO_HEDGE: Hedge = Object.freeze({ forbid: false, insist: false, retract: false, words: new Set<number>() });
 
 export function readHedge(tokens: readonly Token[]): Hedge {
-  // Most messages hold no word a hedge needs: one lookup per word, and nothing to read.
-  if (!tokens.some((t) => HEDGE_CUES.has(t.lower) || HEDGE_CUES.has(t.norm))) return NO_HEDGE;
+  if (!mayHedge(tokens)) return NO_HEDGE;
   const words = new Set<number>();
   const hedge = { forbid: false, insist: false, retract: false, words };
   for (let i = 0; i < tokens.length; i++) {
@@ -100,11 +99,34 @@ function byFirst(phrases: readonly (readonly string[])[]): Map<string, (readonly
 const FORBID_BY_FIRST = byFirst(FORBID);
 const INSIST_BY_FIRST = byFirst(INSIST);
 const RETRACT_BY_FIRST = byFirst(RETRACT);
+/** The longest word of a phrase (the last of equals): rarer than its first ("no changes", "what happens if"). */
+function cueOf(phrase: readonly string[]): string {
+  let cue = "";
+  for (const part of phrase) if (part !== "*" && part.length >= cue.length) cue = part;
+  return cue;
+}
+/** Words without which no phrase can match: one of each phrase, with "nah" and "nope". */
+const PHRASE_CUES = new Set(
+  [...FORBID, ...INSIST, ...RETRACT]
+    .map(cueOf)
+    .flatMap((w) => [w, w.replace(/-/g, "")])
+    .concat(["nah", "nope"]),
+);
+
 /**
- * Words without which no hedge can be read: the last word of each phrase, a change verb (a negation
- * forbids only with one after it), "nah" and "nope". Most messages hold none.
+ * A cheap look before reading: a hedge needs one phrase's cue word, or a negation and a change verb (a
+ * negation forbids only with one after it). Most messages have neither, and cost a lookup per word.
  */
-const HEDGE_CUES = new Set([...[...FORBID, ...INSIST, ...RETRACT].map((p) => p[p.length - 1]!), ...CHANGE_VERBS, "nah", "nope"]);
+function mayHedge(tokens: readonly Token[]): boolean {
+  let negation = false;
+  let change = false;
+  for (const t of tokens) {
+    if (PHRASE_CUES.has(t.lower) || PHRASE_CUES.has(t.norm)) return true;
+    if (NEGATIONS.has(t.lower) && t.lower !== "no") negation = true;
+    else if (CHANGE_VERBS.has(t.lower)) change = true;
+  }
+  return negation && change;
+}
 
 /** Whether one of `phrases` starts at token i (a `*` skips up to three words). */
 function at(
