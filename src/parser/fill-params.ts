@@ -212,13 +212,7 @@ function hasCueBefore(tokens: readonly Token[], at: number, cues: readonly strin
  * "for ops and beta". Returns the values and the tokens read.
  */
 function readList(tokens: readonly Token[], entities: readonly Entity[], cues: readonly string[]): { values: string[]; read: number[] } {
-  const values: string[] = [];
-  const read: number[] = [];
-  const add = (value: string, from: number, to: number) => {
-    if (values.includes(value)) return;
-    values.push(value);
-    for (let k = from; k < to; k++) read.push(k);
-  };
+  const list = { values: [] as string[], read: [] as number[] };
   let lastEnd = -1;
   for (const e of entities) {
     if (e.type !== "cohort") continue;
@@ -229,29 +223,43 @@ function readList(tokens: readonly Token[], entities: readonly Entity[], cues: r
     const cued = hasCueBefore(tokens, e.start, cues) || (lastEnd >= 0 && e.start === lastEnd && /,/.test(tokens[e.start]!.sep));
     const marked = LIST_MARKERS.has(tokens[e.end]?.lower ?? "");
     if (continues || cued || marked) {
-      add(String(e.value), e.start, e.end);
+      addToList(list, String(e.value), e.start, e.end);
       lastEnd = e.end;
     }
   }
-  const isEntity = (i: number) => entities.some((e) => e.start <= i && i < e.end);
-  const unknownWord = (i: number) => {
-    const t = tokens[i];
-    return t !== undefined && t.kind === "word" && !FUNCTION_WORDS.has(t.lower) && !LIST_MARKERS.has(t.lower) && !isEntity(i);
-  };
   // A known cohort's list goes on with unknown words: "for ops and beta", "for admin, beta".
   while (lastEnd >= 0) {
     const joined = LIST_JOINERS.has(tokens[lastEnd]?.lower ?? "") ? lastEnd + 1 : /[,/]/.test(tokens[lastEnd]?.sep ?? "") ? lastEnd : -1;
-    if (joined < 0 || !unknownWord(joined) || tokens[joined]!.clause !== tokens[lastEnd - 1]!.clause) break;
-    add(tokens[joined]!.lower, joined, joined + 1);
+    if (joined < 0 || !unknownWord(tokens, entities, joined) || tokens[joined]!.clause !== tokens[lastEnd - 1]!.clause) break;
+    addToList(list, tokens[joined]!.lower, joined, joined + 1);
     lastEnd = joined + 1;
   }
   // "for the beta cohort" (any word before cohort), "for beta users" (after a cue, before a marker).
   for (let i = 1; i < tokens.length; i++) {
     const marker = tokens[i]!.lower;
-    if (!LIST_MARKERS.has(marker) || !unknownWord(i - 1)) continue;
-    if (marker === "cohort" || marker === "cohorts" || hasCueBefore(tokens, i - 1, cues)) add(tokens[i - 1]!.lower, i - 1, i + 1);
+    if (!LIST_MARKERS.has(marker) || !unknownWord(tokens, entities, i - 1)) continue;
+    if (marker === "cohort" || marker === "cohorts" || hasCueBefore(tokens, i - 1, cues))
+      addToList(list, tokens[i - 1]!.lower, i - 1, i + 1);
   }
-  return { values, read };
+  return list;
+}
+
+function addToList(list: { values: string[]; read: number[] }, value: string, from: number, to: number): void {
+  if (list.values.includes(value)) return;
+  list.values.push(value);
+  for (let k = from; k < to; k++) list.read.push(k);
+}
+
+/** A plain word that names no value: a cohort the config does not list may be one. */
+function unknownWord(tokens: readonly Token[], entities: readonly Entity[], i: number): boolean {
+  const t = tokens[i];
+  return (
+    t !== undefined &&
+    t.kind === "word" &&
+    !FUNCTION_WORDS.has(t.lower) &&
+    !LIST_MARKERS.has(t.lower) &&
+    !entities.some((e) => e.start <= i && i < e.end)
+  );
 }
 
 /** Words that make a number a change of a count rather than the count ("2 more", "by 2", "add 2"). */

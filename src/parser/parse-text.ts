@@ -191,11 +191,12 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   }
   if (!chosen) return notACommand(text);
   // Others are judged without reading their params: a mutating one counts only with a command verb.
-  const mutating = (c: Candidate) => c.info.mutating && !readOnly?.has(c.info.id);
-  const viable = candidates.filter((c) => c === chosen.candidate || (c.score >= MIN_SCORE && (!mutating(c) || c.verb === "command")));
+  const viable = candidates.filter(
+    (c) => c === chosen.candidate || (c.score >= MIN_SCORE && (!changes(c, readOnly) || c.verb === "command")),
+  );
 
   const best = chosen.candidate;
-  const second = candidates.find((c) => c !== best && c.score >= MIN_SCORE && (viable.includes(c) || mutating(c)));
+  const second = candidates.find((c) => c !== best && c.score >= MIN_SCORE && (viable.includes(c) || changes(c, readOnly)));
   const margin = second ? best.score - second.score : best.score;
   const confidence = confidenceOf(best.score, margin, chosen.coverage);
   const alternatives = candidates
@@ -204,7 +205,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     .map((c) => ({ runbook: c.info.id, confidence: confidenceOf(c.score, c.score - best.score, chosen.coverage) }));
 
   // Unsure between two runbooks and one of them changes something: ask.
-  if (second && margin < AMBIGUOUS_MARGIN && (mutating(best) || mutating(second)) && viable.includes(second)) {
+  if (second && margin < AMBIGUOUS_MARGIN && (changes(best, readOnly) || changes(second, readOnly)) && viable.includes(second)) {
     return {
       ...notACommand(text),
       confidence: round(confidence / 2),
@@ -289,6 +290,11 @@ function keepRequesterOnlyWhenNamed(params: Record<string, ParamValue>, tokens: 
 
 function notACommand(text: string): Intent {
   return { text, runbook: null, params: {}, confidence: 0, missing: [], clarify: null, alternatives: [] };
+}
+
+/** Whether the candidate changes things as asked (a mutating runbook, unless the request forbids the change). */
+function changes(c: Candidate, readOnly: ReadonlySet<string> | undefined): boolean {
+  return c.info.mutating && !readOnly?.has(c.info.id);
 }
 
 /** The coverage of a candidate the message really asks for and explains well enough; -1 otherwise. */
