@@ -99,10 +99,15 @@ function byFirst(phrases: readonly (readonly string[])[]): Map<string, (readonly
 const FORBID_BY_FIRST = byFirst(FORBID);
 const INSIST_BY_FIRST = byFirst(INSIST);
 const RETRACT_BY_FIRST = byFirst(RETRACT);
-/** The longest word of a phrase (the last of equals): rarer than its first ("no changes", "what happens if"). */
+/** Words too common in chat to be a phrase's cue. */
+const COMMON_CUE_WORDS = new Set(["just", "only", "what", "the", "for", "not", "no", "me", "it", "that", "if", "do", "a", "want", "yes"]);
+
+/** A phrase's rarest word, by a rule of thumb: the longest of its less common words ("no changes" → "changes"). */
 function cueOf(phrase: readonly string[]): string {
+  const words = phrase.filter((p) => p !== "*");
+  const rare = words.filter((w) => !COMMON_CUE_WORDS.has(w));
   let cue = "";
-  for (const part of phrase) if (part !== "*" && part.length >= cue.length) cue = part;
+  for (const w of rare.length > 0 ? rare : words) if (w.length > cue.length) cue = w;
   return cue;
 }
 /** Words without which no phrase can match: one of each phrase, with "nah" and "nope". */
