@@ -44,8 +44,15 @@ export function addTimes(info: RunbookInfo, input: FillInput, params: Record<str
   }
 }
 
-/** Reads the values of a runbook's params from the message; defaults fill what is not given. */
-export function fillParams(info: RunbookInfo, input: FillInput, options: { times: boolean } = { times: true }): FilledParams {
+/**
+ * Reads the values of a runbook's params from the message; defaults fill what is not given. `times: false`
+ * leaves time params to addTimes; `strings: false` leaves free-text params unread (a caller that drops them).
+ */
+export function fillParams(
+  info: RunbookInfo,
+  input: FillInput,
+  options: { times: boolean; strings?: boolean } = { times: true },
+): FilledParams {
   const { tokens, entities } = input;
   const params: Record<string, ParamValue> = {};
   const conflicts: FilledParams["conflicts"] = [];
@@ -133,7 +140,7 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
 
   if (options.times) addTimes(info, input, params, consumed);
 
-  const strings = info.stringParams;
+  const strings = options.strings === false ? [] : info.stringParams;
   for (let p = 0; p < strings.length; p++) {
     const name = strings[p]![0];
     const value = readString(name, strings[p]![1], info, input, strings.length === info.params.length);

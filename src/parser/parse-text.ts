@@ -274,7 +274,8 @@ function historyIntent(text: string, question: HistoryQuestion, input: FillInput
   if (!info) return notACommand(text);
   // A window is asked for with its words ("since 9", "this morning", "last week"); a time of day alone ("the
   // deploy at 10:30") names the run, not a window, and chrono is not run for it.
-  const filled = fillParams(info, input, { times: false });
+  // The requester is read only where a name follows "by" (keepRequesterOnlyWhenNamed drops it otherwise).
+  const filled = fillParams(info, input, { times: false, strings: input.tokens.some((t) => t.lower === "by") });
   if (WINDOW_WORDS.test(input.text)) addTimes(info, input, filled.params, filled.consumed);
   const params = filled.params;
   keepRequesterOnlyWhenNamed(params, input.tokens);
