@@ -4,6 +4,7 @@ import type { AdapterAction } from "../types.js";
 import { adapterAction } from "../shared/action.js";
 import { listArg, optionalArg, optionalInt } from "../shared/args.js";
 import { flagRow, type FlagRow } from "./evidence.js";
+import { editTargets } from "../shared/flag-targets.js";
 
 const cohortsArg = optionalArg(listArg(z.string(), "must be a list of names"));
 
@@ -33,6 +34,13 @@ export const flagChangeArgs = z.strictObject({
   /** Every flag of the env ({{ steps.flags.data.flags }}), to check dependencies; missing means not read. */
   flags: optionalArg(z.array(z.unknown(), { error: "must be the flags supabase.listFlags read" })),
   catalog: catalogArg,
+  /** The users the request names, as written ("@dana", "@U0123ABC", an email, a UUID): the `users` param. */
+  users: optionalArg(listArg(z.string().min(1), "must be a list of users")),
+  /** The config's flagUsers ({{ flagUsers }}): Slack user ids, names and emails → app user ids. */
+  userIds: z.preprocess(
+    (v) => (v === undefined || v === "" ? {} : v),
+    z.record(z.string(), z.string(), { error: "must be the config's flagUsers, like {{ flagUsers }}" }),
+  ),
 });
 
 type Args = z.output<typeof flagChangeArgs>;
@@ -44,8 +52,49 @@ interface DependencyState {
   rolloutPercentage: number | null;
 }
 
-function after(before: FlagRow, args: Args): FlagRow {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * App user ids of the users a request names: a UUID is one already; "@dana", "@U0123ABC", "U0123ABC" and
+ * emails are looked up in the config's flagUsers (by the name without "@", case-insensitively). An unknown
+ * user is refused, naming it: a flag is never targeted at a guess.
+ */
+export function resolveUsers(users: readonly string[], userIds: Readonly<Record<string, string>>): string[] {
+  const byKey = new Map(Object.entries(userIds).map(([k, v]) => [k.replace(/^@/, "").toLowerCase(), v]));
+  const unknown: string[] = [];
+  const ids: string[] = [];
+  for (const user of users) {
+    const id = UUID.test(user) ? user.toLowerCase() : byKey.get(user.replace(/^@/, "").toLowerCase());
+    if (id === undefined || !UUID.test(id)) unknown.push(user);
+    else if (!ids.includes(id)) ids.push(id);
+  }
+  if (unknown.length > 0)
+    throw new AdapterError(
+      "report",
+      "flagChange",
+      "REPORT_FLAG_USER_UNKNOWN",
+      `${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not an app user id and not in the config's flagUsers; nothing was changed.`,
+      {
+        hint: `Name the user by their app user id (a UUID), or map them in the config: flagUsers: { ${unknown[0]!.replace(/^@/, "")}: <app user id> }.`,
+      },
+    );
+  return ids;
+}
+
+/** The targeted users of the flag as read ({{ steps.current.data.targetUserIds }}). */
+function targetsOf(current: unknown): string[] {
+  const ids = (current as { targetUserIds?: unknown } | null)?.targetUserIds;
+  return Array.isArray(ids) ? ids.map(String) : [];
+}
+
+function after(before: FlagRow, args: Args, userIds: readonly string[]): FlagRow {
   if (args.action === "status") return before;
+  // A change for some users leaves the flag as it is for everyone else; enabling it for them turns an off
+  // flag on at 0%, so that only the targeted users get it.
+  if (userIds.length > 0 && (args.action === "enable" || args.action === "disable")) {
+    if (args.action === "disable" || before.enabled) return before;
+    return { ...before, enabled: true, rolloutPercentage: 0 };
+  }
   return {
     ...before,
     enabled: args.action !== "disable",
@@ -63,6 +112,13 @@ function stateOf(name: string, rows: readonly FlagRow[] | undefined): Dependency
 }
 
 const onOff = (f: FlagRow) => (f.enabled ? "on" : "off");
+/** "(none)", "user 8f1c2a3b" or "2 users (8f1c2a3b, 0d2e4f6a)": ids are long, the first 8 characters name them. */
+const usersText = (ids: readonly string[]) =>
+  ids.length === 0
+    ? "(none)"
+    : ids.length === 1
+      ? `user ${ids[0]!.slice(0, 8)}`
+      : `${ids.length} users (${ids.map((id) => id.slice(0, 8)).join(", ")})`;
 const cohortText = (c: readonly string[]) => (c.length ? c.join(", ") : "(none)");
 
 function diffText(flag: string, env: string, a: FlagRow, b: FlagRow): string {
@@ -88,7 +144,17 @@ export function createFlagChange(): AdapterAction {
     risk: "read",
     async run(args) {
       const before = flagRow(args.current)!;
-      const next = after(before, args);
+      const userIds = args.users?.length ? resolveUsers(args.users, args.userIds) : [];
+      const next = after(before, args, userIds);
+      const targetsBefore = targetsOf(args.current);
+      const targetsAfter =
+        userIds.length === 0
+          ? targetsBefore
+          : args.action === "disable"
+            ? editTargets(targetsBefore, [], userIds)
+            : args.action === "status"
+              ? targetsBefore
+              : editTargets(targetsBefore, userIds, []);
       const rows = args.flags?.map(flagRow).filter((r): r is FlagRow => !!r);
       const config = args.catalog[args.flag];
       const dependencies = (config?.dependsOn ?? []).map((d) => stateOf(d, rows));
@@ -96,6 +162,7 @@ export function createFlagChange(): AdapterAction {
         .filter(([, c]) => c.dependsOn.includes(args.flag))
         .map(([name]) => stateOf(name, rows));
       const changed =
+        targetsAfter.join(",") !== targetsBefore.join(",") ||
         next.enabled !== before.enabled ||
         next.rolloutPercentage !== before.rolloutPercentage ||
         next.cohorts.join(",") !== before.cohorts.join(",");
@@ -139,13 +206,16 @@ export function createFlagChange(): AdapterAction {
 
       const change =
         args.action === "status"
-          ? `${onOff(before)} at ${before.rolloutPercentage}%, cohorts ${cohortText(before.cohorts)}`
+          ? `${onOff(before)} at ${before.rolloutPercentage}%, cohorts ${cohortText(before.cohorts)}${targetsBefore.length ? `, targeted at ${usersText(targetsBefore)}` : ""}`
           : changed
             ? [
                 next.enabled !== before.enabled ? `${onOff(before)} → ${onOff(next)}` : "",
                 next.rolloutPercentage !== before.rolloutPercentage ? `${before.rolloutPercentage}% → ${next.rolloutPercentage}%` : "",
                 next.cohorts.join(",") !== before.cohorts.join(",")
                   ? `cohorts ${cohortText(before.cohorts)} → ${cohortText(next.cohorts)}`
+                  : "",
+                targetsAfter.join(",") !== targetsBefore.join(",")
+                  ? `target users ${usersText(targetsBefore)} → ${usersText(targetsAfter)}`
                   : "",
               ]
                 .filter(Boolean)
@@ -162,7 +232,15 @@ export function createFlagChange(): AdapterAction {
           before,
           after: next,
           /** What reading the flag back after the change must show (for report.expect in verify). */
-          expected: { enabled: next.enabled, rolloutPercentage: next.rolloutPercentage, cohorts: next.cohorts },
+          expected: {
+            enabled: next.enabled,
+            rolloutPercentage: next.rolloutPercentage,
+            cohorts: next.cohorts,
+            ...(userIds.length > 0 ? { targetUserIds: targetsAfter } : {}),
+          },
+          /** The app user ids of the request's users, to add (enable) or remove (disable) in supabase.setFlag. */
+          addUserIds: args.action === "enable" || args.action === "rollout" ? userIds : [],
+          removeUserIds: args.action === "disable" ? userIds : [],
           changed: args.action !== "status" && changed,
           dependencies,
           dependents,

@@ -6,6 +6,7 @@ import { boolArg, envNameArg, listArg, optionalArg, optionalInt, optionalText } 
 import { DEFAULT_ENVIRONMENTS, SUPABASE_URL, type SupabaseAdapterOptions } from "./client.js";
 import { COLUMNS, flagTableCredentials, TABLE, withFlagTable, type FlagRow, type FlagTable } from "./flag-table.js";
 import { isoOf, type ChangeEvidence } from "../shared/evidence.js";
+import { editTargets } from "../shared/flag-targets.js";
 
 export type { FlagRow } from "./flag-table.js";
 
@@ -146,11 +147,28 @@ export const setFlagArgs = z
     rolloutPercentage: optionalInt(0, 100),
     cohorts: optionalArg(listArg(z.string().regex(/^[\w.-]+$/, "must be a cohort name like ops"), "must be a list of cohort names")),
     /** The users who get the flag whatever its percentage (feature_flags.target_user_ids); [] clears them. */
-    targetUserIds: optionalArg(listArg(z.uuid("must be a user id (a UUID)"), "must be a list of user ids (UUIDs)")),
+    targetUserIds: optionalArg(userIdsArg()),
+    /** Users added to the targeted ones, and users taken out of them, against the row read in the same compare-and-set. */
+    addTargetUserIds: optionalArg(userIdsArg()),
+    removeTargetUserIds: optionalArg(userIdsArg()),
   })
-  .refine((a) => a.enabled !== undefined || a.rolloutPercentage !== undefined || a.cohorts !== undefined || a.targetUserIds !== undefined, {
-    message: "needs at least one of enabled, rolloutPercentage, cohorts, targetUserIds",
-  });
+  .refine(
+    (a) =>
+      a.enabled !== undefined ||
+      a.rolloutPercentage !== undefined ||
+      a.cohorts !== undefined ||
+      a.targetUserIds !== undefined ||
+      editsTargets(a),
+    { message: "needs at least one of enabled, rolloutPercentage, cohorts, targetUserIds, addTargetUserIds, removeTargetUserIds" },
+  );
+
+function userIdsArg() {
+  return listArg(z.uuid("must be a user id (a UUID)"), "must be a list of user ids (UUIDs)");
+}
+
+function editsTargets(a: { addTargetUserIds?: string[] | undefined; removeTargetUserIds?: string[] | undefined }): boolean {
+  return (a.addTargetUserIds?.length ?? 0) + (a.removeTargetUserIds?.length ?? 0) > 0;
+}
 
 type SetArgs = z.output<typeof setFlagArgs>;
 
@@ -159,7 +177,11 @@ function patchFor(args: SetArgs, before: FlagRow | undefined, now: string) {
     ...(args.enabled !== undefined ? { is_enabled: args.enabled } : {}),
     ...(args.rolloutPercentage !== undefined ? { rollout_percentage: args.rolloutPercentage } : {}),
     ...(args.cohorts !== undefined ? { metadata: { ...(before?.metadata ?? {}), cohorts: args.cohorts } } : {}),
-    ...(args.targetUserIds !== undefined ? { target_user_ids: args.targetUserIds } : {}),
+    ...(args.targetUserIds !== undefined
+      ? { target_user_ids: args.targetUserIds }
+      : editsTargets(args)
+        ? { target_user_ids: editTargets(before?.target_user_ids ?? [], args.addTargetUserIds, args.removeTargetUserIds) }
+        : {}),
     updated_at: now,
   };
 }
@@ -188,6 +210,9 @@ export function createSetFlag(options: SupabaseAdapterOptions): AdapterAction {
       const body = {
         ...patch,
         ...(args.cohorts !== undefined ? { metadata: `<current metadata with cohorts = ${JSON.stringify(args.cohorts)}>` } : {}),
+        ...(args.targetUserIds === undefined && editsTargets(args)
+          ? { target_user_ids: `<current target users ${targetEditText(args)}>` }
+          : {}),
       };
       const where = `flag_key=eq.${args.flag}&environment=eq.${environment}`;
       return {
@@ -230,6 +255,17 @@ function changeText(args: SetArgs): string {
     args.rolloutPercentage !== undefined ? `rollout → ${args.rolloutPercentage}%` : "",
     args.cohorts !== undefined ? `cohorts → ${args.cohorts.join(", ") || "(none)"}` : "",
     args.targetUserIds !== undefined ? `target users → ${args.targetUserIds.length ? usersText(args.targetUserIds) : "(none)"}` : "",
+    args.targetUserIds === undefined && editsTargets(args) ? `target users ${targetEditText(args)}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+/** "+ user 8f1c2a3b, − 2 users (…)". */
+function targetEditText(args: SetArgs): string {
+  return [
+    args.addTargetUserIds?.length ? `+ ${usersText(args.addTargetUserIds)}` : "",
+    args.removeTargetUserIds?.length ? `− ${usersText(args.removeTargetUserIds)}` : "",
   ]
     .filter(Boolean)
     .join(", ");

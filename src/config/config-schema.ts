@@ -332,6 +332,14 @@ export const ConfigFileSchema = z
     flags: z.record(Name, FlagSchema).default({}),
     /** Release plans: multi-stage runs with gates (runbooks/release.yml; see README, Release plans). */
     releases: z.record(Name, ReleaseSchema).default({}),
+    /**
+     * The people a flag request may name ("enable X for <@U0123ABC>", "add @dana to X"): a Slack user id, a
+     * name or an email → the app user id (a UUID) put in feature_flags.target_user_ids. A UUID needs no entry.
+     */
+    flagUsers: z
+      .record(z.string().min(1), z.uuid("must be an app user id (a UUID)"))
+      .default({})
+      .describe("Slack user ids (U0123ABC), names (dana) and emails → app user ids for a flag's targeted users"),
     approvals: ApprovalPolicySchema.default({
       approvers: { users: [], groups: [] },
       required: 1,

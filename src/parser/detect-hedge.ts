@@ -15,7 +15,7 @@ export interface Hedge {
   insist: boolean;
   retract: boolean;
   /** The tokens that said so: the runbook chosen explains them. */
-  words: Set<number>;
+  words: ReadonlySet<number>;
 }
 
 /** Verbs of changing things: negated ("don't run them", "without applying"), they forbid the change. */
@@ -56,24 +56,29 @@ const RETRACT = ["never mind", "nevermind", "nvm", "scratch that", "ignore that"
   p.split(" "),
 );
 
+/** What most messages say: nothing about changing things. */
+const NO_HEDGE: Hedge = Object.freeze({ forbid: false, insist: false, retract: false, words: new Set<number>() });
+
 export function readHedge(tokens: readonly Token[]): Hedge {
-  const hedge: Hedge = { forbid: false, insist: false, retract: false, words: new Set() };
+  if (!mayHedge(tokens)) return NO_HEDGE;
+  const words = new Set<number>();
+  const hedge = { forbid: false, insist: false, retract: false, words };
   for (let i = 0; i < tokens.length; i++) {
     const w = tokens[i]!.lower;
     // Taken back after the request ("restart worker? nah never mind"); at the start it answers someone else.
     if (i >= 2 && (w === "nah" || w === "nope" || at(tokens, i, RETRACT_BY_FIRST))) hedge.retract = true;
     if (
-      at(tokens, i, INSIST_BY_FIRST, hedge.words) &&
+      at(tokens, i, INSIST_BY_FIRST, words) &&
       !(w === "for" && i > 0 && (tokens[i - 1]!.lower === "nothing" || NEGATIONS.has(tokens[i - 1]!.lower)))
     )
       hedge.insist = true;
-    else if (at(tokens, i, FORBID_BY_FIRST, hedge.words)) hedge.forbid = true;
+    else if (at(tokens, i, FORBID_BY_FIRST, words)) hedge.forbid = true;
     // "don't run them", "do NOT apply anything", "without applying", "don't actually do it".
     if (NEGATIONS.has(w) && w !== "no") {
       for (let k = i + 1; k <= i + 2 && k < tokens.length && tokens[k]!.clause === tokens[i]!.clause; k++) {
         if (CHANGE_VERBS.has(tokens[k]!.lower)) {
           hedge.forbid = true;
-          for (let j = i; j <= k; j++) hedge.words.add(j);
+          for (let j = i; j <= k; j++) words.add(j);
           break;
         }
       }
@@ -94,6 +99,39 @@ function byFirst(phrases: readonly (readonly string[])[]): Map<string, (readonly
 const FORBID_BY_FIRST = byFirst(FORBID);
 const INSIST_BY_FIRST = byFirst(INSIST);
 const RETRACT_BY_FIRST = byFirst(RETRACT);
+/** Words too common in chat to be a phrase's cue. */
+const COMMON_CUE_WORDS = new Set(["just", "only", "what", "the", "for", "not", "no", "me", "it", "that", "if", "do", "a", "want", "yes"]);
+
+/** A phrase's rarest word, by a rule of thumb: the longest of its less common words ("no changes" → "changes"). */
+function cueOf(phrase: readonly string[]): string {
+  const words = phrase.filter((p) => p !== "*");
+  const rare = words.filter((w) => !COMMON_CUE_WORDS.has(w));
+  let cue = "";
+  for (const w of rare.length > 0 ? rare : words) if (w.length > cue.length) cue = w;
+  return cue;
+}
+/** Words without which no phrase can match: one of each phrase, with "nah" and "nope". */
+const PHRASE_CUES = new Set(
+  [...FORBID, ...INSIST, ...RETRACT]
+    .map(cueOf)
+    .flatMap((w) => [w, w.replace(/-/g, "")])
+    .concat(["nah", "nope"]),
+);
+
+/**
+ * A cheap look before reading: a hedge needs one phrase's cue word, or a negation and a change verb (a
+ * negation forbids only with one after it). Most messages have neither, and cost a lookup per word.
+ */
+function mayHedge(tokens: readonly Token[]): boolean {
+  let negation = false;
+  let change = false;
+  for (const t of tokens) {
+    if (PHRASE_CUES.has(t.lower) || PHRASE_CUES.has(t.norm)) return true;
+    if (NEGATIONS.has(t.lower) && t.lower !== "no") negation = true;
+    else if (CHANGE_VERBS.has(t.lower)) change = true;
+  }
+  return negation && change;
+}
 
 /** Whether one of `phrases` starts at token i (a `*` skips up to three words). */
 function at(

@@ -33,16 +33,25 @@ const CHANGE_VERBS = new Set(["changed", "change", "changes", "touched", "modifi
 /** Nouns of runs in general: "opsroom runs", "history", "changes". */
 const RUN_NOUNS = new Set(["runs", "history", "changes", "changelog", "activity"]);
 /** Past verbs a question about a run may use without naming its runbook ("who approved the rollback?"). */
-const PAST_VERB = /^[a-z]{3,}ed$|^(?:ran|went|got|made|took|broke|did|done|gone)$/;
+const PAST_IRREGULAR = new Set(["ran", "went", "got", "made", "took", "broke", "did", "done", "gone"]);
+function isPastVerb(w: string): boolean {
+  return (
+    PAST_IRREGULAR.has(w) ||
+    (w.length >= 5 && w.charCodeAt(w.length - 1) === 100 && w.charCodeAt(w.length - 2) === 101 && /^[a-z]+$/.test(w))
+  );
+}
 /** The order in which a runbook is picked when a word names several ("bumped": deploy, flag or scale). */
 const PRIORITY = ["rollback", "migrate", "restart", "scale", "deploy", "flag", "rollout", "checklist"];
 const FILLERS = new Set(["hey", "hi", "so", "btw", "ok", "okay", "quick", "q", "question", "bot", "opsbot", "opsroom", "yo", "um", "hmm"]);
 
-/** The history question the message asks, or null when it asks none. */
+/**
+ * The history question the message asks, or null when it asks none. `entitiesOf` gives the message's
+ * entities; they are needed only once the message is found to ask (most past talk does not).
+ */
 export function readHistoryQuestion(
   tokens: readonly Token[],
   matches: readonly LexMatch[],
-  entities: readonly Entity[],
+  entitiesOf: () => readonly Entity[],
   lexicon: Lexicon,
   input: string,
 ): HistoryQuestion | null {
@@ -90,7 +99,7 @@ export function readHistoryQuestion(
       change = true;
       if (t.lower.endsWith("ed")) past = true;
       if (actionAt < 0) actionAt = i;
-    } else if (t.kind === "word" && PAST_VERB.test(t.lower)) past = true;
+    } else if (t.kind === "word" && isPastVerb(t.lower)) past = true;
   }
   for (const m of matches) {
     for (const e of m.entries) {
@@ -106,6 +115,7 @@ export function readHistoryQuestion(
   // "we shipped web yesterday?" is a report, even with a question mark: a subject right before the verb.
   if (!pastOpener && !WH.has(first) && first !== "how" && actionAt > 0 && SUBJECTS.has(tokens[actionAt - 1]!.lower)) return null;
 
+  const entities = entitiesOf();
   return { runbook: pickRunbook(runbooks, change, entities), requester: requesterOf(tokens, entities, lexicon) };
 }
 

@@ -77,14 +77,6 @@ const TAGGED = /^[a-z][a-z]*[-_]v?\d[\w.-]*$/i;
  */
 export function extractEntities(tokens: readonly Token[], matches: readonly LexMatch[], lexicon: Lexicon, text: string): Entity[] {
   const entities: Entity[] = [];
-  /** A ref read from token i; the whole word as typed decides whether it is a valid ref name. */
-  const ref = (value: string, i: number, service?: string): Entity => {
-    const typed = typedRef(text, tokens[i]!.start, tokens[i]!.end, service);
-    const problem = refProblem(typed);
-    return problem
-      ? { type: "ref", value: typed, start: i, end: i + 1, fuzzy: false, invalid: problem }
-      : { type: "ref", value, start: i, end: i + 1, fuzzy: false };
-  };
   const taken = takenBuffer(tokens.length);
   for (const m of matches) {
     if (m.tokens.length !== m.end - m.start) continue;
@@ -148,8 +140,8 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
     // Refs and multipliers carry a digit or a joiner; plain words skip the patterns below.
     const prev = i > 0 ? tokens[i - 1] : undefined;
     if (!hasRefChar(t.raw)) {
-      if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower)) entities.push(ref(t.raw, i));
-      else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) entities.push(ref(t.raw, i));
+      if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower)) entities.push(refAt(text, tokens, t.raw, i));
+      else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) entities.push(refAt(text, tokens, t.raw, i));
       continue;
     }
     const multiplier = /^x(\d{1,4})$|^(\d{1,4})x$/.exec(t.lower);
@@ -163,7 +155,7 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
       const service = lexicon.forms.get(normWord(path[1]!.toLowerCase()))?.entries.find((e) => e.kind === "service");
       if (service && service.kind === "service") {
         entities.push({ type: "service", value: service.value, start: i, end: i + 1, fuzzy: false });
-        entities.push(ref(path[2]!, i, path[1]!));
+        entities.push(refAt(text, tokens, path[2]!, i, path[1]!));
         continue;
       }
     }
@@ -181,16 +173,16 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
       }
       if (service) {
         entities.push({ type: "service", value: service.value, start: from, end: i + 1, fuzzy: service.fuzzy });
-        entities.push(ref(attached[2]!, i));
+        entities.push(refAt(text, tokens, attached[2]!, i));
         continue;
       }
     }
     if (VERSION.test(t.raw) || SHA.test(t.raw) || BRANCH.test(t.raw) || TAGGED.test(t.raw)) {
-      entities.push(ref(t.raw, i));
+      entities.push(refAt(text, tokens, t.raw, i));
     } else if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower) && /^[\w./-]+$/.test(t.raw)) {
-      entities.push(ref(t.raw, i));
+      entities.push(refAt(text, tokens, t.raw, i));
     } else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) {
-      entities.push(ref(t.raw, i));
+      entities.push(refAt(text, tokens, t.raw, i));
     }
   }
   // Usually in order already (a stable sort would keep it as is).
@@ -201,6 +193,15 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
     }
   }
   return entities;
+}
+
+/** A ref read from token i; the whole word as typed decides whether it is a valid ref name. */
+function refAt(text: string, tokens: readonly Token[], value: string, i: number, service?: string): Entity {
+  const typed = typedRef(text, tokens[i]!.start, tokens[i]!.end, service);
+  const problem = refProblem(typed);
+  return problem
+    ? { type: "ref", value: typed, start: i, end: i + 1, fuzzy: false, invalid: problem }
+    : { type: "ref", value, start: i, end: i + 1, fuzzy: false };
 }
 
 const byStart = (a: Entity, b: Entity): number => a.start - b.start;

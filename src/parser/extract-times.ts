@@ -189,8 +189,26 @@ export function clockOnly(window: string, now: Date, refOffset: number, forward:
   const cueAt = prefix.length;
   const index = withCue ? cueAt : cueAt + cueWord.length + spaces.length;
   const text = withCue ? cueWord + spaces + expression : expression;
-  return { index, text, start: { date: () => date, isCertain: (c) => c === "hour" || c === "minute" } };
+  return { index, text, start: new KnownTime(date, HOUR_MINUTE) };
 }
+
+/** A time read without chrono: its instant, and which of its components were said (null: all of them). */
+class KnownTime implements TimeComponents {
+  constructor(
+    private readonly instant: Date,
+    private readonly certain: ReadonlySet<string> | null,
+  ) {}
+  date(): Date {
+    return this.instant;
+  }
+  isCertain(component: chrono.Component): boolean {
+    return this.certain === null || this.certain.has(component);
+  }
+}
+const HOUR: ReadonlySet<string> = new Set(["hour"]);
+const HOUR_MINUTE: ReadonlySet<string> = new Set(["hour", "minute"]);
+const DAY_AND_HOUR_MINUTE: ReadonlySet<string> = new Set(["year", "month", "day", "hour", "minute"]);
+const DAY_AND_CLOCK: ReadonlySet<string> = new Set(["year", "month", "day", "hour", "minute", "meridiem"]);
 
 /** Before a count of seconds ("in 500s", "last 10s"), chrono may read it: such a count goes to chrono. */
 const COUNT_BEFORE = new Set(
@@ -283,13 +301,13 @@ export function casualOnly(window: string, now: Date, refOffset: number, forward
     const unit = m[4]!.charCodeAt(0) === 104 || m[4]!.charCodeAt(0) === 72 ? 3_600_000 : 60_000;
     const date = new Date(now.getTime() - count * unit);
     const text = m[3] === undefined ? `${m[2]} ${m[4]}` : `${m[2]} ${m[3]} ${m[4]}`;
-    return { index, text, start: { date: () => date, isCertain: () => true } };
+    return { index, text, start: new KnownTime(date, null) };
   }
   const local = new Date(now.getTime() + refOffset * 60_000);
   if (m[5] !== undefined) {
     let date = dayAt(local, refOffset, 0, 12, 0);
     if (forward && now.getTime() > date.getTime()) date = dayAt(local, refOffset, 1, 12, 0);
-    return { index, text: m[5], start: { date: () => date, isCertain: (c) => c === "hour" } };
+    return { index, text: m[5], start: new KnownTime(date, HOUR) };
   }
   const hourText = m[7]!;
   const minuteText = m[8];
@@ -305,15 +323,7 @@ export function casualOnly(window: string, now: Date, refOffset: number, forward
   const certainMeridiem = meridiem !== undefined || hour > 12;
   const date = dayAt(local, refOffset, m[6]!.toLowerCase() === "yesterday" ? -1 : 0, hour, minute);
   const text = `${m[6]} ${hourText}${minuteText === undefined ? "" : `:${minuteText}`}${meridiem === undefined ? "" : m[9]! + meridiem}`;
-  return {
-    index,
-    text,
-    start: {
-      date: () => date,
-      isCertain: (c) =>
-        c === "year" || c === "month" || c === "day" || c === "hour" || c === "minute" || (c === "meridiem" && certainMeridiem),
-    },
-  };
+  return { index, text, start: new KnownTime(date, certainMeridiem ? DAY_AND_CLOCK : DAY_AND_HOUR_MINUTE) };
 }
 
 /** "since 9", "after 10": a bare hour after a look-back cue, which chrono does not read (nothing else follows it). */
@@ -325,7 +335,7 @@ function bareHour(window: string, now: Date, refOffset: number): TimeHit[] {
   const hour = Number(m[3]);
   const local = new Date(now.getTime() + refOffset * 60_000);
   const date = dayAt(local, refOffset, 0, hour, 0);
-  return [{ index: m.index + m[1]!.length + m[2]!.length, text: m[3]!, start: { date: () => date, isCertain: (c) => c === "hour" } }];
+  return [{ index: m.index + m[1]!.length + m[2]!.length, text: m[3]!, start: new KnownTime(date, HOUR) }];
 }
 
 /** The instant of a wall-clock time `days` after the day of `local` (a wall clock read at offset `refOffset`). */

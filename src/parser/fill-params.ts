@@ -1,5 +1,5 @@
 import type { RunbookParam } from "../runbook/runbook-schema.js";
-import { FUNCTION_WORDS, NEGATIONS } from "./english.js";
+import { FUNCTION_WORDS, NEGATIONS, REQUEST_WORDS } from "./english.js";
 import type { Entity, EntityType } from "./extract-entities.js";
 import { extractTimes } from "./extract-times.js";
 import type { ParamValue } from "./intent.js";
@@ -44,8 +44,15 @@ export function addTimes(info: RunbookInfo, input: FillInput, params: Record<str
   }
 }
 
-/** Reads the values of a runbook's params from the message; defaults fill what is not given. */
-export function fillParams(info: RunbookInfo, input: FillInput, options: { times: boolean } = { times: true }): FilledParams {
+/**
+ * Reads the values of a runbook's params from the message; defaults fill what is not given. `times: false`
+ * leaves time params to addTimes; `strings: false` leaves free-text params unread (a caller that drops them).
+ */
+export function fillParams(
+  info: RunbookInfo,
+  input: FillInput,
+  options: { times: boolean; strings?: boolean } = { times: true },
+): FilledParams {
   const { tokens, entities } = input;
   const params: Record<string, ParamValue> = {};
   const conflicts: FilledParams["conflicts"] = [];
@@ -94,7 +101,9 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
   for (let p = 0; p < info.integerParams.length; p++) {
     const name = info.integerParams[p]![0];
     const def = info.integerParams[p]![1];
-    const free = usedNumbers === undefined ? numbers : numbers.filter((e) => !usedNumbers!.has(e));
+    // A count is absolute: "2 more", "up by 2", "add 2 replicas" change it by 2, and the count itself is asked for.
+    const absolute = relativeCount(tokens) ? numbers.filter((e) => e.unit === "x") : numbers;
+    const free = usedNumbers === undefined ? absolute : absolute.filter((e) => !usedNumbers!.has(e));
     const cued = free.find((e) => (e.unit !== undefined && def.cues.includes(e.unit)) || hasCueBefore(tokens, e.start, def.cues));
     const pick = cued ?? (free.length === 1 ? free[0] : undefined);
     if (pick && inRange(Number(pick.value), def.min, def.max)) {
@@ -119,7 +128,7 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
     const name = info.choiceParams[p]![0];
     const def = info.choiceParams[p]![1];
     if (def.type === "list") {
-      const list = readList(tokens, entities, def.cues);
+      const list = def.of === "users" ? readUsers(tokens, entities) : readList(tokens, entities, def.cues);
       if (list.values.length > 0) params[name] = list.values;
       for (const k of list.read) consumed.add(k);
     } else {
@@ -131,7 +140,7 @@ export function fillParams(info: RunbookInfo, input: FillInput, options: { times
 
   if (options.times) addTimes(info, input, params, consumed);
 
-  const strings = info.stringParams;
+  const strings = options.strings === false ? [] : info.stringParams;
   for (let p = 0; p < strings.length; p++) {
     const name = strings[p]![0];
     const value = readString(name, strings[p]![1], info, input, strings.length === info.params.length);
@@ -210,13 +219,7 @@ function hasCueBefore(tokens: readonly Token[], at: number, cues: readonly strin
  * "for ops and beta". Returns the values and the tokens read.
  */
 function readList(tokens: readonly Token[], entities: readonly Entity[], cues: readonly string[]): { values: string[]; read: number[] } {
-  const values: string[] = [];
-  const read: number[] = [];
-  const add = (value: string, from: number, to: number) => {
-    if (values.includes(value)) return;
-    values.push(value);
-    for (let k = from; k < to; k++) read.push(k);
-  };
+  const list = { values: [] as string[], read: [] as number[] };
   let lastEnd = -1;
   for (const e of entities) {
     if (e.type !== "cohort") continue;
@@ -227,27 +230,93 @@ function readList(tokens: readonly Token[], entities: readonly Entity[], cues: r
     const cued = hasCueBefore(tokens, e.start, cues) || (lastEnd >= 0 && e.start === lastEnd && /,/.test(tokens[e.start]!.sep));
     const marked = LIST_MARKERS.has(tokens[e.end]?.lower ?? "");
     if (continues || cued || marked) {
-      add(String(e.value), e.start, e.end);
+      addToList(list, String(e.value), e.start, e.end);
       lastEnd = e.end;
     }
   }
-  const isEntity = (i: number) => entities.some((e) => e.start <= i && i < e.end);
-  const unknownWord = (i: number) => {
-    const t = tokens[i];
-    return t !== undefined && t.kind === "word" && !FUNCTION_WORDS.has(t.lower) && !LIST_MARKERS.has(t.lower) && !isEntity(i);
-  };
   // A known cohort's list goes on with unknown words: "for ops and beta", "for admin, beta".
   while (lastEnd >= 0) {
     const joined = LIST_JOINERS.has(tokens[lastEnd]?.lower ?? "") ? lastEnd + 1 : /[,/]/.test(tokens[lastEnd]?.sep ?? "") ? lastEnd : -1;
-    if (joined < 0 || !unknownWord(joined) || tokens[joined]!.clause !== tokens[lastEnd - 1]!.clause) break;
-    add(tokens[joined]!.lower, joined, joined + 1);
+    if (joined < 0 || !unknownWord(tokens, entities, joined) || tokens[joined]!.clause !== tokens[lastEnd - 1]!.clause) break;
+    addToList(list, tokens[joined]!.lower, joined, joined + 1);
     lastEnd = joined + 1;
   }
   // "for the beta cohort" (any word before cohort), "for beta users" (after a cue, before a marker).
   for (let i = 1; i < tokens.length; i++) {
     const marker = tokens[i]!.lower;
-    if (!LIST_MARKERS.has(marker) || !unknownWord(i - 1)) continue;
-    if (marker === "cohort" || marker === "cohorts" || hasCueBefore(tokens, i - 1, cues)) add(tokens[i - 1]!.lower, i - 1, i + 1);
+    if (!LIST_MARKERS.has(marker) || !unknownWord(tokens, entities, i - 1)) continue;
+    if (marker === "cohort" || marker === "cohorts" || hasCueBefore(tokens, i - 1, cues))
+      addToList(list, tokens[i - 1]!.lower, i - 1, i + 1);
+  }
+  return list;
+}
+
+function addToList(list: { values: string[]; read: number[] }, value: string, from: number, to: number): void {
+  if (list.values.includes(value)) return;
+  list.values.push(value);
+  for (let k = from; k < to; k++) list.read.push(k);
+}
+
+/** A plain word that names no value: a cohort the config does not list may be one. */
+function unknownWord(tokens: readonly Token[], entities: readonly Entity[], i: number): boolean {
+  const t = tokens[i];
+  return (
+    t !== undefined &&
+    t.kind === "word" &&
+    !FUNCTION_WORDS.has(t.lower) &&
+    !LIST_MARKERS.has(t.lower) &&
+    !entities.some((e) => e.start <= i && i < e.end)
+  );
+}
+
+/** Words that make a number a change of a count rather than the count ("2 more", "by 2", "add 2"). */
+const RELATIVE_AFTER = new Set(["more", "extra", "additional", "fewer", "less"]);
+const RELATIVE_VERBS = new Set(["add", "remove", "drop", "subtract"]);
+
+function relativeCount(tokens: readonly Token[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (RELATIVE_VERBS.has(t.lower) || ((t.lower === "by" || RELATIVE_AFTER.has(t.lower)) && i > 0 && tokens[i - 1]!.kind === "number"))
+      return true;
+    if (t.lower === "by" && tokens[i + 1]?.kind === "number") return true;
+  }
+  return false;
+}
+
+/** An app user id (UUID) or an email. */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
+const USER_WORDS = new Set(["user", "users"]);
+
+/**
+ * People a request names, as written: "@dana" and "@U0123ABC" (a kept Slack mention) anywhere but first
+ * (a first mention addresses someone), UUIDs and emails, and after "user"/"users" any id, with the ones
+ * listed after it ("for users u_123, u_456 and u_789"). Mapped to app user ids at plan time (flagUsers).
+ */
+function readUsers(tokens: readonly Token[], entities: readonly Entity[]): { values: string[]; read: number[] } {
+  const values: string[] = [];
+  const read: number[] = [];
+  let listing = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const mention = i > 0 && t.kind === "word" && t.sep.endsWith("@") && !REQUEST_WORDS.has(t.lower);
+    if (USER_WORDS.has(t.lower)) {
+      listing = true;
+      read.push(i);
+      continue;
+    }
+    const listed =
+      listing &&
+      (t.kind === "word" || t.kind === "number") &&
+      !FUNCTION_WORDS.has(t.lower) &&
+      !entities.some((e) => e.start <= i && i < e.end && e.type !== "ref" && e.type !== "number");
+    if (mention || USER_ID.test(t.raw) || listed) {
+      const value = mention ? `@${t.raw}` : t.raw;
+      if (!values.includes(value)) values.push(value);
+      read.push(i);
+      continue;
+    }
+    // A list goes on over "and" and commas; anything else ends it.
+    if (!(listing && LIST_JOINERS.has(t.lower))) listing = false;
   }
   return { values, read };
 }

@@ -70,9 +70,12 @@ function bareFlagValue(tokens: readonly Token[], entities: readonly Entity[], pa
   if (params.action === undefined) params.action = "rollout";
 }
 
-/** Words of a history question's window. */
+/**
+ * Words of a history question's window. After "at" they name the run asked about ("the deploy at
+ * yesterday 5pm"), not a window, like a time of day alone.
+ */
 const WINDOW_WORDS =
-  /\b(?:since|after|from|until|till|before|last|past|ago|today|yesterday|tonight|morning|afternoon|evening|night|week|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
+  /(?<!\bat\s+(?:the\s+)?)\b(?:since|after|from|until|till|before|last|past|ago|today|yesterday|tonight|morning|afternoon|evening|night|week|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/i;
 
 /** Words that make a statement of trouble a standing opinion ("so flaky lately"). */
 const OPINION_TIME = new Set(["lately", "always", "usually", "generally", "forever", "constantly"]);
@@ -96,7 +99,8 @@ const MIN_COVERAGE = { mutating: 0.6, read: 0.5 };
 export function parseText(text: string, ctx: ParseContext): Intent {
   const input = typeof text === "string" ? comparisons(cap(stripTerminalEscapes(text))) : "";
   const lexicon = getLexicon(ctx.runbooks, ctx.catalog);
-  if (!mightBeCommand(input, lexicon)) return notACommand(text);
+  // "all good in prod?" names no runbook word: a question that opens like one about health goes on.
+  if (!mightBeCommand(input, lexicon) && !mayAskAboutHealth(input)) return notACommand(text);
   const tokens = tokenize(input);
   if (tokens.length === 0) return notACommand(text);
   attachFacts(tokens, lexicon);
@@ -120,15 +124,22 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   }
   let entities: Entity[] | undefined;
   if (pastTalk || asksAboutThePast) {
-    entities = extractEntities(tokens, matches, lexicon, input);
-    const question = readHistoryQuestion(tokens, matches, entities, lexicon, input);
-    if (question)
+    const question = readHistoryQuestion(
+      tokens,
+      matches,
+      () => (entities ??= extractEntities(tokens, matches, lexicon, input)),
+      lexicon,
+      input,
+    );
+    if (question) {
+      entities ??= extractEntities(tokens, matches, lexicon, input);
       return historyIntent(text, question, { text: input, tokens, matches, entities, lexicon, now: ctx.now, timeZone: ctx.timeZone });
+    }
     // "I don't want anything applied, …": a participle under a negation forbids, it does not report.
     if (pastTalk && !hedge.forbid) return notACommand(text);
   }
   // "is everything healthy?", "any services down in prod?": a question about health is a health check.
-  if (isHealthQuestion(tokens, input)) {
+  if (isHealthQuestion(tokens, input) && mayHoldOnlyHealthWords(tokens, matches)) {
     entities ??= extractEntities(tokens, matches, lexicon, input);
     const info = lexicon.byId.get("healthcheck");
     if (info && onlyHealthWords(tokens, entities)) {
@@ -180,11 +191,12 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   }
   if (!chosen) return notACommand(text);
   // Others are judged without reading their params: a mutating one counts only with a command verb.
-  const mutating = (c: Candidate) => c.info.mutating && !readOnly?.has(c.info.id);
-  const viable = candidates.filter((c) => c === chosen.candidate || (c.score >= MIN_SCORE && (!mutating(c) || c.verb === "command")));
+  const viable = candidates.filter(
+    (c) => c === chosen.candidate || (c.score >= MIN_SCORE && (!changes(c, readOnly) || c.verb === "command")),
+  );
 
   const best = chosen.candidate;
-  const second = candidates.find((c) => c !== best && c.score >= MIN_SCORE && (viable.includes(c) || mutating(c)));
+  const second = candidates.find((c) => c !== best && c.score >= MIN_SCORE && (viable.includes(c) || changes(c, readOnly)));
   const margin = second ? best.score - second.score : best.score;
   const confidence = confidenceOf(best.score, margin, chosen.coverage);
   const alternatives = candidates
@@ -193,7 +205,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     .map((c) => ({ runbook: c.info.id, confidence: confidenceOf(c.score, c.score - best.score, chosen.coverage) }));
 
   // Unsure between two runbooks and one of them changes something: ask.
-  if (second && margin < AMBIGUOUS_MARGIN && (mutating(best) || mutating(second)) && viable.includes(second)) {
+  if (second && margin < AMBIGUOUS_MARGIN && (changes(best, readOnly) || changes(second, readOnly)) && viable.includes(second)) {
     return {
       ...notACommand(text),
       confidence: round(confidence / 2),
@@ -262,7 +274,8 @@ function historyIntent(text: string, question: HistoryQuestion, input: FillInput
   if (!info) return notACommand(text);
   // A window is asked for with its words ("since 9", "this morning", "last week"); a time of day alone ("the
   // deploy at 10:30") names the run, not a window, and chrono is not run for it.
-  const filled = fillParams(info, input, { times: false });
+  // The requester is read only where a name follows "by" (keepRequesterOnlyWhenNamed drops it otherwise).
+  const filled = fillParams(info, input, { times: false, strings: input.tokens.some((t) => t.lower === "by") });
   if (WINDOW_WORDS.test(input.text)) addTimes(info, input, filled.params, filled.consumed);
   const params = filled.params;
   keepRequesterOnlyWhenNamed(params, input.tokens);
@@ -278,6 +291,11 @@ function keepRequesterOnlyWhenNamed(params: Record<string, ParamValue>, tokens: 
 
 function notACommand(text: string): Intent {
   return { text, runbook: null, params: {}, confidence: 0, missing: [], clarify: null, alternatives: [] };
+}
+
+/** Whether the candidate changes things as asked (a mutating runbook, unless the request forbids the change). */
+function changes(c: Candidate, readOnly: ReadonlySet<string> | undefined): boolean {
+  return c.info.mutating && !readOnly?.has(c.info.id);
 }
 
 /** The coverage of a candidate the message really asks for and explains well enough; -1 otherwise. */
@@ -341,6 +359,34 @@ function isHealthQuestion(tokens: readonly Token[], input: string): boolean {
   const first = tokens[0]!;
   if (first.kind !== "word" || !HEALTH_OPENERS.has(first.lower)) return false;
   return first.lower === "is" || first.lower === "are" || /\?\s*$/.test(input);
+}
+
+/**
+ * A first look without entities: a state word, and every other word a health word or part of a matched
+ * env or service. Most questions fail here ("is the VPN flaky?"); a word joined to a ref ("api@v2",
+ * "web/fix") can make the words before it a service, and leaves the answer to the entities.
+ */
+function mayHoldOnlyHealthWords(tokens: readonly Token[], matches: readonly LexMatch[]): boolean {
+  if (tokens.some((t) => /[@#/]/.test(t.raw))) return true;
+  let state = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (HEALTH_STATES.has(t.lower)) state = true;
+    else if (i === 0 || HEALTH_SCOPE.has(t.lower) || HEALTH_OPENERS.has(t.lower) || t.lower === "is" || t.lower === "are") continue;
+    else if (!matches.some((m) => m.start <= i && i < m.end && m.entries.some(isPlace))) return false;
+  }
+  return state;
+}
+
+function isPlace(e: LexEntry): boolean {
+  return e.kind === "env" || e.kind === "service";
+}
+
+/** Before tokenizing: a question ("…?") whose first word opens one about health ("all good in prod?", "we good?"). */
+function mayAskAboutHealth(input: string): boolean {
+  if (!/\?\s*$/.test(input)) return false;
+  const first = /^[a-z]+/i.exec(input);
+  return first !== null && HEALTH_OPENERS.has(first[0].toLowerCase());
 }
 
 function onlyHealthWords(tokens: readonly Token[], entities: readonly Entity[]): boolean {

@@ -105,6 +105,8 @@ export function buildScope(
     flags: config.flags,
     // Release plans (runbooks/release.yml reads their stages).
     releases: config.releases,
+    // Who a flag request may name, mapped to app user ids (the flag runbook's users).
+    flagUsers: config.flagUsers,
     // The ops board's checklist steps and feeds (each feed with its id as `name`, for forEach step ids), on
     // the boards of board.envs only (a board that names no env is prod's, where a cutover happens).
     board: boardScope(config, env),

@@ -37,6 +37,11 @@ export const ParamSchema = z
      * `{ "true": ["dry run", "preview"], "false": ["for real"] }`. Read by the parser only.
      */
     synonyms: z.record(z.string(), z.array(z.string().min(1))).optional(),
+    /**
+     * What a list param holds: cohort names (the default), or people ("users"): app user ids, emails,
+     * @names and Slack mentions as written ("for user 8f1a…", "add @dana to X"). Read by the parser only.
+     */
+    of: z.enum(["cohorts", "users"]).optional(),
   })
   .strict()
   .refine((p) => p.type !== "enum" || (p.enum?.length ?? 0) > 0, { message: "a param of type enum needs enum values", path: ["enum"] });

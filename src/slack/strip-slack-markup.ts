@@ -3,7 +3,8 @@
  * knows nothing of Slack:
  *
  * - user, channel, group and special mentions (`<@U0123ABC>`, `<#C123|ops>`, `<!here>`,
- *   `<!subteam^S123|@oncall>`) are removed;
+ *   `<!subteam^S123|@oncall>`) are removed, except a user mention that names someone inside a request
+ *   ("add <@U0123ABC> to featureMatrix"), which reads "@U0123ABC" (a flag's users, mapped by `flagUsers`);
  * - links keep their label (`<https://…|PR 12>` → `PR 12`); bare links are removed;
  * - code blocks are removed (they hold pasted logs and output, never the request itself); inline code
  *   keeps its text but in double quotes, so "`featureMatrix`" still names the flag and a command quoted
@@ -54,12 +55,34 @@ function replaceEntities(text: string): string {
     let c = text.charCodeAt(close);
     while (close < n && c !== 62 && c !== 60 && c !== 10) c = text.charCodeAt(++close);
     if (c === 62) {
-      out += text.slice(copied, open) + replaceEntity(text.slice(open + 1, close));
+      const inner = text.slice(open + 1, close);
+      out += text.slice(copied, open) + (isNamedUser(text, open, inner) ? ` @${inner.slice(1).split("|")[0]} ` : replaceEntity(inner));
       copied = close + 1;
       open = text.indexOf("<", copied);
     } else open = text.indexOf("<", open + 1);
   }
   return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Words after which a mention greets or addresses someone ("thanks <@U…>", "cc <@U…>") rather than names them. */
+const ADDRESSING = new Set(["hey", "hi", "hello", "yo", "thanks", "thank", "thx", "ty", "cc", "ping", "fyi", "ok", "okay"]);
+
+/**
+ * A user mention inside a request names someone ("add <@U0123ABC> to featureMatrix", "for <@U1> and <@U2>"):
+ * it is kept as "@U0123ABC" for the parser (a flag's users). One that opens the message or a clause, or follows a
+ * greeting, addresses someone (the bot or a person) and is removed like the other mentions.
+ */
+function isNamedUser(text: string, open: number, inner: string): boolean {
+  if (!/^@[UW][A-Z0-9]+(?:\|[^>]*)?$/.test(inner)) return false;
+  let k = open - 1;
+  while (k >= 0 && text.charCodeAt(k) === 32) k--;
+  if (k < 0) return false;
+  const before = text.charAt(k);
+  if (before === ",") return true;
+  if (!/[a-z0-9]/i.test(before)) return false;
+  let start = k;
+  while (start > 0 && /[a-z0-9']/i.test(text.charAt(start - 1))) start--;
+  return !ADDRESSING.has(text.slice(start, k + 1).toLowerCase());
 }
 
 function replaceEntity(inner: string): string {

@@ -108,3 +108,16 @@ describe("fifth set: 215 phrasings of issue 15's families, written before changi
     expectHoldsUp("probe-4", cases, 0.9);
   });
 });
+
+// Written for issue 15's remaining families before changing the parser (flag users by id, email, @name and
+// Slack mention, added and removed; relative scaling that must ask for the count; "all good in prod?"):
+// 41.4% right on the first run (params 57.1%), no wrong mutating runbook; 79.3% (params 100%) after. Still
+// wrong: "take @lee off X", "let … try X", "give X two extra instances", "we need 2 more api pods", "drop
+// one replica from web" (read as no command: "give" and "drop" as verbs broke chatter like "give me 10 min").
+describe("sixth set: flag users, relative scaling, 'all good?' questions, written before changing the parser", () => {
+  const cases = readCorpus(path.join(FIXTURES, "probe-5.jsonl"));
+
+  it("never picks a wrong mutating runbook, and keeps 75%", () => {
+    expectHoldsUp("probe-5", cases, 0.75);
+  });
+});

@@ -29,3 +29,13 @@ describe("stripSlackMarkup", () => {
     expect(performance.now() - start).toBeLessThan(2_000); // linear work takes ~1 ms; quadratic would take seconds
   });
 });
+
+describe("user mentions that name someone", () => {
+  it("keeps a mention inside a request as @id, and drops one that addresses someone", () => {
+    expect(stripSlackMarkup("add <@U0123ABC> to featureMatrix")).toBe("add @U0123ABC to featureMatrix");
+    expect(stripSlackMarkup("turn on X for <@U1AAA> and <@U2BBB|dana>")).toBe("turn on X for @U1AAA and @U2BBB");
+    expect(stripSlackMarkup("<@U0BOT123> rollback api in prod")).toBe("rollback api in prod");
+    expect(stripSlackMarkup("hey <@U0BOT123> can you deploy api")).toBe("hey can you deploy api");
+    expect(stripSlackMarkup("thanks <@U0BOT123>, that worked")).toBe("thanks , that worked");
+  });
+});

@@ -235,3 +235,106 @@ describe("flag runbook", () => {
     ]);
   });
 });
+
+describe("flag runbook: a change for some users (feature_flags.target_user_ids)", () => {
+  const h = useRunbookHarness();
+  const DANA = "8f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"; // flagUsers: U0123ABC
+  const LEE = "0d2e4f6a-1b3c-4d5e-8f70-112233445566"; // flagUsers: lee@acme.com
+  const snapshotOff = flagRow("supabaseSnapshot", false, 0, ["all"]);
+
+  it("enables an off flag for a Slack mention only: the user is added, the flag goes on at 0%, read back", async () => {
+    const bodies: unknown[] = [];
+    const after = { ...snapshotOff, is_enabled: true, target_user_ids: [DANA], updated_at: "2026-01-07T10:00:01+00:00" };
+    supabaseRest()
+      .get("/rest/v1/feature_flags")
+      .query(one("supabaseSnapshot"))
+      .reply(200, [snapshotOff])
+      .get("/rest/v1/feature_flags")
+      .query(all)
+      .reply(200, [matrixOn, snapshotOff])
+      .get("/rest/v1/feature_flags")
+      .query(one("supabaseSnapshot"))
+      .reply(200, [snapshotOff])
+      .patch("/rest/v1/feature_flags")
+      .query(patchOf("supabaseSnapshot", snapshotOff.updated_at))
+      .reply(200, patched(snapshotOff, bodies))
+      .get("/rest/v1/feature_flags")
+      .query(one("supabaseSnapshot"))
+      .reply(200, [after]);
+
+    const { outcome, succeeded, events } = await h.run(
+      plan("flag", { flag: "supabaseSnapshot", action: "enable", users: ["@U0123ABC"], env: "prod" }),
+    );
+
+    expect(outcome.status).toBe("succeeded");
+    expect(succeeded).toEqual(["current", "flags", "change", "update-users", "readback", "check"]);
+    expect(bodies).toEqual([{ is_enabled: true, rollout_percentage: 0, target_user_ids: [DANA], updated_at: expect.any(String) }]);
+    expect(stepEvent(events, "step_succeeded", "change")?.message).toBe(
+      'supabaseSnapshot in prod: off → on, target users (none) → user 8f1c2a3b; warning: on at 0%: only targeted users get it; say "roll out supabaseSnapshot to 100%" for everyone',
+    );
+  });
+
+  it("removes one user and leaves the flag on for everyone else", async () => {
+    const bodies: unknown[] = [];
+    const on = { ...flagRow("featureMatrix", true, 100, ["ops", "admin"]), target_user_ids: [DANA, LEE] };
+    supabaseRest()
+      .get("/rest/v1/feature_flags")
+      .query(one("featureMatrix"))
+      .reply(200, [on])
+      .get("/rest/v1/feature_flags")
+      .query(all)
+      .reply(200, [on])
+      .get("/rest/v1/feature_flags")
+      .query(one("featureMatrix"))
+      .reply(200, [on])
+      .patch("/rest/v1/feature_flags")
+      .query(patchOf("featureMatrix", on.updated_at))
+      .reply(200, patched(on, bodies))
+      .get("/rest/v1/feature_flags")
+      .query(one("featureMatrix"))
+      .reply(200, [{ ...on, target_user_ids: [LEE], updated_at: "2026-01-07T10:00:01+00:00" }]);
+
+    const { outcome, events } = await h.run(plan("flag", { flag: "featureMatrix", action: "disable", users: [DANA], env: "prod" }));
+
+    expect(outcome.status).toBe("succeeded");
+    expect(bodies).toEqual([{ is_enabled: true, rollout_percentage: 100, target_user_ids: [LEE], updated_at: expect.any(String) }]);
+    expect(stepEvent(events, "step_succeeded", "change")?.message).toBe(
+      "featureMatrix in prod: target users 2 users (8f1c2a3b, 0d2e4f6a) → user 0d2e4f6a",
+    );
+  });
+
+  it("status names the targeted users", async () => {
+    const targeted = { ...flagRow("featureMatrix", true, 20, ["ops"]), target_user_ids: [DANA] };
+    supabaseRest()
+      .get("/rest/v1/feature_flags")
+      .query(one("featureMatrix"))
+      .reply(200, [targeted])
+      .get("/rest/v1/feature_flags")
+      .query(all)
+      .reply(200, [targeted]);
+    const { outcome, events } = await h.run(plan("flag", { flag: "featureMatrix", action: "status", env: "prod" }));
+    expect(outcome.status).toBe("succeeded");
+    expect(stepEvent(events, "step_succeeded", "change")?.message).toBe(
+      "featureMatrix in prod: on at 20%, cohorts ops, targeted at user 8f1c2a3b",
+    );
+  });
+
+  it("refuses a user the config does not map, before writing anything", async () => {
+    supabaseRest()
+      .get("/rest/v1/feature_flags")
+      .query(one("supabaseSnapshot"))
+      .reply(200, [snapshotOff])
+      .get("/rest/v1/feature_flags")
+      .query(all)
+      .reply(200, [snapshotOff]);
+
+    const { outcome } = await h.run(
+      plan("flag", { flag: "supabaseSnapshot", action: "enable", users: ["@zed", "lee@acme.com"], env: "prod" }),
+    );
+
+    expect(outcome).toMatchObject({ status: "failed", failedStep: "change" });
+    expect(outcome.status === "failed" && outcome.error).toBe(
+      "@zed is not an app user id and not in the config's flagUsers; nothing was changed. Name the user by their app user id (a UUID), or map them in the config: flagUsers: { zed: <app user id> }.",
+    );
+  });
+});

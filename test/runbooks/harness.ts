@@ -214,7 +214,7 @@ export function flagRow(flag: string, enabled: boolean, rollout: number, cohorts
     is_enabled: enabled,
     rollout_percentage: rollout,
     environment: "production",
-    target_user_ids: [],
+    target_user_ids: [] as string[],
     metadata: { cohorts },
     created_at: "2026-01-03T12:00:00+00:00",
     updated_at: updatedAt,
