@@ -57,10 +57,13 @@ async function route(req: IncomingMessage, services: Map<string, LocalService>, 
         throw new HttpError(409, `deploy of ${ref} to ${where} failed: ${err.message}`);
       });
       const commits = await repo.commitsBetween(previous?.sha, deployment.sha);
+      // A rollback ships nothing new: it takes back what the live release had beyond the target.
+      const takenBack = previous?.sha ? await repo.commitsBetween(deployment.sha, previous.sha) : [];
+      const shipped = [...commits.map((c) => `+ ${commitLine(c)}`), ...takenBack.map((c) => `- ${commitLine(c)}`)];
       return {
         summary: `${where}: ${deployment.description} is live on ${service.status().replicas} instance${service.status().replicas === 1 ? "" : "s"}${previous ? ` (was ${previous.description})` : ""}`,
         data: { ...deployment, previous: previous ?? null, url: service.url },
-        artifacts: [{ kind: "text", title: "Commits shipped", content: commits.map(commitLine).join("\n") || "(none: same commit)" }],
+        artifacts: [{ kind: "text", title: "Commits shipped", content: shipped.join("\n") || "(none: same commit)" }],
       };
     }
     case "GET changes": {
