@@ -4,6 +4,9 @@ import { staticArgIssues } from "./check-static-args.js";
 import type { ActionCatalog } from "./load-runbooks.js";
 import type { Runbook } from "./runbook-schema.js";
 
+/** The runbook that starts a release plan (runbooks/release.yml). */
+const RELEASE_RUNBOOK = "release";
+
 /**
  * The release plans of the config checked against what is loaded, at start (as runbooks are): a stage's
  * `runbook` must exist, and its own steps must use known actions with arguments they take, so a typo
@@ -11,6 +14,8 @@ import type { Runbook } from "./runbook-schema.js";
  */
 export function releaseIssues(config: ConfigFile, configPath: string, runbooks: readonly Runbook[], actions: ActionCatalog): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  // Without the runbook that starts them (a team's own runbooks folder), releases cannot run: nothing to check.
+  if (!runbooks.some((r) => r.id === RELEASE_RUNBOOK)) return issues;
   const at = (field: string, message: string) => issues.push({ file: configPath, line: undefined, field, message });
   for (const [name, release] of Object.entries(config.releases)) {
     release.stages.forEach((stage, i) => {
