@@ -113,7 +113,9 @@ describe("supabase", () => {
       supabase.actions.setFlag!.run({ flag: "featureMatrix", env: "prod" }, makeCtx()),
       "ADAPTER_INVALID_ARGS",
     );
-    expect(err.userMessage).toBe("supabase.setFlag: needs at least one of enabled, rolloutPercentage, cohorts, targetUserIds, addTargetUserIds, removeTargetUserIds.");
+    expect(err.userMessage).toBe(
+      "supabase.setFlag: needs at least one of enabled, rolloutPercentage, cohorts, targetUserIds, addTargetUserIds, removeTargetUserIds.",
+    );
   });
 
   it("says the table is missing (PostgREST PGRST205)", async () => {
