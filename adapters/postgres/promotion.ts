@@ -4,28 +4,12 @@ import type { AdapterAction } from "../types.js";
 import { adapterAction } from "../shared/action.js";
 import { listArg, optionalText } from "../shared/args.js";
 import type { Clock } from "../shared/clock.js";
+import type { MigrationFileRun, MigrationHistory as MigrationHistoryStore } from "../../src/store/migration-history.js";
 import { readMigrations, type MigrationFile } from "./migration-files.js";
 
-/** One migration file's part in one migrate attempt on one environment, as opsroom's store keeps it. */
-export interface MigrationFileRun {
-  env: string;
-  fileName: string;
-  checksum: string;
-  /** ok: its SQL ran (committed, or rolled back on a dry run); failed: it raised; rolled_back: another file failed. */
-  outcome: "ok" | "failed" | "rolled_back";
-  dryRun: boolean;
-  durationMs: number;
-  error: string | null;
-  runId: string | null;
-  at: Date;
-}
-
-/** Where migration file runs are kept; the composition root passes the store's (migration 023). */
-export interface MigrationHistoryStore {
-  recordMigrationFiles(rows: readonly MigrationFileRun[]): Promise<void>;
-  migrationFileRuns(fileNames: readonly string[]): Promise<MigrationFileRun[]>;
-  latestDryRun(env: string): Promise<MigrationFileRun[]>;
-}
+// One migration file's part in one migrate attempt on one environment, and where those are kept: opsroom's
+// store (migration 023), which the composition root passes in. The shapes are the store's own.
+export type { MigrationFileRun, MigrationHistoryStore };
 
 export const promotionArgs = z.strictObject({
   env: z.string({ error: "must be the environment name" }).min(1, "must not be empty"),

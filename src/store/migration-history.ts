@@ -5,6 +5,7 @@ export interface MigrationFileRun {
   env: string;
   fileName: string;
   checksum: string;
+  /** ok: its SQL ran (committed, or rolled back on a dry run); failed: it raised; rolled_back: another file failed. */
   outcome: "ok" | "failed" | "rolled_back";
   dryRun: boolean;
   durationMs: number;
