@@ -102,7 +102,9 @@ describe("the dev environment through Slack", () => {
     expect((await dev.status()).instances.map((i) => i.pid)).not.toEqual(before);
 
     expect(textOf(await ask("deploy api@v1.3.0 to dev", true))).toMatch(/Deploy.*→ dev.* succeeded/);
-    expect(await requestApi(dev.variable("DEV_API_URL"), "/timeline", 4)).toContain(500);
+    // Every 2nd /timeline request of each instance fails, and the dev traffic (2 a second) interleaves with
+    // these: a dozen requests see a 500 whichever instance counts which.
+    expect(await requestApi(dev.variable("DEV_API_URL"), "/timeline", 12)).toContain(500);
     expect(textOf(await ask("error logs for api in dev", false))).toMatch(/api in dev: \d+ error log lines? since/);
     expect(textOf(await ask("why is api throwing 500s in dev?", false))).toMatch(/Likely suspect: Deploy of api to v1\.3\.0 in dev/);
     expect(textOf(await ask("roll back api in dev", true))).toMatch(/Roll back.*→ dev.* succeeded/);
