@@ -164,6 +164,25 @@ export interface ScheduleRecords {
 
 const toSchedule = (row: Record<string, unknown>): Schedule => camelRow<Schedule>(row);
 
+/**
+ * What defines a schedule, in column order kind, source, cron, cadence, time_zone, request, runbook, plan,
+ * channel, owner, confirm_count, quiet_minutes: written on create and rewritten when the config changes it.
+ */
+const definitionValues = (s: NewSchedule) => [
+  s.kind,
+  s.source,
+  s.cron,
+  s.cadence,
+  s.timeZone,
+  s.request,
+  s.runbook,
+  s.plan ? JSON.stringify(s.plan) : null,
+  s.channel,
+  s.owner,
+  s.confirmCount ?? 1,
+  s.quietMinutes ?? 0,
+];
+
 export function createScheduleRecords(db: Db): ScheduleRecords {
   const insert = async (q: Queryable, s: NewSchedule & { configKey?: string }) => {
     const { rows } = await q.query(
@@ -173,18 +192,7 @@ export function createScheduleRecords(db: Db): ScheduleRecords {
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
       [
         s.configKey ?? null,
-        s.kind,
-        s.source,
-        s.cron,
-        s.cadence,
-        s.timeZone,
-        s.request,
-        s.runbook,
-        s.plan ? JSON.stringify(s.plan) : null,
-        s.channel,
-        s.owner,
-        s.confirmCount ?? 1,
-        s.quietMinutes ?? 0,
+        ...definitionValues(s),
         s.status,
         s.requiredApprovals,
         s.selfApproval,
@@ -213,24 +221,7 @@ export function createScheduleRecords(db: Db): ScheduleRecords {
                   channel = $10, owner = $11, confirm_count = $12, quiet_minutes = $13, status = 'active', stopped_at = NULL, stopped_by = NULL,
                   next_at = CASE WHEN $14 THEN next_at ELSE $15 END, follow = $16
            WHERE id = $1 RETURNING *`,
-          [
-            existing.id,
-            s.kind,
-            s.source,
-            s.cron,
-            s.cadence,
-            s.timeZone,
-            s.request,
-            s.runbook,
-            s.plan ? JSON.stringify(s.plan) : null,
-            s.channel,
-            s.owner,
-            s.confirmCount ?? 1,
-            s.quietMinutes ?? 0,
-            sameCadence,
-            s.nextAt,
-            s.follow ?? [],
-          ],
+          [existing.id, ...definitionValues(s), sameCadence, s.nextAt, s.follow ?? []],
         );
         return toSchedule(updated.rows[0]!);
       });
