@@ -2,12 +2,14 @@ import { CHATTER, COMMON_WORDS, FUNCTION_WORDS, REQUEST_WORDS } from "./english.
 import { ARROW_KEY, type Lexicon } from "./lexicon.js";
 import { closestForms } from "./match-lexicon.js";
 import type { SpanMap } from "./span-map.js";
+import { alnumWidth } from "./tokenize.js";
 
 /**
  * A first look at a message, before tokenizing: could any word start a trigger (a runbook verb or
  * keyword, a flag name), be a typo of one, anchor a trigger phrase, or be a participle that asks for
  * one ("need web deployed")? Most chatter has none and is answered "not a command" here, for about a
- * microsecond. Permissive by design: anything it cannot judge (letters outside ASCII) goes on.
+ * microsecond. Permissive by design: anything it cannot judge (letters outside ASCII) goes on; other
+ * characters outside ASCII (emoji, symbols, dashes) separate words, as they do for the tokenizer.
  */
 export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
   const n = text.length;
@@ -16,7 +18,11 @@ export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
   let i = 0;
   while (i < n) {
     let c = text.charCodeAt(i);
-    if (c >= 128) return true;
+    if (c >= 128) {
+      if (mayStartWord(text, i, c)) return true;
+      i++;
+      continue;
+    }
     if (!isWordChar(c)) {
       // "api -> prod": an arrow is a verb when a runbook says so.
       if ((c === 45 || c === 61) && text.charCodeAt(i + 1) === 62 && lexicon.forms.has(ARROW_KEY)) return true;
@@ -29,7 +35,10 @@ export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
     let upper = false;
     while (i < n) {
       c = text.charCodeAt(i);
-      if (c >= 128) return true;
+      if (c >= 128) {
+        if (mayStartWord(text, i, c)) return true;
+        break;
+      }
       if (isWordChar(c)) {
         if (c <= 90 && c >= 65) upper = true;
         i++;
@@ -58,6 +67,11 @@ export function mightBeCommand(text: string, lexicon: Lexicon): boolean {
     if (verdict) return true;
   }
   return false;
+}
+
+/** A character outside ASCII the prefilter cannot judge: a letter or digit, an arrow ("→"), a typographic apostrophe. */
+function mayStartWord(text: string, i: number, c: number): boolean {
+  return c === 0x2192 || c === 0x27f6 || c === 0x2019 || alnumWidth(text, i) > 0;
 }
 
 function isWordChar(c: number): boolean {

@@ -120,7 +120,7 @@ function isDigit(c: number): boolean {
 }
 
 /** Width in UTF-16 units of the letter or digit at i (2 for one outside the BMP), or 0. */
-function alnumWidth(src: string, i: number): number {
+export function alnumWidth(src: string, i: number): number {
   const c = src.charCodeAt(i);
   if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)) return 1;
   if (c < 0x80 || Number.isNaN(c)) return 0;

@@ -160,10 +160,21 @@ describe("ways of saying roll back and flag actions", () => {
     ["set featureMatrix off", "flag", { flag: "featureMatrix", action: "disable" }],
     ["set timelineParallax to 50% in staging", "flag", { flag: "timelineParallax", action: "rollout", percent: 50 }],
     ["put featureMatrix at 30% for ops", "flag", { flag: "featureMatrix", action: "rollout", percent: 30, cohorts: ["ops"] }],
+    ["take @lee off featureMatrix in staging", "flag", { flag: "featureMatrix", action: "disable", env: "staging", users: ["@lee"] }],
+    ["kick <@U02BOB> out of timelineParallax", "flag", { flag: "timelineParallax", action: "disable", users: ["@U02BOB"] }],
+    ["take featureMatrix off in staging", "flag", { flag: "featureMatrix", action: "disable", env: "staging" }],
   ])("%s → %s", (text, runbook, params) => {
     const intent = parse(text);
     expect(intent.runbook).toBe(runbook);
     expect(intent.params).toMatchObject(params);
+  });
+});
+
+describe("emoji and symbols", () => {
+  it("reads them as spaces between words, not as words", () => {
+    expect(parse("🚀deploy api to staging🚀").params).toEqual({ service: "api", env: "staging" });
+    expect(parse("error rate back to 0.12% 🎉").runbook).toBeNull();
+    expect(parse("✅ ✅").runbook).toBeNull();
   });
 });
 
