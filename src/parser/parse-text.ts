@@ -61,13 +61,16 @@ function terseFlagCommand(tokens: readonly Token[], entities: readonly Entity[])
   return true;
 }
 
-/** "flag put X 40": a number right after the flag is its percentage. */
-function bareFlagValue(tokens: readonly Token[], entities: readonly Entity[], params: Record<string, ParamValue>): void {
+/** "flag put X 40": a number right after the flag is its percentage (and, with no other action, a rollout). */
+function bareFlagValue(tokens: readonly Token[], entities: readonly Entity[], filled: FilledParams): void {
   const flag = entities.find((e) => e.type === "flag");
   const next = flag && tokens[flag.end];
+  const params = filled.params;
   if (params.percent !== undefined || !next || next.kind !== "number" || next.value < 0 || next.value > 100) return;
   params.percent = next.value;
-  if (params.action === undefined) params.action = "rollout";
+  if (params.action !== undefined) return;
+  params.action = "rollout";
+  filled.missing = filled.missing.filter((name) => name !== "action");
 }
 
 /**
@@ -182,7 +185,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     // so does a terse flag command ("X off", "flag put X 40", "take X to 25").
     const staged =
       info.id === "flag" && candidate.verb !== "command" && (readStages(input, undefined) !== null || terseFlagCommand(tokens, entities));
-    if (info.id === "flag") bareFlagValue(tokens, entities, filled.params);
+    if (info.id === "flag") bareFlagValue(tokens, entities, filled);
     const coverage = viableCoverage(candidate, filled, tokens, staged);
     if (coverage < 0) continue;
     addTimes(candidate.info, fillInput, filled.params, filled.consumed);
@@ -324,6 +327,10 @@ const HEALTH_STATES = new Set([
   "working",
   "responding",
   "happy",
+  "problems",
+  "problem",
+  "issues",
+  "issue",
 ]);
 const HEALTH_OPENERS = new Set(["is", "are", "any", "anything", "everything", "all", "something", "things", "we", "everyone"]);
 const HEALTH_SCOPE = new Set([
@@ -348,6 +355,10 @@ const HEALTH_SCOPE = new Set([
   "looking",
   "look",
   "the",
+  "there",
+  "with",
+  "a",
+  "an",
 ]);
 
 /**

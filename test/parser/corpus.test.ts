@@ -121,3 +121,15 @@ describe("sixth set: flag users, relative scaling, 'all good?' questions, writte
     expectHoldsUp("probe-5", cases, 0.75);
   });
 });
+
+// Written after issue 15's families were in, from phrasings of each family not seen before (health questions
+// naming problems or issues, queues "backing up", CLI-style flag values, users taken off a flag, refs as
+// paths, history questions) and chatter that must stay null: 83.7% right on the first run (params 93.1%), no
+// wrong mutating runbook; 100% after. "jobs are backed up" stays an idiom ("I backed up the db" is no trouble).
+describe("seventh set: each family's phrasings not seen before, written before changing the parser", () => {
+  const cases = readCorpus(path.join(FIXTURES, "probe-6.jsonl"));
+
+  it("never picks a wrong mutating runbook, and keeps 95%", () => {
+    expectHoldsUp("probe-6", cases, 0.95);
+  });
+});
