@@ -233,6 +233,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
       : askForMissing(best.info, allMissing, params, lexicon);
   const staged = best.info.id === "flag" ? stagedRollout(input, params, entities, lexicon) : undefined;
   if (staged) return { text, ...staged, confidence, alternatives: [] };
+  const relative = chosen.filled.relative && Object.keys(chosen.filled.relative).every((name) => allMissing.includes(name));
   return {
     text,
     runbook: best.info.id,
@@ -241,6 +242,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     missing: allMissing,
     clarify,
     alternatives,
+    ...(relative ? { relative: chosen.filled.relative } : {}),
   };
 }
 
