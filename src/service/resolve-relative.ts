@@ -25,7 +25,7 @@ export async function resolveRelative(intent: Intent, runbook: Runbook, currentR
   try {
     current = await currentReplicas(service, env);
   } catch (error) {
-    const why = `I couldn't read ${service}'s current count in ${env}: ${describeError(error)}.`;
+    const why = `I couldn't read ${service}'s current count in ${env}: ${describeError(error).replace(/\.$/, "")}.`;
     return { ...intent, clarify: intent.clarify ? `${why} ${intent.clarify}` : why };
   }
   const replicas = current + change;
