@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import type { Config } from "./config/load-config.js";
 import type { ActionLookup } from "./executor/action-catalog.js";
 import { dryRunPlan } from "./executor/dry-run.js";
+import { readReplicas } from "./executor/read-replicas.js";
 import { runPreflight } from "./executor/run-preflight.js";
 import { buildCatalog, type Intent } from "./parser/intent.js";
+import { resolveTarget } from "./planner/build-plan.js";
 import type { Redactor } from "./redact.js";
 import type { Runbook } from "./runbook/runbook-schema.js";
 import { createOpsService } from "./service/ops-service.js";
@@ -36,6 +38,7 @@ export function wireService(parts: {
     // Its result is kept on the run (origin.preflight), so it is redacted like every recorded event.
     preflight: async (run) => parts.redactor.redact(await runPreflight(run, stepDeps)),
     describeCalls: (plan) => dryRunPlan(plan, { actions, log }),
+    currentReplicas: (service, env) => readReplicas(resolveTarget(config, env, service), { actions, credentials: parts.credentials, log }),
     redactor: parts.redactor,
     ...(parts.onParsed ? { onParsed: parts.onParsed } : {}),
   });

@@ -21,6 +21,8 @@ export function renderPlanText(d: RunDescription, artifacts: readonly StoredArti
   const lines = [
     `┌ ${head}${intent.env ? ` → ${intent.env}` : ""} · ${plan.mutating ? `changes ${plan.env ?? "things"}` : "read-only"} · run ${run.id.slice(0, 8)}`,
     ...(plan.runAt ? [`│ scheduled for ${timeOfDay(new Date(plan.runAt), timeZone, now)}`] : []),
+    // A note kept on the run when it was planned ("replicas: 5 (3 now + 2)"), as the Slack card shows it.
+    ...(typeof run.origin.note === "string" ? [`│ ${run.origin.note}`] : []),
   ];
   const { said, list, links } = planChangeOf(run, preflight, artifacts);
   if (said.length > 0 || list) {

@@ -14,6 +14,8 @@ export interface FilledParams {
   conflicts: { param: string; choices: string[] }[];
   /** Tokens read as free text or times: the chosen runbook explains them. */
   consumed: Set<number>;
+  /** Integer params asked for as a change of their current value ("add 2 more replicas": { replicas: 2 }). */
+  relative?: Record<string, number>;
 }
 
 export interface FillInput {
@@ -97,12 +99,13 @@ export function fillParams(
 
   // Numbers: integers by their cue or unit ("to 5", "5 replicas", "x4"); percentages by % or "to 50" for a percent param.
   const numbers = byType.number;
+  const relative = relativeCount(tokens);
   let usedNumbers: Set<Entity> | undefined;
   for (let p = 0; p < info.integerParams.length; p++) {
     const name = info.integerParams[p]![0];
     const def = info.integerParams[p]![1];
     // A count is absolute: "2 more", "up by 2", "add 2 replicas" change it by 2, and the count itself is asked for.
-    const absolute = relativeCount(tokens) ? numbers.filter((e) => e.unit === "x") : numbers;
+    const absolute = relative ? numbers.filter((e) => e.unit === "x") : numbers;
     const free = usedNumbers === undefined ? absolute : absolute.filter((e) => !usedNumbers!.has(e));
     const cued = free.find((e) => (e.unit !== undefined && def.cues.includes(e.unit)) || hasCueBefore(tokens, e.start, def.cues));
     const pick = cued ?? (free.length === 1 ? free[0] : undefined);
@@ -111,6 +114,7 @@ export function fillParams(
       (usedNumbers ??= new Set()).add(pick);
     }
   }
+  const change = relative ? readRelativeChange(info, tokens, params) : undefined;
   for (let p = 0; p < info.percentParams.length; p++) {
     const name = info.percentParams[p]![0];
     const def = info.percentParams[p]![1];
@@ -156,7 +160,7 @@ export function fillParams(
   }
   const missing: string[] = [];
   for (const name of info.requiredParams) if (!(name in params)) missing.push(name);
-  return { params, missing, conflicts, consumed };
+  return { params, missing, conflicts, consumed, ...(change ? { relative: change } : {}) };
 }
 
 const CATALOG_TYPES = ["env", "service", "flag", "ref"] as const;
@@ -281,6 +285,39 @@ function relativeCount(tokens: readonly Token[]): boolean {
     if (t.lower === "by" && tokens[i + 1]?.kind === "number") return true;
   }
   return false;
+}
+
+/** Words that say which way a relative change goes; a message with both, or neither, says no direction. */
+const INCREASE = new Set(["add", "more", "extra", "additional", "up"]);
+const DECREASE = new Set(["remove", "drop", "subtract", "fewer", "less", "down"]);
+
+/**
+ * The signed change of a relative request ("add 2 more replicas" +2, "remove 3 pods" −3, "down by 2" −2),
+ * for the integer param not given otherwise that the number's unit names (or the runbook's only one). Nothing
+ * when the direction is not said ("change it by 2"): the count is then asked for, never guessed.
+ */
+function readRelativeChange(
+  info: RunbookInfo,
+  tokens: readonly Token[],
+  params: Record<string, ParamValue>,
+): Record<string, number> | undefined {
+  // Tokens, not number entities: "by 2" reads as a time ("by 5pm") there.
+  const at = tokens.findIndex(
+    (t, i) =>
+      t.kind === "number" &&
+      i > 0 &&
+      (tokens[i - 1]!.lower === "by" || RELATIVE_VERBS.has(tokens[i - 1]!.lower) || RELATIVE_AFTER.has(tokens[i + 1]?.lower ?? "")),
+  );
+  const by = tokens[at]?.value ?? 0;
+  if (!Number.isInteger(by) || by <= 0) return undefined;
+  const up = tokens.some((t) => INCREASE.has(t.lower));
+  const down = tokens.some((t) => DECREASE.has(t.lower));
+  if (up === down) return undefined;
+  // "2 more replicas": the unit is the word after "more".
+  const unit = tokens[RELATIVE_AFTER.has(tokens[at + 1]?.lower ?? "") ? at + 2 : at + 1]?.lower;
+  const unset = info.integerParams.filter(([name]) => !(name in params));
+  const param = unset.find(([, def]) => unit !== undefined && def.cues.includes(unit)) ?? (unset.length === 1 ? unset[0] : undefined);
+  return param ? { [param[0]]: up ? by : -by } : undefined;
 }
 
 /** An app user id (UUID) or an email. */

@@ -19,6 +19,12 @@ export interface Intent {
   missing: string[];
   clarify: string | null;
   alternatives: { runbook: string; confidence: number }[];
+  /**
+   * Params the message gives as a change of their current value, signed ("add 2 more replicas" →
+   * { replicas: 2 }, "remove 3 pods" → { replicas: -3 }). They stay in `missing`: the service reads the
+   * current value at plan time, or asks. Not part of the parse contract (`opsroom parse` leaves it out).
+   */
+  relative?: Record<string, number>;
 }
 
 /** A canonical name and the other words people use for it. */

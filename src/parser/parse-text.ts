@@ -236,6 +236,8 @@ export function parseText(text: string, ctx: ParseContext): Intent {
       : askForMissing(best.info, allMissing, params, lexicon);
   const staged = best.info.id === "flag" ? stagedRollout(input, params, entities, lexicon) : undefined;
   if (staged) return { text, ...staged, confidence, alternatives: [] };
+  // A relative change is kept only for params still asked for ("add 2 more replicas so api runs 5" gives the count).
+  const relativeAsked = chosen.filled.relative && Object.keys(chosen.filled.relative).every((name) => allMissing.includes(name));
   return {
     text,
     runbook: best.info.id,
@@ -244,6 +246,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     missing: allMissing,
     clarify,
     alternatives,
+    ...(relativeAsked ? { relative: chosen.filled.relative } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { TERMINAL_STATUSES, type Approval, type Run, type RunEvent, type RunOrig
 import type { OpsServiceDeps, Requester, SubmitResult } from "./ops-service.js";
 import { helpText, notACommandReply } from "./help-text.js";
 import { coerceParam, missingParams, paramFields, type ParamField } from "./param-fields.js";
+import { resolveRelative } from "./resolve-relative.js";
 import type { RunPermissions } from "./run-permissions.js";
 import { broadcastsOf, hasChannelRules, type Broadcasts } from "./broadcast-policy.js";
 import {
@@ -185,21 +186,23 @@ export function createChatUseCases(deps: OpsServiceDeps, planRun: PlanRun, permi
 
     /**
      * `submitText` without the run: the same decision (help, question, not a command, or the plan it
-     * would make), pure and fast. A front end can show the plan at once and then create the run with
+     * would make), creating nothing. Fast, except that a relative request ("add 2 more replicas") reads
+     * the current count first. A front end can show the plan at once and then create the run with
      * `submitPlan(plan.runbook, intent.params, …)`, which builds the identical plan (same hash).
      */
-    previewText(text: string): PreviewResult {
-      const intent = parseText(text, { ...deps.parseContext, now: deps.clock() });
-      deps.onParsed?.(intent);
-      if (intent.runbook === "help") return { kind: "help", text: helpText(runbooks) };
-      if (intent.runbook === null) {
-        return intent.clarify
-          ? { kind: "clarify", intent, question: intent.clarify }
-          : { kind: "not-command", intent, reply: notACommandReply(runbooks) };
+    async previewText(text: string): Promise<PreviewResult> {
+      const parsed = parseText(text, { ...deps.parseContext, now: deps.clock() });
+      deps.onParsed?.(parsed);
+      if (parsed.runbook === "help") return { kind: "help", text: helpText(runbooks) };
+      if (parsed.runbook === null) {
+        return parsed.clarify
+          ? { kind: "clarify", intent: parsed, question: parsed.clarify }
+          : { kind: "not-command", intent: parsed, reply: notACommandReply(runbooks) };
       }
+      const runbook = byId.get(parsed.runbook);
+      const intent = runbook ? await resolveRelative(parsed, runbook, deps.currentReplicas) : parsed;
       if (intent.missing.length > 0)
         return { kind: "clarify", intent, question: intent.clarify ?? `${intent.runbook} needs ${intent.missing.join(", ")}.` };
-      const runbook = byId.get(intent.runbook);
       if (!runbook) throw new InputError("PARSE_UNKNOWN_RUNBOOK", `I understood "${intent.runbook}" but there is no such runbook loaded.`);
       return { kind: "plan", intent, plan: buildPlan({ runbook, params: intent.params }, config) };
     },

@@ -22,6 +22,7 @@ import { createIncidentUseCases } from "./incident-use-cases.js";
 import { createRolloutUseCases } from "./rollout-use-cases.js";
 import { createRunPermissions } from "./run-permissions.js";
 import { createScheduleUseCases } from "./schedule-use-cases.js";
+import { relativeNote, resolveRelative, type CurrentReplicas } from "./resolve-relative.js";
 
 /** Who asked, from where, and a key that makes a retried delivery return the same run. */
 export interface Requester {
@@ -65,6 +66,8 @@ export interface OpsServiceDeps {
   redactor?: Redactor;
   /** Told about every message parsed (metrics). */
   onParsed?: (intent: Intent) => void;
+  /** Reads the count a relative scale ("add 2 more replicas") starts from; without it, the count is asked for. */
+  currentReplicas?: CurrentReplicas;
 }
 
 /**
@@ -82,7 +85,11 @@ export function createOpsService(deps: OpsServiceDeps) {
     const plan = buildPlan({ runbook, params }, config);
     const needsApproval = plan.approval.required > 0;
     const expiresAt = needsApproval ? new Date(deps.clock().getTime() + plan.approval.expiresInMinutes * 60_000) : undefined;
-    const origin = requester.request ? { ...requester.origin, request: keptRequest(requester.request, deps.redactor) } : requester.origin;
+    // A value worked out from a relative request says where it came from on the card ("replicas: 5 (3 now + 2)").
+    const note = requester.request?.intent && relativeNote(requester.request.intent);
+    const origin = requester.request
+      ? { ...requester.origin, request: keptRequest(requester.request, deps.redactor), ...(note ? { note } : {}) }
+      : requester.origin;
     const next: NewRun = {
       plan,
       status: needsApproval ? "pending_approval" : "queued",
@@ -114,19 +121,26 @@ export function createOpsService(deps: OpsServiceDeps) {
 
     /** A message typed by a person: understood, planned, and queued or held for approval. */
     async submitText(text: string, requester: Requester): Promise<SubmitResult> {
-      const intent = this.parse(text);
-      if (intent.runbook === "help") return { kind: "help", text: helpText(runbooks) };
-      if (intent.runbook === null) {
-        return intent.clarify
-          ? { kind: "clarify", intent, question: intent.clarify }
-          : { kind: "not-command", intent, reply: notACommandReply(runbooks) };
+      const parsed = this.parse(text);
+      if (parsed.runbook === "help") return { kind: "help", text: helpText(runbooks) };
+      if (parsed.runbook === null) {
+        return parsed.clarify
+          ? { kind: "clarify", intent: parsed, question: parsed.clarify }
+          : { kind: "not-command", intent: parsed, reply: notACommandReply(runbooks) };
       }
+      const intent = await this.resolve(parsed);
       if (intent.missing.length > 0) {
         return { kind: "clarify", intent, question: intent.clarify ?? `${intent.runbook} needs ${intent.missing.join(", ")}.` };
       }
-      const runbook = byId.get(intent.runbook);
-      if (!runbook) throw new InputError("PARSE_UNKNOWN_RUNBOOK", `I understood "${intent.runbook}" but there is no such runbook loaded.`);
+      const runbook = byId.get(parsed.runbook);
+      if (!runbook) throw new InputError("PARSE_UNKNOWN_RUNBOOK", `I understood "${parsed.runbook}" but there is no such runbook loaded.`);
       return { kind: "planned", intent, ...(await planRun(runbook, intent.params, { request: { text, intent }, ...requester })) };
+    },
+
+    /** The intent with what a relative request leaves missing worked out from the current state (resolve-relative.ts). */
+    async resolve(intent: Intent): Promise<Intent> {
+      const runbook = intent.runbook === null ? undefined : byId.get(intent.runbook);
+      return runbook ? resolveRelative(intent, runbook, deps.currentReplicas) : intent;
     },
 
     /** A plan from explicit params (a Slack modal, a "did you mean" button, a retry). */
@@ -148,11 +162,13 @@ export function createOpsService(deps: OpsServiceDeps) {
     async dryRunText(
       text: string,
     ): Promise<{ kind: "dry-run"; intent: Intent; plan: Plan; steps: DryRunStep[] } | Exclude<SubmitResult, { kind: "planned" }>> {
-      const intent = this.parse(text);
-      if (intent.runbook === null || intent.runbook === "help") return { kind: "not-command", intent, reply: notACommandReply(runbooks) };
+      const parsed = this.parse(text);
+      if (parsed.runbook === null || parsed.runbook === "help")
+        return { kind: "not-command", intent: parsed, reply: notACommandReply(runbooks) };
+      const intent = await this.resolve(parsed);
       if (intent.missing.length > 0)
         return { kind: "clarify", intent, question: intent.clarify ?? `${intent.runbook} needs ${intent.missing.join(", ")}.` };
-      const plan = this.dryRun(intent.runbook, intent.params);
+      const plan = this.dryRun(parsed.runbook, intent.params);
       return { kind: "dry-run", intent, plan, steps: deps.describeCalls ? await deps.describeCalls(plan) : [] };
     },
 

@@ -95,6 +95,26 @@ describe("numbers", () => {
     expect(intent.missing).toEqual(["replicas"]);
     expect(intent.clarify).toMatch(/How many replicas/);
   });
+
+  it.each([
+    ["add 2 more replicas to api in prod", 2],
+    ["remove 3 pods from worker in prod", -3],
+    ["scale search up by 2 in production", 2],
+    ["scale worker down by 2 in prod", -2],
+    ["add 3 more pods to worker on staging", 3],
+  ])("%s → replicas still asked for, the change %d kept apart for plan time", (text, change) => {
+    const intent = parse(text);
+    expect(intent.params.replicas).toBeUndefined();
+    expect(intent.missing).toEqual(["replicas"]);
+    expect(intent.relative).toEqual({ replicas: change });
+  });
+
+  it.each(["scale api in by 2 in prod", "scale up search in prod", "scale api to 5 in prod"])(
+    "%s → no relative change (no direction said, no number, or an absolute count)",
+    (text) => {
+      expect(parse(text).relative).toBeUndefined();
+    },
+  );
 });
 
 describe("flags, actions and cohorts", () => {

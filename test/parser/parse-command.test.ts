@@ -30,6 +30,14 @@ describe("opsroom parse", () => {
     expect(lines[2]!.text).toBe("<@U1> rollback web prod");
   });
 
+  it("prints a relative scale with the documented fields only, replicas missing", async () => {
+    const { out } = await run(["--json", "add 2 more replicas to api in prod"]);
+    const line = JSON.parse(out) as Record<string, unknown>;
+    expect(Object.keys(line)).toEqual(["text", "runbook", "params", "confidence", "missing", "clarify", "alternatives"]);
+    expect(line).toMatchObject({ runbook: "scale", params: { service: "api", env: "prod" }, missing: ["replicas"] });
+    expect((await run(["add 2 more replicas to api in prod"])).out).not.toMatch(/relative/);
+  });
+
   it("parses TEXT given as arguments and explains it without --json", async () => {
     const { code, out } = await run(["restart", "payments"]);
     expect(code).toBe(0);

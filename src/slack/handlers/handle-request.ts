@@ -59,7 +59,7 @@ export async function handleRequest(ctx: SlackContext, request: IncomingRequest)
       await replyOnce(ctx, `${key}:reply`, request.place, renderScheduleReply(scheduled, ctx.timeZone, ctx.now()));
       return;
     }
-    const result = ctx.service.previewText(text);
+    const result = await ctx.service.previewText(text);
     switch (result.kind) {
       case "plan":
         await postPlanThenRecord(ctx, result.plan, result.intent.params, request.user, request.place, key, {

@@ -63,7 +63,7 @@ export function registerSlashCommand(app: App, ctx: SlackContext, redactor: Reda
         await reply(renderScheduleReply(scheduled, ctx.timeZone, ctx.now()));
         return;
       }
-      const result = ctx.service.previewText(text);
+      const result = await ctx.service.previewText(text);
       switch (result.kind) {
         case "plan":
           try {
