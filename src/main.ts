@@ -288,14 +288,6 @@ export async function startBot(io: Io): Promise<number> {
       import("./console/console.js"),
       import("./console/console-notifier.js"),
     ]);
-    const print = (text: string) => void io.stdout.write(`${text}\n`);
-    await app.startSchedules(createConsoleNotifier({ print, timeZone: app.config.timeZone }));
-    followRolloutsInConsole({
-      subscribe: (listener) => app.rollouts.subscribe(listener),
-      rolloutStatus: (id) => app.service.rolloutStatus(id),
-      print,
-      timeZone: app.config.timeZone,
-    });
     const stop = watchStopSignals(app);
     const stopped = new AbortController();
     void stop.signalled.then((signal) => {
@@ -313,6 +305,16 @@ export async function startBot(io: Io): Promise<number> {
         color: io.stdout.isTTY === true && !app.config.env.NO_COLOR,
         timeZone: app.config.timeZone,
         signal: stopped.signal,
+        // Schedules and rollouts report between commands: the console prints them around the line being typed.
+        startNotices: async (notify) => {
+          await app.startSchedules(createConsoleNotifier({ print: notify, timeZone: app.config.timeZone }));
+          followRolloutsInConsole({
+            subscribe: (listener) => app.rollouts.subscribe(listener),
+            rolloutStatus: (id) => app.service.rolloutStatus(id),
+            print: notify,
+            timeZone: app.config.timeZone,
+          });
+        },
       });
       return failedRuns > 0 ? 1 : 0;
     } finally {

@@ -1,4 +1,4 @@
-import { createInterface } from "node:readline";
+import { clearScreenDown, createInterface, cursorTo, moveCursor } from "node:readline";
 import type { OpsService } from "../service/ops-service.js";
 import type { Run, RunStatus } from "../store/types.js";
 import { createConsoleCommands } from "./console-commands.js";
@@ -21,6 +21,11 @@ export interface ConsoleOptions {
   color?: boolean;
   /** Ends the session (a shutdown): no more input is read and runs are no longer followed. */
   signal?: AbortSignal;
+  /**
+   * Starts what reports on its own while the console waits (schedules, rollouts), given `notify` to print
+   * those notices with: on a terminal it keeps them clear of the line being typed.
+   */
+  startNotices?: (notify: (text: string) => void) => Promise<void>;
 }
 
 export const PROMPT = "opsroom> ";
@@ -37,7 +42,8 @@ interface Foreground {
  * typing. On a terminal it works like the shells people know: a prompt with echo, line editing and
  * history kept across sessions, colours, and a run shown in the foreground until it ends. Ctrl-C
  * during a run offers to cancel it and a second Ctrl-C cancels it (as the Cancel button does);
- * Ctrl-C at the prompt clears the line; Ctrl-D exits. With piped input it reads one command a line,
+ * Ctrl-C at the prompt clears the line; Ctrl-D exits. Notices (a schedule starting, a rollout moving) print
+ * above the line being typed, which is redrawn as it was. With piped input it reads one command a line,
  * waits for each run it started, and returns when the input has ended and every run has finished:
  * with how many of them failed, so a script can tell (`npm start` exits 1 then).
  */
@@ -54,10 +60,31 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
   let foreground: Foreground | undefined;
   let busy = false;
   let exited = false;
+  /** Whether the prompt is waiting for a line, so a notice has to be printed around it. */
+  let atPrompt = false;
+
+  /**
+   * Prints a notice that comes on its own (a schedule starting, a rollout moving, a later run's progress)
+   * as shells print async notices: at the prompt the line being typed is cleared, the notice printed in its
+   * place and the prompt redrawn below with what was typed and the cursor where it was. Anywhere else (a
+   * command's output streaming, no prompt showing, piped input) it is printed as it comes.
+   */
+  const notify = (text: string) => {
+    if (!atPrompt) return void print(text);
+    // A typed line wider than the terminal takes several rows: clear from the prompt's.
+    const { rows } = lines.getCursorPos();
+    moveCursor(output, 0, -rows);
+    cursorTo(output, 0);
+    clearScreenDown(output);
+    print(text);
+    // The redraw first climbs back over the rows the line took; these keep it below the notice.
+    output.write("\n".repeat(rows));
+    lines.prompt(true);
+  };
 
   const follow = async (run: Run, afterEventId = 0) => {
     const later = interactive && run.runAt.getTime() > Date.now();
-    const watching = followRun(service, run.id, print, {
+    const watching = followRun(service, run.id, later ? notify : print, {
       pollMs: options.pollMs ?? 250,
       afterEventId,
       signal: later ? AbortSignal.any([background.signal, stopped]) : stopped,
@@ -71,6 +98,11 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
       foreground = undefined;
     }
   };
+
+  // Notices can come as soon as they start: before the prompt shows they just print.
+  await options.startNotices?.(notify);
+  // A shutdown while they started leaves nothing to run.
+  if (stopped.aborted) return { failedRuns: 0 };
 
   const handle = createConsoleCommands({
     service,
@@ -113,13 +145,21 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
     if (busy) output.write("\r\u001b[K");
   });
 
+  const showPrompt = () => {
+    lines.prompt();
+    atPrompt = true;
+  };
+  // Ctrl-D or a shutdown: no prompt to print around any more.
+  lines.on("close", () => (atPrompt = false));
+
   const stop = () => lines.close();
   stopped.addEventListener("abort", stop, { once: true });
   if (interactive) {
     print("opsroom console — type a request like `check dev status`, or `help`. Ctrl-D exits.");
-    lines.prompt();
+    showPrompt();
   }
   for await (const line of lines) {
+    atPrompt = false;
     if (line.trim()) history?.add(line);
     busy = true;
     const more = await handle(line);
@@ -128,7 +168,7 @@ export async function runConsole(options: ConsoleOptions): Promise<{ failedRuns:
       exited = true;
       break;
     }
-    if (interactive) lines.prompt();
+    if (interactive) showPrompt();
   }
   lines.close();
   stopped.removeEventListener("abort", stop);
