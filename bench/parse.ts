@@ -166,8 +166,11 @@ function measure(fns: readonly ((text: string) => unknown)[]): Stats[] {
   });
 }
 
-const parsed = messages.map((m) => parseText(stripSlackMarkup(m), ctx));
-const commandsFound = parsed.filter((i) => i.runbook !== null).length;
+// Counted without keeping the intents: 10,000 results held in an array make V8 move the parser's allocations
+// to the old generation (allocation-site pretenuring), which slowed every later parse by about 1.45× here;
+// a bot drops each chatter intent as soon as it has answered.
+let commandsFound = 0;
+for (const m of messages) if (parseText(stripSlackMarkup(m), ctx).runbook !== null) commandsFound++;
 const [a, b] = measure([ours, chronoOnly]) as [Stats, Stats];
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const reference0 = { instant: now, timezone: 60 };
