@@ -13,11 +13,11 @@ import { createAdapters } from "../../adapters/index.js";
 import { loadConfig, type Config } from "../../src/config/load-config.js";
 import { DEFAULT_RUNBOOKS_DIR } from "../../src/config/load-config.js";
 import { createActionLookup } from "../../src/executor/action-catalog.js";
-import { executeRun } from "../../src/executor/execute-run.js";
 import { createRedactor } from "../../src/redact.js";
 import { loadRunbooks } from "../../src/runbook/load-runbooks.js";
 import { createRolloutDriver, type RolloutDriver } from "../../src/rollout/rollout-driver.js";
 import { createRolloutScheduler } from "../../src/rollout/rollout-scheduler.js";
+import { drainRuns } from "../support/drain-runs.js";
 import type { OpsService } from "../../src/service/ops-service.js";
 import type { Store } from "../../src/store/store.js";
 import type { Run } from "../../src/store/types.js";
@@ -157,24 +157,7 @@ export function createRig(store: Store, clockStart = START, options: RigOptions 
         now += ms;
       },
       now: clock,
-      async drain() {
-        const done: Run[] = [];
-        for (;;) {
-          const run = await store.claimNextRun("w1", 30_000);
-          if (!run) return done;
-          const outcome = await executeRun(run, "w1", {
-            store,
-            actions,
-            credentials,
-            redactor,
-            log,
-            cancelPollMs: 20,
-            sleep: async () => {},
-          });
-          expect(await store.finishRun(run.id, "w1", outcome)).toBe(true);
-          done.push((await store.getRun(run.id))!);
-        }
-      },
+      drain: () => drainRuns(store, { actions, credentials, redactor, log }),
       restart: build,
     };
   };

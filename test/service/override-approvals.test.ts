@@ -23,7 +23,6 @@ import { DEFAULT_RUNBOOKS_DIR, loadConfig, type Config } from "../../src/config/
 import { createConsoleCommands } from "../../src/console/console-commands.js";
 import { renderPlanText } from "../../src/console/render-text.js";
 import { createActionLookup, type ActionLookup } from "../../src/executor/action-catalog.js";
-import { executeRun } from "../../src/executor/execute-run.js";
 import { createRedactor } from "../../src/redact.js";
 import { loadRunbooks } from "../../src/runbook/load-runbooks.js";
 import type { OpsService } from "../../src/service/ops-service.js";
@@ -31,6 +30,7 @@ import type { Store } from "../../src/store/store.js";
 import type { Run } from "../../src/store/types.js";
 import { wireService } from "../../src/wire-service.js";
 import { NEEDS_POSTGRES } from "../support/skip-unless.js";
+import { drainRuns } from "../support/drain-runs.js";
 import { openTestStore, type TestStore } from "../support/test-stores.js";
 
 const CONFIG = path.resolve(import.meta.dirname, "../fixtures/promotion/opsroom.yml");
@@ -60,24 +60,7 @@ function createRig(store: Store, actions: ActionLookup, credentials: Record<stri
   return {
     config,
     service,
-    async drain() {
-      const done: Run[] = [];
-      for (;;) {
-        const run = await store.claimNextRun("w1", 30_000);
-        if (!run) return done;
-        const outcome = await executeRun(run, "w1", {
-          store,
-          actions,
-          credentials,
-          redactor,
-          log,
-          cancelPollMs: 20,
-          sleep: async () => {},
-        });
-        await store.finishRun(run.id, "w1", outcome);
-        done.push((await store.getRun(run.id))!);
-      }
-    },
+    drain: () => drainRuns(store, { actions, credentials, redactor, log }),
   };
 }
 
