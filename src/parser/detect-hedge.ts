@@ -123,14 +123,25 @@ const PHRASE_CUES = new Set(
  * negation forbids only with one after it). Most messages have neither, and cost a lookup per word.
  */
 function mayHedge(tokens: readonly Token[]): boolean {
-  let negation = false;
-  let change = false;
-  for (const t of tokens) {
-    if (PHRASE_CUES.has(t.lower) || PHRASE_CUES.has(t.norm)) return true;
-    if (NEGATIONS.has(t.lower) && t.lower !== "no") negation = true;
-    else if (CHANGE_VERBS.has(t.lower)) change = true;
+  let seen = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const role = t.facts?.hedgeRole ?? hedgeRoleOf(t.lower, t.norm);
+    if (role === CUE) return true;
+    seen |= role;
   }
-  return negation && change;
+  return seen === (NEGATION | CHANGE);
+}
+
+const CUE = 1;
+const NEGATION = 2;
+const CHANGE = 4;
+
+/** What one word can do for a hedge: be a phrase's cue, a negation or a change verb (0: nothing); a word fact. */
+export function hedgeRoleOf(lower: string, norm: string): number {
+  if (PHRASE_CUES.has(lower) || PHRASE_CUES.has(norm)) return CUE;
+  if (NEGATIONS.has(lower) && lower !== "no") return NEGATION;
+  return CHANGE_VERBS.has(lower) ? CHANGE : 0;
 }
 
 /** Whether one of `phrases` starts at token i (a `*` skips up to three words). */

@@ -124,7 +124,8 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
       continue;
     }
     // "down to a tenth", "to half of users", "up to three quarters": a share written as a fraction.
-    if (t.kind === "word" && FRACTIONS.has(t.lower) && i > 0) {
+    const role = t.facts?.entityRole ?? entityRoleOf(t.lower);
+    if (t.kind === "word" && (role & FRACTION) !== 0 && i > 0) {
       let k = i - 1;
       let value = FRACTIONS.get(t.lower)!;
       if (tokens[k]!.lower === "three" && t.lower === "quarters") {
@@ -139,9 +140,10 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
     if (t.kind !== "word" || taken[i]) continue;
     // Refs and multipliers carry a digit or a joiner; plain words skip the patterns below.
     const prev = i > 0 ? tokens[i - 1] : undefined;
-    if (!hasRefChar(t.raw)) {
-      if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower)) entities.push(refAt(text, tokens, t.raw, i));
-      else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) entities.push(refAt(text, tokens, t.raw, i));
+    const afterRefCue = prev !== undefined && ((prev.facts?.entityRole ?? entityRoleOf(prev.lower)) & REF_CUE) !== 0;
+    if ((role & REF_CHAR) === 0) {
+      if (afterRefCue && !FUNCTION_WORDS.has(t.lower)) entities.push(refAt(text, tokens, t.raw, i));
+      else if ((role & NAMED_REF) !== 0 && namedRefContext(tokens, i, entities)) entities.push(refAt(text, tokens, t.raw, i));
       continue;
     }
     const multiplier = /^x(\d{1,4})$|^(\d{1,4})x$/.exec(t.lower);
@@ -179,9 +181,9 @@ export function extractEntities(tokens: readonly Token[], matches: readonly LexM
     }
     if (VERSION.test(t.raw) || SHA.test(t.raw) || BRANCH.test(t.raw) || TAGGED.test(t.raw)) {
       entities.push(refAt(text, tokens, t.raw, i));
-    } else if (prev && REF_CUES.has(prev.lower) && !FUNCTION_WORDS.has(t.lower) && /^[\w./-]+$/.test(t.raw)) {
+    } else if (afterRefCue && !FUNCTION_WORDS.has(t.lower) && /^[\w./-]+$/.test(t.raw)) {
       entities.push(refAt(text, tokens, t.raw, i));
-    } else if (NAMED_REFS.has(t.lower) && namedRefContext(tokens, i, entities)) {
+    } else if ((role & NAMED_REF) !== 0 && namedRefContext(tokens, i, entities)) {
       entities.push(refAt(text, tokens, t.raw, i));
     }
   }
@@ -209,13 +211,20 @@ const byStart = (a: Entity, b: Entity): number => a.start - b.start;
 /** Per token, whether a catalog value was read from it. */
 const takenBuffer = scratchBuffer((n) => new Uint8Array(n), 1024, 0);
 
-/** `/[\d@#/._-]/.test(word)` without the regex. */
-function hasRefChar(word: string): boolean {
-  for (let i = 0; i < word.length; i++) {
-    const c = word.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || c === 64 || c === 35 || c === 47 || c === 46 || c === 95 || c === 45) return true;
+const FRACTION = 1;
+const REF_CUE = 2;
+const NAMED_REF = 4;
+/** Holds a digit or a joiner (`/[\d@#/._-]/`): may be a ref or a multiplier; plain words skip those patterns. */
+const REF_CHAR = 8;
+
+/** What a word (lowercase) can be to the entities, as bits: a word fact, looked up once per distinct word. */
+export function entityRoleOf(lower: string): number {
+  const role = (FRACTIONS.has(lower) ? FRACTION : 0) | (REF_CUES.has(lower) ? REF_CUE : 0) | (NAMED_REFS.has(lower) ? NAMED_REF : 0);
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || c === 64 || c === 35 || c === 47 || c === 46 || c === 95 || c === 45) return role | REF_CHAR;
   }
-  return false;
+  return role;
 }
 
 function namedRefContext(tokens: readonly Token[], i: number, entities: readonly Entity[]): boolean {

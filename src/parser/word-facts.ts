@@ -1,3 +1,5 @@
+import { hedgeRoleOf } from "./detect-hedge.js";
+import { entityRoleOf } from "./extract-entities.js";
 import { CHATTER, COMMON_WORDS, FUNCTION_WORDS, LIGHT_VERBS, REQUEST_WORDS } from "./english.js";
 import type { LexForm, Lexicon, PhrasePattern } from "./lexicon.js";
 import type { Token } from "./tokenize.js";
@@ -21,6 +23,10 @@ export interface WordFacts {
   prefix: boolean;
   form: LexForm | undefined;
   extends: boolean;
+  /** What the word can do for a hedge (detect-hedge.ts). */
+  hedgeRole: number;
+  /** What the word can be to the entities (extract-entities.ts). */
+  entityRole: number;
 }
 
 const properPrefixes = new WeakMap<Lexicon, Set<string>>();
@@ -99,5 +105,7 @@ function compute(t: Token, lexicon: Lexicon): WordFacts {
     prefix: lexicon.keyPrefixes.has(norm),
     form: lexicon.forms.get(norm),
     extends: properPrefixesOf(lexicon).has(norm),
+    hedgeRole: hedgeRoleOf(w, norm),
+    entityRole: entityRoleOf(w),
   };
 }
