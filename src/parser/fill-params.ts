@@ -99,7 +99,7 @@ export function fillParams(
 
   // Numbers: integers by their cue or unit ("to 5", "5 replicas", "x4"); percentages by % or "to 50" for a percent param.
   const numbers = byType.number;
-  const relative = relativeCount(tokens);
+  const relative = info.integerParams.length > 0 && relativeCount(tokens);
   let usedNumbers: Set<Entity> | undefined;
   for (let p = 0; p < info.integerParams.length; p++) {
     const name = info.integerParams[p]![0];
