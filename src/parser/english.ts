@@ -99,6 +99,20 @@ export const EXPANSIONS: ReadonlyMap<string, readonly string[]> = new Map(
 );
 
 /** Words that carry no content: articles, pronouns, prepositions, auxiliaries, politeness, fillers. */
+/** Counts written as words: "scale api to three", "two more replicas", "ten percent". */
+export const NUMBER_WORDS: ReadonlyMap<string, number> = new Map(
+  `zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+   eighteen nineteen twenty`
+    .split(/\s+/)
+    .map((word, n) => [word, n] as const)
+    .concat([
+      ["thirty", 30],
+      ["forty", 40],
+      ["fifty", 50],
+      ["hundred", 100],
+    ]),
+);
+
 export const FUNCTION_WORDS = words(`
   a an the this that these those some any all every each both either neither no
   i me my mine we us our ours you your yours he him his she her it its they them their there here

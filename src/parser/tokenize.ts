@@ -1,4 +1,4 @@
-import { EXPANSIONS } from "./english.js";
+import { EXPANSIONS, NUMBER_WORDS } from "./english.js";
 import { SpanMap } from "./span-map.js";
 import type { WordFacts } from "./word-facts.js";
 
@@ -243,6 +243,9 @@ function spell(raw: string): Spelling {
     const words = expanded.map((w) => ({ lower: w, norm: normWord(w) }));
     return { raw, lower, norm: lower, kind: "word", value: Number.NaN, expanded: words, factsOf: null, facts: null };
   }
+  const counted = NUMBER_WORDS.get(lower);
+  if (counted !== undefined)
+    return { raw, lower, norm: lower, kind: "number", value: counted, expanded: undefined, factsOf: null, facts: null };
   const first = lower.charCodeAt(0);
   if (first >= 48 && first <= 57) {
     if (/^\d+$/.test(lower))

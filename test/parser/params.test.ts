@@ -198,6 +198,22 @@ describe("emoji and symbols", () => {
   });
 });
 
+describe("counts written as words", () => {
+  it("reads them as numbers where a number would be", () => {
+    expect(parse("scale api to three in prod").params).toEqual({ service: "api", env: "prod", replicas: 3 });
+    expect(parse("ramp featureMatrix to ten percent in staging").params).toMatchObject({ percent: 10, action: "rollout" });
+    // A relative count is asked for, never guessed, also in words.
+    const relative = parse("add two more replicas to api in prod");
+    expect(relative.missing).toEqual(["replicas"]);
+    expect(relative.relative).toEqual({ replicas: 2 });
+  });
+
+  it("leaves chatter alone", () => {
+    expect(parse("one sec").runbook).toBeNull();
+    expect(parse("give it two minutes").runbook).toBeNull();
+  });
+});
+
 describe("typos", () => {
   it.each([
     ["dpeloy api to stagin", "deploy", { service: "api", env: "staging" }],
