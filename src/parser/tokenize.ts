@@ -262,7 +262,9 @@ function spell(raw: string): Spelling {
     if (/^\d{1,2}(?:am|pm|a|p)$/.test(lower))
       return { raw, lower, norm: lower, kind: "clock", value: Number.NaN, expanded: undefined, factsOf: null, facts: null };
   }
-  return { raw, lower, norm: normWord(lower), kind: "word", value: Number.NaN, expanded: undefined, factsOf: null, facts: null };
+  // A possessive is keyed by its word: "prod's schema", "api's logs" (contractions were expanded above).
+  const possessive = lower.length > 3 && lower.endsWith("'s") ? lower.slice(0, -2) : lower;
+  return { raw, lower, norm: normWord(possessive), kind: "word", value: Number.NaN, expanded: undefined, factsOf: null, facts: null };
 }
 
 /** Length of " am", "pm", "a.m." and the like at e (any case), or 0: `/^ ?[ap]\.?m\.?/i` without a slice and a regex. */

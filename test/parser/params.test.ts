@@ -214,6 +214,15 @@ describe("counts written as words", () => {
   });
 });
 
+describe("possessives", () => {
+  it("read as the word they are made of", () => {
+    const compare = parse("compare prod's schema with staging's");
+    expect(compare.runbook).toBe("schema-sync");
+    expect(compare.params).toEqual({ from: "prod", to: "staging" });
+    expect(parse("pull checkout's error logs from prod").params).toMatchObject({ service: "checkout", env: "prod", level: "error" });
+  });
+});
+
 describe("typos", () => {
   it.each([
     ["dpeloy api to stagin", "deploy", { service: "api", env: "staging" }],
