@@ -41,6 +41,8 @@ const FORBID = [
   "dry-run only",
   "dryrun only",
   "simulate only",
+  "simulate",
+  "rehearse",
   "preview only",
   "plan only",
   "nothing for real",

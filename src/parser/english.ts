@@ -99,6 +99,9 @@ export const EXPANSIONS: ReadonlyMap<string, readonly string[]> = new Map(
 );
 
 /** Words that carry no content: articles, pronouns, prepositions, auxiliaries, politeness, fillers. */
+/** Words after which a verb's "-ing" form asks for it politely: "mind bouncing the workers in prod?". */
+export const GERUND_REQUESTS = words("mind");
+
 /** Counts written as words: "scale api to three", "two more replicas", "ten percent". */
 export const NUMBER_WORDS: ReadonlyMap<string, number> = new Map(
   `zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen

@@ -1,4 +1,4 @@
-import { FUNCTION_WORDS } from "./english.js";
+import { FUNCTION_WORDS, GERUND_REQUESTS, NEGATIONS } from "./english.js";
 import { isTypoOf } from "./fuzzy-match.js";
 import { scratchBuffer } from "./scratch-buffer.js";
 import { ARROW_KEY, ownersOf, type KeyPair, type LexEntry, type LexForm, type Lexicon, type Owners } from "./lexicon.js";
@@ -227,11 +227,15 @@ function addSeparable(tokens: readonly Token[], lexicon: Lexicon, matches: LexMa
 
 const WANTING = new Set(["need", "needs", "want", "wants", "get", "have", "like"]);
 
-/** "i need web deployed to staging", "can we get api restarted": the participle asks for its runbook. */
+/**
+ * "i need web deployed to staging", "can we get api restarted": the participle asks for its runbook; so does
+ * a gerund after "mind" ("would you mind restarting api?").
+ */
 function addRequestedParticiples(tokens: readonly Token[], lexicon: Lexicon, matches: LexMatch[]): void {
   for (let i = 1; i < tokens.length; i++) {
     const inflection = factsOf(tokens[i]!, lexicon).inflection;
-    if (!inflection || inflection.form !== "past" || !isRequestedParticiple(tokens, i)) continue;
+    if (!inflection) continue;
+    if (inflection.form === "past" ? !isRequestedParticiple(tokens, i) : inflection.form !== "ing" || !isPoliteGerund(tokens, i)) continue;
     const entries: LexEntry[] = inflection.runbooks.map((runbook) => ({ kind: "verb", runbook }));
     matches.push({
       start: i,
@@ -245,6 +249,13 @@ function addRequestedParticiples(tokens: readonly Token[], lexicon: Lexicon, mat
       trigger: true,
     });
   }
+}
+
+/** "mind bouncing …": a gerund right after "mind", with no negation before it in the clause ("I don't mind waiting"). */
+function isPoliteGerund(tokens: readonly Token[], i: number): boolean {
+  const clause = tokens[i]!.clause;
+  if (!GERUND_REQUESTS.has(tokens[i - 1]!.lower) || tokens[i - 1]!.clause !== clause) return false;
+  return !tokens.some((t, k) => k < i && t.clause === clause && NEGATIONS.has(t.lower));
 }
 
 /** A participle within a few words after need/want/get in its clause, with no negation before. */

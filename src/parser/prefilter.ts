@@ -1,4 +1,4 @@
-import { CHATTER, COMMON_WORDS, FUNCTION_WORDS, REQUEST_WORDS } from "./english.js";
+import { CHATTER, COMMON_WORDS, FUNCTION_WORDS, GERUND_REQUESTS, REQUEST_WORDS } from "./english.js";
 import { ARROW_KEY, type Lexicon } from "./lexicon.js";
 import { closestForms } from "./match-lexicon.js";
 import type { SpanMap } from "./span-map.js";
@@ -88,7 +88,8 @@ function interesting(word: string, lexicon: Lexicon, map: SpanMap<boolean>): boo
 }
 
 function judge(word: string, lexicon: Lexicon): boolean {
-  if (lexicon.triggerStarts.has(word) || lexicon.phraseAnchors.has(word)) return true;
+  // "mind" may make the "-ing" form after it a request ("mind bouncing the workers?").
+  if (lexicon.triggerStarts.has(word) || lexicon.phraseAnchors.has(word) || GERUND_REQUESTS.has(word)) return true;
   const inflection = lexicon.inflections.get(word);
   // Past forms may report or ask about a run; "-ing" forms of a runbook with a read-only form may be a
   // hypothetical ("what would migrating staging do").

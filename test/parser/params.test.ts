@@ -159,6 +159,8 @@ describe("dry runs", () => {
     ["migrate prod", false],
     ["run the prod migrations for real, not a dry run", false],
     ["apply pending migrations to production", false],
+    ["just simulate the migrate on prod first pls", true],
+    ["rehearse the staging migration", true],
   ])("%s → dryRun %s", (text, dryRun) => {
     expect(parse(text).params.dryRun).toBe(dryRun);
   });
@@ -167,6 +169,22 @@ describe("dry runs", () => {
     "%s → a migrate dry run (asking changes nothing)",
     (text) => {
       expect(parse(text)).toMatchObject({ runbook: "migrate", params: { env: "prod", dryRun: true } });
+    },
+  );
+});
+
+describe("polite requests", () => {
+  it.each([
+    ["mind bouncing the workers in prod? they're wedged", "restart", { service: "worker", env: "prod" }],
+    ["would you mind deploying web to staging", "deploy", { service: "web", env: "staging" }],
+  ])("%s → %s", (text, runbook, params) => {
+    expect(parse(text)).toMatchObject({ runbook, params, missing: [] });
+  });
+
+  it.each(["i don't mind waiting for the deploy", "mind you, deploying on fridays is risky", "can you simulate a deploy of api to prod"])(
+    "%s → not a command",
+    (text) => {
+      expect(parse(text).runbook).toBeNull();
     },
   );
 });
