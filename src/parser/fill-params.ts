@@ -305,8 +305,8 @@ function readRelativeChange(
   const at = tokens.findIndex(
     (t, i) =>
       t.kind === "number" &&
-      i > 0 &&
-      (tokens[i - 1]!.lower === "by" || RELATIVE_VERBS.has(tokens[i - 1]!.lower) || RELATIVE_AFTER.has(tokens[i + 1]?.lower ?? "")),
+      ((i > 0 && (tokens[i - 1]!.lower === "by" || RELATIVE_VERBS.has(tokens[i - 1]!.lower))) ||
+        RELATIVE_AFTER.has(tokens[i + 1]?.lower ?? "")),
   );
   const by = tokens[at]?.value ?? 0;
   if (!Number.isInteger(by) || by <= 0) return undefined;

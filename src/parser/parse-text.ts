@@ -1,4 +1,5 @@
 import type { Runbook } from "../runbook/runbook-schema.js";
+import { PAST_AUX } from "./english.js";
 import { askForMissing, askForValidRef, askToChoose, askWhichRunbook } from "./clarify.js";
 import { detectPastTalk, inflectedRunbooks } from "./detect-non-command.js";
 import { readHedge, type Hedge } from "./detect-hedge.js";
@@ -59,6 +60,15 @@ function terseFlagCommand(tokens: readonly Token[], entities: readonly Entity[])
     return false;
   }
   return true;
+}
+
+/**
+ * A relative count of instances asks for it without a verb: "one more replica for api in prod please", "we
+ * need 2 more api pods" (the count itself is then asked for, or read at plan time). Never in talk of the past
+ * ("there were 2 extra instances of api").
+ */
+function asksForCount(tokens: readonly Token[], filled: FilledParams): boolean {
+  return filled.relative !== undefined && !tokens.some((t) => PAST_AUX.has(t.lower));
 }
 
 /** "flag put X 40": a number right after the flag is its percentage (and, with no other action, a rollout). */
@@ -170,7 +180,9 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     // Cheap rejections first: a mutating runbook that cannot turn read-only needs a command verb; a
     // runbook without free-text params cannot explain more of the message than its words and values.
     const info = candidate.info;
-    if (info.mutating && !info.runbook.readOnlyWhen && candidate.verb !== "command") continue;
+    // A count of instances may ask for scale without a verb ("one more replica for api in prod please").
+    const counted = candidate.verb !== "command" && info.paramTypes.has("integer") && entities.some((e) => e.type === "number");
+    if (info.mutating && !info.runbook.readOnlyWhen && candidate.verb !== "command" && !counted) continue;
     // "ugh staging is so flaky lately": trouble as a standing opinion, not a report to triage.
     if (candidate.verb === null && info.acceptsStatements && tokens.some((t) => OPINION_TIME.has(t.lower))) continue;
     if (!info.paramTypes.has("string") && coverageOf(tokens, candidate.explains, hedge.words, candidate.clauses) < MIN_COVERAGE.read)
@@ -186,7 +198,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     const staged =
       info.id === "flag" && candidate.verb !== "command" && (readStages(input, undefined) !== null || terseFlagCommand(tokens, entities));
     if (info.id === "flag") bareFlagValue(tokens, entities, filled);
-    const coverage = viableCoverage(candidate, filled, tokens, staged);
+    const coverage = viableCoverage(candidate, filled, tokens, staged || (counted && asksForCount(tokens, filled)));
     if (coverage < 0) continue;
     addTimes(candidate.info, fillInput, filled.params, filled.consumed);
     chosen = { candidate, filled, coverage };

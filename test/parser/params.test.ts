@@ -232,6 +232,23 @@ describe("counts written as words", () => {
   });
 });
 
+describe("a relative count of instances without a verb", () => {
+  it.each([
+    ["one more replica for api in prod please", "api", "prod", 1],
+    ["we need 2 more api pods in prod", "api", "prod", 2],
+    ["drop one replica from web in staging", "web", "staging", -1],
+  ])("%s → scale, the count asked for (%s in %s, %s)", (text, service, env, by) => {
+    expect(parse(text)).toMatchObject({ runbook: "scale", params: { service, env }, missing: ["replicas"], relative: { replicas: by } });
+  });
+
+  it.each(["there were 2 extra instances of api in prod", "api has 2 more pods than web in prod", "we had 2 more pods yesterday on api"])(
+    "%s → not a command",
+    (text) => {
+      expect(parse(text).runbook).toBeNull();
+    },
+  );
+});
+
 describe("possessives", () => {
   it("read as the word they are made of", () => {
     const compare = parse("compare prod's schema with staging's");
