@@ -71,7 +71,7 @@ const ADVERBS = new Set([
 ]);
 const COPULAS = new Set(["is", "are", "was", "were", "looks", "look", "seems", "seem", "feels", "needs", "need", "has", "have"]);
 const HOWTO_AUX = new Set(["do", "can", "could", "should", "would", "does"]);
-const PRESENT_BE = new Set(["is", "are", "be", "being", "am", "get", "gets"]);
+const PRESENT_BE = new Set(["is", "are", "be", "being", "am", "get", "gets", "getting"]);
 const SAFE_WORDS = new Set(["safe", "ok", "okay", "fine", "worth", "possible", "allowed", "wise", "smart", "risky"]);
 
 /**

@@ -173,6 +173,15 @@ describe("dry runs", () => {
   );
 });
 
+describe("statements of trouble", () => {
+  it("reads a passive with 'getting' as a state, not a report of the past", () => {
+    expect(parse("login broken on staging?? users getting kicked out")).toMatchObject({
+      runbook: "incident-triage",
+      params: { service: "auth", env: "staging" },
+    });
+  });
+});
+
 describe("polite requests", () => {
   it.each([
     ["mind bouncing the workers in prod? they're wedged", "restart", { service: "worker", env: "prod" }],
