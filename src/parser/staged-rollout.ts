@@ -20,7 +20,9 @@ const EVERY = new RegExp(String.raw`\bevery\s+(?:${COUNT}\s*${UNIT}\b|${UNIT}\b)
 const OVER = new RegExp(String.raw`\bover\s+(?:the\s+next\s+|an?\s+)?${COUNT}?\s*${UNIT}\b`, "i");
 const STEP_OF = /\bin\s+steps\s+of\s+(\d{1,3})\b|\b(\d{1,3})\s*%\s+(?:every|at a time|per step|each step)\b/i;
 const WORDS = /\b(?:staged|stages|in steps|step by step|gradual|gradually|stagger(?:ed)?)\b/i;
-const MAYBE = /every|over|apart|step|stage|gradual|stagger|then|\d%?\s*[/,]\s*\d|\d%?\s+\d/i;
+/** "hourly", "daily": the time between stages in one word. */
+const EVERY_WORD = /\b(?:(half[- ]?hourly)|(hourly)|(daily))\b/i;
+const MAYBE = /every|over|apart|step|stage|gradual|stagger|then|hourly|daily|\d%?\s*[/,]\s*\d|\d%?\s+\d/i;
 /** Stages when only a target and a span are given. */
 const LADDER = [10, 25, 50, 100];
 
@@ -36,7 +38,9 @@ export function readStages(text: string, target: number | undefined): Stages | n
     if (values.length >= 2 && values.every((v, k) => v <= 100 && (k === 0 || v > values[k - 1]!))) out.stages = values;
   }
   const every = EVERY.exec(text);
+  const everyWord = every ? null : EVERY_WORD.exec(text);
   if (every) out.every = duration(every[1] ?? every[4] ?? "1", every[2] ?? every[3] ?? every[5]!);
+  else if (everyWord) out.every = everyWord[1] ? "PT30M" : everyWord[2] ? "PT1H" : "P1D";
   const step = STEP_OF.exec(text);
   const top = target ?? 100;
   if (!out.stages && step) {

@@ -225,6 +225,16 @@ describe("emoji and symbols", () => {
   });
 });
 
+describe("staged rollouts", () => {
+  it.each([
+    ["ramp timelineParallax 10/25/50/100 every 30 minutes in prod", [10, 25, 50, 100], "PT30M"],
+    ["gradually roll featureMatrix out to ops and admin in prod, 10/50/100, hourly", [10, 50, 100], "PT1H"],
+    ["ramp timelineParallax 10/25/50/100 in prod daily", [10, 25, 50, 100], "P1D"],
+  ])("%s → stages %j every %s", (text, stages, every) => {
+    expect(parse(text)).toMatchObject({ runbook: "rollout", params: { env: "prod", stages, every } });
+  });
+});
+
 describe("counts written as words", () => {
   it("reads them as numbers where a number would be", () => {
     expect(parse("scale api to three in prod").params).toEqual({ service: "api", env: "prod", replicas: 3 });
