@@ -191,7 +191,11 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     if (hedge.forbid && info.mutating && !info.runbook.readOnlyWhen) continue;
     // Times (chrono) are read only for the runbook chosen; words of a time expression count as explained anyway.
     const filled = fillParams(candidate.info, fillInput, { times: false });
-    if (info.runbook.readOnlyWhen) applyHedge(info.runbook, filled.params, hedge);
+    if (info.runbook.readOnlyWhen) {
+      applyHedge(info.runbook, filled.params, hedge);
+      // A question that asks no verb of the runbook ("any migrations pending on prod?") asks for its read-only form.
+      if (!hedge.insist && candidate.verb !== "command" && /\?\s*$/.test(input)) Object.assign(filled.params, info.runbook.readOnlyWhen);
+    }
     for (const k of hedge.words) filled.consumed.add(k);
     // "staged rollout of X in staging: 5, 20, 50, 100": stages name the request even without a command verb;
     // so does a terse flag command ("X off", "flag put X 40", "take X to 25").

@@ -165,12 +165,15 @@ describe("dry runs", () => {
     expect(parse(text).params.dryRun).toBe(dryRun);
   });
 
-  it.each(["what migrations are pending in prod", "which migrations are pending on prod?", "check the migrations on prod"])(
-    "%s → a migrate dry run (asking changes nothing)",
-    (text) => {
-      expect(parse(text)).toMatchObject({ runbook: "migrate", params: { env: "prod", dryRun: true } });
-    },
-  );
+  it.each([
+    "what migrations are pending in prod",
+    "which migrations are pending on prod?",
+    "check the migrations on prod",
+    "any migrations pending on prod?",
+    "are there migrations pending in prod?",
+  ])("%s → a migrate dry run (asking changes nothing)", (text) => {
+    expect(parse(text)).toMatchObject({ runbook: "migrate", params: { env: "prod", dryRun: true } });
+  });
 });
 
 describe("statements of trouble", () => {
@@ -196,6 +199,13 @@ describe("polite requests", () => {
       expect(parse(text).runbook).toBeNull();
     },
   );
+});
+
+describe("a question without a command verb", () => {
+  it("asks for the read-only form", () => {
+    expect(parse("featureMatrix on in prod?").params).toMatchObject({ flag: "featureMatrix", action: "status" });
+    expect(parse("can you migrate staging?").params).toEqual({ env: "staging", dryRun: false });
+  });
 });
 
 describe("ways of saying roll back and flag actions", () => {
