@@ -195,6 +195,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
       applyHedge(info.runbook, filled.params, hedge);
       // A question that asks no verb of the runbook ("any migrations pending on prod?") asks for its read-only form.
       if (!hedge.insist && candidate.verb !== "command" && /\?\s*$/.test(input)) Object.assign(filled.params, info.runbook.readOnlyWhen);
+      filled.missing = filled.missing.filter((name) => !(name in filled.params));
     }
     for (const k of hedge.words) filled.consumed.add(k);
     // "staged rollout of X in staging: 5, 20, 50, 100": stages name the request even without a command verb;

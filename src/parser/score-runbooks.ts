@@ -153,8 +153,9 @@ export function scoreRunbooks(
       const isSynonym = (kinds & SYNONYM) !== 0;
       if (kinds & VERB) {
         const use: Use = m.request ? { form: "command", reason: null } : classifyUse(tokens, m.start, explains);
-        if (use.form === "blocked" && use.reason === "noun" && !mutating) {
-          // "the schema diff between dev and prod": the runbook's name as a noun still names it.
+        if (use.form === "blocked" && use.reason === "noun" && (!mutating || info.runbook.readOnlyWhen)) {
+          // "the schema diff between dev and prod": the runbook's name as a noun still names it; for one that
+          // changes things, its read-only form ("what's the rollout on X?"): a noun asks for no change.
           if (!isRemark(tokens, m.end, explains)) {
             keywordScore = Math.max(keywordScore, W.keyword);
             clauses.add(tokens[m.start]!.clause);

@@ -205,6 +205,17 @@ describe("a question without a command verb", () => {
   it("asks for the read-only form", () => {
     expect(parse("featureMatrix on in prod?").params).toMatchObject({ flag: "featureMatrix", action: "status" });
     expect(parse("can you migrate staging?").params).toEqual({ env: "staging", dryRun: false });
+    // Nothing is asked for that the question settled.
+    expect(parse("what percentage is featureMatrix at in prod?")).toMatchObject({
+      params: { action: "status" },
+      missing: [],
+      clarify: null,
+    });
+  });
+
+  it("reads the name of a change as a noun for its read-only form", () => {
+    expect(parse("what's the rollout on supabaseSnapshot?").params).toMatchObject({ flag: "supabaseSnapshot", action: "status" });
+    expect(parse("the rollout of featureMatrix went fine").runbook).toBeNull();
   });
 });
 
