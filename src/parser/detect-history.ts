@@ -40,6 +40,8 @@ function isPastVerb(w: string): boolean {
     (w.length >= 5 && w.charCodeAt(w.length - 1) === 100 && w.charCodeAt(w.length - 2) === 101 && /^[a-z]+$/.test(w))
   );
 }
+/** Words of a question about what is to come ("what deploys are planned for tomorrow?"): not history. */
+const FUTURE = new Set(["tomorrow", "upcoming", "planned", "scheduled", "will", "gonna"]);
 /** The order in which a runbook is picked when a word names several ("bumped": deploy, flag or scale). */
 const PRIORITY = ["rollback", "migrate", "restart", "scale", "deploy", "flag", "rollout", "checklist"];
 const FILLERS = new Set(["hey", "hi", "so", "btw", "ok", "okay", "quick", "q", "question", "bot", "opsbot", "opsroom", "yo", "um", "hmm"]);
@@ -91,8 +93,8 @@ export function readHistoryQuestion(
       past = true;
       for (const r of inflection.runbooks) if (lexicon.byId.get(r)?.mutating) add(runbooks, r);
       if (actionAt < 0) actionAt = i;
-    } else if (inflection && listing && inflection.form === "s") {
-      // "last 5 deploys", "the latest restarts".
+    } else if (inflection && inflection.form === "s") {
+      // "last 5 deploys", "the latest restarts", "how many deploys went to prod this week?".
       for (const r of inflection.runbooks) if (lexicon.byId.get(r)?.mutating) add(runbooks, r);
       if (actionAt < 0) actionAt = i;
     } else if (CHANGE_VERBS.has(t.lower)) {
@@ -111,7 +113,7 @@ export function readHistoryQuestion(
   }
   const runNoun = tokens.some((t) => RUN_NOUNS.has(t.lower));
   if (runbooks.length === 0 && !change && !runNoun) return null;
-  if (question && !past) return null;
+  if (question && (!past || tokens.some((t) => FUTURE.has(t.lower)))) return null;
   // "we shipped web yesterday?" is a report, even with a question mark: a subject right before the verb.
   if (!pastOpener && !WH.has(first) && first !== "how" && actionAt > 0 && SUBJECTS.has(tokens[actionAt - 1]!.lower)) return null;
 

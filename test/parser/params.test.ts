@@ -352,6 +352,11 @@ describe("questions about the past", () => {
     });
     expect(parse("who flipped signalAiInsights?").params).toEqual({ runbook: "flag", flag: "signalAiInsights" });
     expect(parse("last 5 deploys of checkout").params).toMatchObject({ service: "checkout", runbook: "deploy", limit: 5 });
+    expect(parse("how many deploys of checkout went to prod this week").params).toMatchObject({
+      service: "checkout",
+      env: "prod",
+      runbook: "deploy",
+    });
   });
 
   it.each([
@@ -360,7 +365,8 @@ describe("questions about the past", () => {
     "I deployed api to staging an hour ago, looks fine",
     "remember when we rolled back payments three times in one day lol",
     "should we have rolled back sooner?",
-  ])("but not questions to people, opinions or reports: %j → null", (text) => {
+    "what deploys are planned for tomorrow?",
+  ])("but not questions to people, about the future, opinions or reports: %j → null", (text) => {
     expect(parse(text).runbook).toBeNull();
   });
 });
