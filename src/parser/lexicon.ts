@@ -97,6 +97,8 @@ export interface PhraseSlot {
   type: string;
   /** The entity types that fill it (for catalog, number and cohort types). */
   entityTypes: readonly string[];
+  /** Free text that is no param, ending the phrase: it takes the rest of its clause ("how do i {action}"). */
+  rest: boolean;
 }
 
 /** Small words a phrase may leave out ("health of the api in prod" and "health of api in prod"). */
@@ -493,12 +495,14 @@ function compilePhrase(runbook: Runbook, index: number, phrase: string): PhraseP
     if (word.startsWith("{")) words.push({ slot: word.slice(1, -1) });
     else words.push({ literal: normWord(word.replace(/[?!,.]+$/, "").replace(/'s$/, "")) });
   }
-  const parts = expandContractions(words).map((part): PhraseLiteral | PhraseSlot => {
+  const expanded = expandContractions(words);
+  const parts = expanded.map((part, k): PhraseLiteral | PhraseSlot => {
     if ("literal" in part)
       return { literal: part.literal, optional: OPTIONAL_LITERALS.has(part.literal), content: !FUNCTION_WORDS.has(part.literal) };
-    const type = runbook.params[part.slot]?.type ?? (ENTITY_SLOTS.has(part.slot) ? part.slot : "string");
+    const param = runbook.params[part.slot];
+    const type = param?.type ?? (ENTITY_SLOTS.has(part.slot) ? part.slot : "string");
     const entityTypes = type === "integer" || type === "percent" ? ["number", "percent"] : type === "list" ? ["cohort"] : [type];
-    return { slot: part.slot, type, entityTypes };
+    return { slot: part.slot, type, entityTypes, rest: !param && type === "string" && k === expanded.length - 1 };
   });
   let needs = 0;
   for (const part of parts) if ("slot" in part) needs |= part.type === "env" ? NEEDS_ENV : part.type === "service" ? NEEDS_SERVICE : 0;

@@ -363,9 +363,12 @@ function matchPhrase(pattern: PhrasePattern, tokens: readonly Token[], entities:
       const type = part.type;
       if (type === "string" || type === "time") {
         if (pos >= tokens.length) return null;
-        used.push(pos);
-        slotTokens++;
-        pos++;
+        const clause = tokens[pos]!.clause;
+        do {
+          used.push(pos);
+          slotTokens++;
+          pos++;
+        } while (part.rest && pos < tokens.length && tokens[pos]!.clause === clause);
         slots++;
         continue;
       }

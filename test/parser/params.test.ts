@@ -185,6 +185,12 @@ describe("statements of trouble", () => {
   });
 });
 
+describe("how-to questions", () => {
+  it.each(["how do i ask you to roll something back?", "how can i get a flag turned on for my team"])("%s → help", (text) => {
+    expect(parse(text)).toMatchObject({ runbook: "help", params: {} });
+  });
+});
+
 describe("polite requests", () => {
   it.each([
     ["mind bouncing the workers in prod? they're wedged", "restart", { service: "worker", env: "prod" }],
