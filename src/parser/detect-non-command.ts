@@ -233,7 +233,8 @@ export function detectPastTalk(tokens: readonly Token[], lexicon: Lexicon): stri
     const inflection = factsOf(tokens[i]!, lexicon).inflection;
     if (!inflection || inflection.form !== "past") continue;
     const prev = i > 0 ? tokens[i - 1]!.lower : undefined;
-    if (prev !== undefined && (prev === "not" || prev === "get")) continue;
+    // "not deployed", "get it deployed", "mark the step as blocked": no report of the past.
+    if (prev !== undefined && (prev === "not" || prev === "get" || prev === "as")) continue;
     if (isRequestedParticiple(tokens, i)) continue;
     // "is featureMatrix enabled?": a participle after a present "is/are" in its clause is a state.
     let state = false;

@@ -185,6 +185,16 @@ describe("statements of trouble", () => {
   });
 });
 
+describe("checklist steps", () => {
+  it("reads a participle after 'as' as the status it sets, not a report", () => {
+    expect(parse("mark the authoritative copy step as blocked")).toMatchObject({
+      runbook: "checklist",
+      params: { action: "set", status: "blocked" },
+    });
+    expect(parse("the step was marked as blocked yesterday").runbook).toBeNull();
+  });
+});
+
 describe("how-to questions", () => {
   it.each(["how do i ask you to roll something back?", "how can i get a flag turned on for my team"])("%s → help", (text) => {
     expect(parse(text)).toMatchObject({ runbook: "help", params: {} });
