@@ -102,6 +102,18 @@ describe("scale runbook", () => {
     expect(artifacts.find((a) => a.kind === "diff")?.content).toBe("  worker:\n-   instance_count: 1\n+   instance_count: 3");
   });
 
+  it("refuses a count App Platform does not take before reading or changing anything", async () => {
+    const { outcome } = await h.run(plan("scale", { service: "worker", env: "prod", replicas: 0 }));
+
+    expect(outcome).toMatchObject({ status: "failed", failedStep: "app-platform-range" });
+    expect(outcome.status === "failed" && outcome.error).toBe(
+      "worker in prod runs on DigitalOcean App Platform, which keeps 1 to 250 instances of a component; 0 cannot be set." +
+        " Scale to at least 1; to stop the component, remove it from the app spec or pause the app in DigitalOcean.",
+    );
+    // Nothing was asked of DigitalOcean (nock would have thrown on an unexpected request).
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it("a deployment that fails puts the count read in preflight back", async () => {
     const counts: number[] = [];
     nock(DO)
