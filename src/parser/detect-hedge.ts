@@ -14,6 +14,8 @@ export interface Hedge {
   forbid: boolean;
   insist: boolean;
   retract: boolean;
+  /** The change is forbidden only by a negated verb ("don't touch X"), not by a phrase that asks for less ("just show"). */
+  byNegationOnly: boolean;
   /** The tokens that said so: the runbook chosen explains them. */
   words: ReadonlySet<number>;
 }
@@ -59,12 +61,13 @@ const RETRACT = ["never mind", "nevermind", "nvm", "scratch that", "ignore that"
 );
 
 /** What most messages say: nothing about changing things. */
-const NO_HEDGE: Hedge = Object.freeze({ forbid: false, insist: false, retract: false, words: new Set<number>() });
+const NO_HEDGE: Hedge = Object.freeze({ forbid: false, insist: false, retract: false, byNegationOnly: false, words: new Set<number>() });
 
 export function readHedge(tokens: readonly Token[]): Hedge {
   if (!mayHedge(tokens)) return NO_HEDGE;
   const words = new Set<number>();
-  const hedge = { forbid: false, insist: false, retract: false, words };
+  const hedge = { forbid: false, insist: false, retract: false, byNegationOnly: false, words };
+  let byPhrase = false;
   for (let i = 0; i < tokens.length; i++) {
     const w = tokens[i]!.lower;
     // Taken back after the request ("restart worker? nah never mind"); at the start it answers someone else.
@@ -74,7 +77,7 @@ export function readHedge(tokens: readonly Token[]): Hedge {
       !(w === "for" && i > 0 && (tokens[i - 1]!.lower === "nothing" || NEGATIONS.has(tokens[i - 1]!.lower)))
     )
       hedge.insist = true;
-    else if (at(tokens, i, FORBID_BY_FIRST, words)) hedge.forbid = true;
+    else if (at(tokens, i, FORBID_BY_FIRST, words)) hedge.forbid = byPhrase = true;
     // "don't run them", "do NOT apply anything", "without applying", "don't actually do it".
     if (NEGATIONS.has(w) && w !== "no") {
       for (let k = i + 1; k <= i + 2 && k < tokens.length && tokens[k]!.clause === tokens[i]!.clause; k++) {
@@ -89,6 +92,7 @@ export function readHedge(tokens: readonly Token[]): Hedge {
   // "migrate staging for real, not a dry run": the negation is of the dry run.
   if (hedge.insist && hedge.forbid && !tokens.some((t, i) => NEGATIONS.has(t.lower) && CHANGE_VERBS.has(tokens[i + 1]?.lower ?? "")))
     hedge.forbid = false;
+  hedge.byNegationOnly = hedge.forbid && !byPhrase;
   return hedge;
 }
 

@@ -53,23 +53,30 @@ export function addTimes(info: RunbookInfo, input: FillInput, params: Record<str
 export function fillParams(
   info: RunbookInfo,
   input: FillInput,
-  options: { times: boolean; strings?: boolean } = { times: true },
+  options: { times: boolean; strings?: boolean; clauses?: ReadonlySet<number> } = { times: true },
 ): FilledParams {
   const { tokens, entities } = input;
   const params: Record<string, ParamValue> = {};
   const conflicts: FilledParams["conflicts"] = [];
   const consumed = new Set<number>();
-  const byType = entitiesByType(entities);
+  const byType = entitiesByType(entities, tokens);
 
   // Catalog-typed params: by cue word first, then in order of appearance.
   for (const type of CATALOG_TYPES) {
     const slots = info.paramsOfType.get(type);
     if (!slots) continue;
-    const found = byType[type];
+    let found = byType[type];
     if (slots.length === 1) {
       const name = slots[0]![0];
       const def = slots[0]![1];
-      const distinct = distinctValues(found);
+      let distinct = distinctValues(found);
+      // "checkout looks fine now, restart the workers on staging": a value in a statement of its own is context,
+      // not a second target ("deploy api to staging, then prod" still asks).
+      if (distinct.length > 1 && options.clauses && options.clauses.size > 0) {
+        const clauses = options.clauses;
+        const targets = found.filter((e) => clauses.has(tokens[e.start]!.clause) || !isStatement(tokens, tokens[e.start]!.clause));
+        if (distinctValues(targets).length === 1) distinct = distinctValues((found = targets));
+      }
       if (distinct.length > 1 && (type === "env" || type === "service") && joinedList(tokens, found))
         conflicts.push({ param: name, choices: distinct });
       else if (distinct.length === 1) params[name] = distinct[0]!;
@@ -166,11 +173,31 @@ export function fillParams(
 const CATALOG_TYPES = ["env", "service", "flag", "ref"] as const;
 
 /** The entities of each type, in order (one pass instead of a filter per type). */
-function entitiesByType(entities: readonly Entity[]): Record<EntityType, Entity[]> {
+function entitiesByType(entities: readonly Entity[], tokens: readonly Token[]): Record<EntityType, Entity[]> {
   const out: Record<EntityType, Entity[]> = { env: [], service: [], flag: [], cohort: [], ref: [], number: [], percent: [] };
-  // A ref that is not a valid ref name is never a value (parse-text asks for another).
-  for (let k = 0; k < entities.length; k++) if (entities[k]!.invalid === undefined) out[entities[k]!.type].push(entities[k]!);
+  // A ref that is not a valid ref name is never a value (parse-text asks for another); nor is a value ruled out.
+  for (let k = 0; k < entities.length; k++) {
+    const e = entities[k]!;
+    if (e.invalid === undefined && !ruledOut(tokens, e)) out[e.type].push(e);
+  }
   return out;
+}
+
+const COPULAS = new Set(["is", "are", "was", "were", "looks", "look", "seems", "seem", "feels"]);
+
+/** Whether clause `clause` says how something is ("checkout looks fine now"). */
+function isStatement(tokens: readonly Token[], clause: number): boolean {
+  return tokens.some((t) => t.clause === clause && COPULAS.has(t.lower));
+}
+
+const RULED_OUT = new Set(["not", "except", "excluding"]);
+const BEFORE_A_VALUE = new Set(["the", "in", "on", "to"]);
+
+/** "rollback web in prd — not api", "restart payments on stg, not prod": a value named only to be ruled out. */
+function ruledOut(tokens: readonly Token[], e: Entity): boolean {
+  let k = e.start - 1;
+  while (k >= 0 && BEFORE_A_VALUE.has(tokens[k]!.lower)) k--;
+  return k >= 0 && RULED_OUT.has(tokens[k]!.lower);
 }
 
 function startsOf(a: readonly Entity[], b: readonly Entity[]): Set<number> {

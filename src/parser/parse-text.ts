@@ -187,10 +187,12 @@ export function parseText(text: string, ctx: ParseContext): Intent {
     if (candidate.verb === null && info.acceptsStatements && tokens.some((t) => OPINION_TIME.has(t.lower))) continue;
     if (!info.paramTypes.has("string") && coverageOf(tokens, candidate.explains, hedge.words, candidate.clauses) < MIN_COVERAGE.read)
       continue;
-    // Forbidden to change anything: the read-only form, or not this runbook at all.
+    // Forbidden to change anything: the read-only form, or not this runbook at all. A negated verb and nothing
+    // asked of the runbook but the thing not to touch negates the whole request ("pls don't touch FSYNC_USE_RPC in prod").
     if (hedge.forbid && info.mutating && !info.runbook.readOnlyWhen) continue;
+    if (hedge.byNegationOnly && candidate.verb === null && candidate.keywords === 0 && !candidate.phrase && !candidate.synonyms) continue;
     // Times (chrono) are read only for the runbook chosen; words of a time expression count as explained anyway.
-    const filled = fillParams(candidate.info, fillInput, { times: false });
+    const filled = fillParams(candidate.info, fillInput, { times: false, clauses: candidate.clauses });
     if (info.runbook.readOnlyWhen) {
       applyHedge(info.runbook, filled.params, hedge);
       // A question that asks no verb of the runbook ("any migrations pending on prod?") asks for its read-only form.
@@ -351,6 +353,7 @@ const HEALTH_STATES = new Set([
   "problem",
   "issues",
   "issue",
+  "red",
 ]);
 const HEALTH_OPENERS = new Set(["is", "are", "any", "anything", "everything", "all", "something", "things", "we", "everyone"]);
 const HEALTH_SCOPE = new Set([
@@ -365,6 +368,8 @@ const HEALTH_SCOPE = new Set([
   "we",
   "right",
   "now",
+  "atm",
+  "rn",
   "currently",
   "still",
   "on",

@@ -22,16 +22,18 @@ const TRAILING = /["'`)\]}>,!?]+$|(?<=[A-Za-z0-9])[.,!?;:]+$/;
 
 /**
  * The ref as typed around the token at [start, end) of `text`: the whole run of non-space characters (after
- * the `@`/`#` of `service@ref`), without surrounding quotes and sentence punctuation.
+ * the `@`/`#`/`:` of `service@ref`, the `=` of `--ref=`), without surrounding quotes and sentence punctuation.
  */
 export function typedRef(text: string, start: number, end: number, service?: string): string {
   let from = start;
   let to = end;
   while (from > 0 && !/\s/.test(text.charAt(from - 1))) from--;
   while (to < text.length && !/\s/.test(text.charAt(to))) to++;
-  let word = text.slice(from, to);
-  // "api@v1.2.3", "payments#main", "web/hotfix-cart": the ref is what follows the service's name.
-  const at = word.search(/[@#]/);
+  // "--ref=v2.4.1", pasted from a CLI: the ref is the option's value.
+  let word = text.slice(from, to).replace(/^--?[a-z][a-z-]*=/i, "");
+  // "api@v1.2.3", "payments#main", "search:a1b2c3d" (an image tag), "web/hotfix-cart": the ref is what follows
+  // the service's name.
+  const at = word.search(/[@#:]/);
   if (at > 0 && /^["'`(]*[A-Za-z][\w-]*$/.test(word.slice(0, at))) word = word.slice(at + 1);
   else if (service !== undefined && word.toLowerCase().startsWith(`${service.toLowerCase()}/`)) word = word.slice(service.length + 1);
   let prev = "";

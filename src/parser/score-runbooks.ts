@@ -27,6 +27,8 @@ export interface Candidate {
   blockedBy: string | null;
   phrase: boolean;
   keywords: number;
+  /** Whether a word of the message is a value of one of its params ("check", "status", "dry run"). */
+  synonyms: boolean;
   /** Tokens this runbook explains (its words and phrases, every catalog value, number and time). */
   explains: TokenSet;
   /** Clauses holding its trigger words; coverage is judged there ("revert web in prod, the last release broke it"). */
@@ -245,7 +247,7 @@ export function scoreRunbooks(
     // A message made only of this runbook's words and values ("list runbooks", "what can you do?").
     const whole = hasTrigger && coverageOf(tokens, explains, undefined, clauses) === 1 ? W.wholeMessage : 0;
     const score = verbScore + phraseScore + keywordScore + synonymScore + fit + whole;
-    out.push({ info, score, verb, blockedBy, phrase, keywords: keywordCount, explains, clauses });
+    out.push({ info, score, verb, blockedBy, phrase, keywords: keywordCount, synonyms: synonymScore > 0, explains, clauses });
   }
   sortByScore(out);
   return out;

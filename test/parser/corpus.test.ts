@@ -133,3 +133,25 @@ describe("seventh set: each family's phrasings not seen before, written before c
     expectHoldsUp("probe-6", cases, 0.95);
   });
 });
+
+// Written by a helper who had not read the parser or the other sets (87 phrasings across every runbook,
+// Slack style, polite and indirect requests, relative scale, 18% hard chatter): 79.3% right on the first
+// run (params 96.2%), no wrong mutating runbook.
+describe("eighth set: an unseen writer's phrasings across every runbook, written before changing the parser", () => {
+  const cases = readCorpus(path.join(FIXTURES, "probe-7.jsonl"));
+
+  it("never picks a wrong mutating runbook, and keeps 90%", () => {
+    expectHoldsUp("probe-7", cases, 0.9);
+  });
+});
+
+// The issue's seven families again, by the same kind of writer after this session's fixes (100 phrasings):
+// 95% right on the first run (params 93.4%); its one wrong mutating pick (a flag status for "pls don't touch
+// FSYNC_USE_RPC in prod") is null now.
+describe("ninth set: the seven families in phrasings not seen before, written after the probe-7 fixes", () => {
+  const cases = readCorpus(path.join(FIXTURES, "probe-8.jsonl"));
+
+  it("never picks a wrong mutating runbook, and keeps 95%", () => {
+    expectHoldsUp("probe-8", cases, 0.95);
+  });
+});

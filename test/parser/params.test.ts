@@ -25,6 +25,13 @@ describe("refs", () => {
     expect(intent.params.ref).toBe(ref);
   });
 
+  it.each([
+    ["opsroom deploy api --env=staging --ref=v2.4.1", "api", "v2.4.1"],
+    ["ship search:a1b2c3d to stg", "search", "a1b2c3d"],
+  ])("%s → %s at %s (a CLI option, an image tag)", (text, service, ref) => {
+    expect(parse(text).params).toMatchObject({ service, ref, env: "staging" });
+  });
+
   it("does not read a ref as a time", () => {
     expect(parse("deploy api@2026.03.10 to staging").params.at).toBeUndefined();
   });
@@ -182,6 +189,36 @@ describe("statements of trouble", () => {
       runbook: "incident-triage",
       params: { service: "auth", env: "staging" },
     });
+  });
+});
+
+describe("values ruled out or given as context", () => {
+  it.each([
+    ["rollback web in prd — not api, just web", "rollback", { service: "web", env: "prod" }],
+    ["restart payments on stg, not prod", "restart", { service: "payments", env: "staging" }],
+    ["checkout looks fine now, restart the workers on staging though", "restart", { service: "worker", env: "staging" }],
+  ])("%s → %s %j", (text, runbook, params) => {
+    expect(parse(text)).toMatchObject({ runbook, params, missing: [] });
+  });
+
+  it("still asks when two targets are asked for", () => {
+    expect(parse("deploy api to staging and prod").missing).toEqual(["env"]);
+  });
+});
+
+describe("a request negated whole", () => {
+  it("is not a command, while one that asks for less gets the read-only form", () => {
+    expect(parse("pls don't touch FSYNC_USE_RPC in prod, I'm mid-investigation").runbook).toBeNull();
+    expect(parse("check FSYNC_USE_RPC in staging, don't flip it").params).toMatchObject({ flag: "FSYNC_USE_RPC", action: "status" });
+  });
+});
+
+describe("questions about health and the board", () => {
+  it.each([
+    ["anything red on staging atm?", "healthcheck", { env: "staging" }],
+    ["what's the board saying before we cut over", "ops-board", {}],
+  ])("%s → %s", (text, runbook, params) => {
+    expect(parse(text)).toMatchObject({ runbook, params });
   });
 });
 
