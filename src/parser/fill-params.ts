@@ -193,11 +193,15 @@ function isStatement(tokens: readonly Token[], clause: number): boolean {
 const RULED_OUT = new Set(["not", "except", "excluding"]);
 const BEFORE_A_VALUE = new Set(["the", "in", "on", "to"]);
 
-/** "rollback web in prd — not api", "restart payments on stg, not prod": a value named only to be ruled out. */
+/**
+ * "rollback web in prd — not api", "restart payments on stg, not prod", "restart api, leave web alone": a value
+ * named only to be ruled out.
+ */
 function ruledOut(tokens: readonly Token[], e: Entity): boolean {
   let k = e.start - 1;
   while (k >= 0 && BEFORE_A_VALUE.has(tokens[k]!.lower)) k--;
-  return k >= 0 && RULED_OUT.has(tokens[k]!.lower);
+  if (k < 0) return false;
+  return RULED_OUT.has(tokens[k]!.lower) || (tokens[k]!.lower === "leave" && tokens[e.end]?.lower === "alone");
 }
 
 function startsOf(a: readonly Entity[], b: readonly Entity[]): Set<number> {

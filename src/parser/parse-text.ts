@@ -120,7 +120,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   // Talk about the past ("who deployed…", "the flag was flipped") is chatter unless it asks what opsroom
   // did ("who shipped web to prod this morning?"): the history runbook answers that from the run history.
   const pastTalk = detectPastTalk(tokens, lexicon);
-  const hedge = readHedge(tokens);
+  let hedge = readHedge(tokens);
   if (hedge.retract) return notACommand(text);
   const asksAboutThePast = mightAskAboutThePast(tokens);
   // Past talk that asks nothing needs only the words: judged before the lexicon is matched, which is the
@@ -128,6 +128,7 @@ export function parseText(text: string, ctx: ParseContext): Intent {
   if (pastTalk && !asksAboutThePast && !hedge.forbid) return notACommand(text);
   const { matches } = matchLexicon(tokens, lexicon);
   dropBareArrows(tokens, matches);
+  if (hedge.forbid && forbidsSomethingElse(hedge, matches)) hedge = { ...hedge, forbid: false, byNegationOnly: false };
   let readOnly: Set<string> | undefined;
   if (hedge.forbid) {
     // Forbidding the change asks for the read-only form of the runbooks that have one, whatever the verb's form
@@ -457,6 +458,16 @@ function dropBareArrows(tokens: readonly Token[], matches: LexMatch[]): void {
   if (arrow < 0 || matches.some((m) => m.entries.some((e) => e.kind === "service"))) return;
   if (tokens.some((t) => t.kind === "word" && /[@#]/.test(t.raw))) return;
   for (let k = matches.length - 1; k >= 0; k--) if (tokens[matches[k]!.start]!.kind === "arrow") matches.splice(k, 1);
+}
+
+/**
+ * "disable homeDemoVariant but leave featureMatrix alone": the words that forbid a change name a flag or service,
+ * and the message names another of that kind besides, which the request is about.
+ */
+function forbidsSomethingElse(hedge: Hedge, matches: readonly LexMatch[]): boolean {
+  const kindOf = (m: LexMatch) => m.entries.find((e) => e.kind === "flag" || e.kind === "service")?.kind;
+  const named = matches.filter((m) => hedge.words.has(m.start) && kindOf(m) !== undefined);
+  return named.length > 0 && named.every((m) => matches.some((o) => !hedge.words.has(o.start) && kindOf(o) === kindOf(m)));
 }
 
 /** "migrating", "migrated" as verbs of the runbooks in `ids` (a hypothetical: "what would migrating staging do"). */

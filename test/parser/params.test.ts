@@ -197,6 +197,8 @@ describe("values ruled out or given as context", () => {
     ["rollback web in prd — not api, just web", "rollback", { service: "web", env: "prod" }],
     ["restart payments on stg, not prod", "restart", { service: "payments", env: "staging" }],
     ["checkout looks fine now, restart the workers on staging though", "restart", { service: "worker", env: "staging" }],
+    ["restart api in prod, leave web alone", "restart", { service: "api", env: "prod" }],
+    ["disable homeDemoVariant in staging but leave featureMatrix alone", "flag", { flag: "homeDemoVariant", action: "disable" }],
   ])("%s → %s %j", (text, runbook, params) => {
     expect(parse(text)).toMatchObject({ runbook, params, missing: [] });
   });
