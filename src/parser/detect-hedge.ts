@@ -53,9 +53,18 @@ const FORBID = [
   "what happens if",
 ].map((p) => p.split(" "));
 /** Word sequences that insist on the real change. */
-const INSIST = ["for real", "not a dry run", "no dry run", "not a rehearsal", "not a drill", "yes really", "real run", "not a preview"].map(
-  (p) => p.split(" "),
-);
+const INSIST = [
+  "for real",
+  "not a dry run",
+  "no dry run",
+  "skip the dry run",
+  "skip dry run",
+  "not a rehearsal",
+  "not a drill",
+  "yes really",
+  "real run",
+  "not a preview",
+].map((p) => p.split(" "));
 const RETRACT = ["never mind", "nevermind", "nvm", "scratch that", "ignore that", "ignore me", "forget it", "forget that"].map((p) =>
   p.split(" "),
 );

@@ -110,12 +110,21 @@ const BLOCKING_STARTS = new Set([
   "do",
 ]);
 
+/** Negating verbs whose object ends at "and": "skip the dry run and just apply the migrations" applies them. */
+const NEGATING_VERBS = new Set(["skip", "avoid"]);
+
+function endsBefore(tokens: readonly Token[], w: string, k: number, at: number): boolean {
+  if (!NEGATING_VERBS.has(w)) return false;
+  for (let j = k + 1; j < at; j++) if (tokens[j]!.lower === "and" || tokens[j]!.lower === "then") return true;
+  return false;
+}
+
 function blockingReason(tokens: readonly Token[], s: number, at: number): string | null {
   for (let k = s; k < at; k++) {
     const w = tokens[k]!.lower;
     if (!BLOCKING_STARTS.has(w)) continue;
     const next = wordIn(tokens, s, at, k + 1);
-    if (NEGATIONS.has(w) && !(w === "no" && next !== "need" && next !== "one")) return "negated";
+    if (NEGATIONS.has(w) && !(w === "no" && next !== "need" && next !== "one") && !endsBefore(tokens, w, k, at)) return "negated";
     if (w === "did" || w === "was" || w === "were") return "past";
     if (SUBORDINATORS.has(w)) return "conditional";
     if (SOFT_SUBORDINATORS.has(w) && next !== undefined && (SUBJECTS.has(next) || next === "it" || next === "the")) return "conditional";
@@ -185,6 +194,13 @@ function isNounUse(tokens: readonly Token[], s: number, at: number): boolean {
 /** Only politeness, request openers, catalog values and the runbook's own words before the verb. */
 function isCommandPrefix(tokens: readonly Token[], s: number, at: number, own: TokenSet): boolean {
   let light = false;
+  // "skip the dry run and just apply the migrations": a verb after "and"/"then" opens a request of its own.
+  for (let i = at - 1; i > s; i--) {
+    if (tokens[i]!.lower === "and" || tokens[i]!.lower === "then") {
+      s = i + 1;
+      break;
+    }
+  }
   for (let i = s; i < at; i++) {
     const w = tokens[i]!.lower;
     if (REQUEST_WORDS.has(w) || CHATTER.has(w) || REQUEST_SUBJECTS.has(w) || own.has(i)) continue;

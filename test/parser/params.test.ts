@@ -168,6 +168,7 @@ describe("dry runs", () => {
     ["apply pending migrations to production", false],
     ["just simulate the migrate on prod first pls", true],
     ["rehearse the staging migration", true],
+    ["skip the dry run and just apply the staging migrations", false],
   ])("%s → dryRun %s", (text, dryRun) => {
     expect(parse(text).params.dryRun).toBe(dryRun);
   });
@@ -205,6 +206,17 @@ describe("values ruled out or given as context", () => {
 
   it("still asks when two targets are asked for", () => {
     expect(parse("deploy api to staging and prod").missing).toEqual(["env"]);
+  });
+});
+
+describe("a request after 'and' or 'then'", () => {
+  it("is a request of its own; a negation of the whole still holds", () => {
+    expect(parse("check the logs and then restart api in prod")).toMatchObject({
+      runbook: "restart",
+      params: { service: "api", env: "prod" },
+    });
+    expect(parse("don't restart and redeploy web").runbook).toBeNull();
+    expect(parse("I checked the logs and then restarted api").runbook).toBeNull();
   });
 });
 
